@@ -1,0 +1,136 @@
+"""equipbank: the Banque du Numérique's tracking of donated computers.
+
+`create_app` builds the application in named steps; nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+
+from equipbank.config import Config, config_from_environment
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    """Build the app. `config` is a Config class, or a dict of overrides for tests."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_relative_config=True,
+    )
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def configure(app: Flask, config: type[Config] | dict | None) -> None:
+    if isinstance(config, dict):
+        overrides = config
+        config_class = config_from_environment()
+        if overrides.get("TESTING"):
+            from equipbank.config import TestingConfig
+
+            config_class = TestingConfig
+    else:
+        overrides = {}
+        config_class = config or config_from_environment()
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    config_class.resolve(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.session_interface = NoApiSessionInterface()
+
+
+class NoApiSessionInterface(SecureCookieSessionInterface):
+    """No cookie session under /api/: the API authenticates with bearer tokens only, so a
+    browser's session cookie can never be used to call it (no CSRF through the API)."""
+
+    def open_session(self, app, request):
+        if request.path.startswith("/api/"):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        from flask import request
+
+        if request.path.startswith("/api/"):
+            return None
+        return super().save_session(app, session, response)
+
+
+def register_extensions(app: Flask) -> None:
+    from equipbank import jobs, models  # noqa: F401  (models: the whole schema, for migrations)
+    from equipbank.auth import login as auth_login
+    from equipbank.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    auth_login.init_login_manager(login_manager)
+    jobs.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            _configure_sqlite(db.engine)
+
+
+def _configure_sqlite(engine) -> None:
+    """Foreign keys on, and wait for a lock rather than fail at once (two tabs, two workers)."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from equipbank.api import init_api
+    from equipbank.auth.views import bp as auth_bp
+    from equipbank.geo.views import bp as geo_bp
+    from equipbank.home.views import bp as home_bp
+    from equipbank.organisations.views import bp as organisations_bp
+    from equipbank.auth.admin_views import bp as users_bp
+
+    for blueprint in (auth_bp, home_bp, geo_bp, organisations_bp, users_bp):
+        app.register_blueprint(blueprint)
+    init_api(app)
+
+    from equipbank.auth.permissions import guard, public
+
+    public(app.view_functions["static"])
+    app.before_request(guard)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from equipbank.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from equipbank.auth.cli import users_cli
+    from equipbank.demo.cli import demo_cli
+    from equipbank.geo.cli import geo_cli
+    from equipbank.jobs_cli import rq_cli
+
+    for group in (users_cli, geo_cli, demo_cli, rq_cli):
+        app.cli.add_command(group)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from equipbank import templating
+
+    templating.init_app(app)

@@ -1,0 +1,135 @@
+"""Configuration classes, read from the environment.
+
+`EQUIPBANK_CONFIG` picks the class (`development`, the zero-set-up default; `production`;
+`testing`). Every variable is listed in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    DEBUG = False
+    TESTING = False
+
+    # None means: a SQLite file in the instance folder (see `resolve`).
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "equipbank")
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+
+    # The public address of the app: QR labels and emailed links use it when set.
+    BASE_URL = os.environ.get("BASE_URL") or None
+    BANK_NAME = os.environ.get("BANK_NAME", "Banque du Numérique Alpes-Maritimes")
+    BANK_CONTACT = os.environ.get(
+        "BANK_CONTACT", "contact@banque-numerique-06.fr · 04 93 00 00 00"
+    )
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    PASSWORD_HASH_METHOD = "scrypt"
+    SET_PASSWORD_LINK_MAX_AGE = int(os.environ.get("SET_PASSWORD_LINK_MAX_AGE", 7 * 24 * 3600))
+    API_TOKEN_MAX_AGE_DAYS = int(os.environ.get("API_TOKEN_MAX_AGE_DAYS", 90))
+
+    API_TITLE = "equipbank API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    PER_PAGE = 25
+    API_MAX_PER_PAGE = 200
+
+    @classmethod
+    def resolve(cls, app) -> None:
+        """Fill in the settings that depend on the instance folder."""
+        if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+            path = Path(app.instance_path) / "equipbank.sqlite"
+            app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+
+
+class DevelopmentConfig(Config):
+    """The demo: works with nothing installed; a secret key is generated once and kept."""
+
+    DEBUG = _bool("FLASK_DEBUG", False)
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    @classmethod
+    def resolve(cls, app) -> None:
+        super().resolve(app)
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL, Redis and an explicit SECRET_KEY."""
+
+    REMEMBER_COOKIE_SECURE = True
+
+    @classmethod
+    def resolve(cls, app) -> None:
+        super().resolve(app)
+        if not app.config.get("SECRET_KEY"):
+            raise RuntimeError("SECRET_KEY doit être défini en production (variable d'environnement).")
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    SESSION_COOKIE_SECURE = False
+    WTF_CSRF_ENABLED = False
+    # Fast hashes: the suite creates many users; production keeps scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    BASE_URL = "http://equipbank.test"
+    SERVER_NAME = None
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_from_environment() -> type[Config]:
+    name = os.environ.get("EQUIPBANK_CONFIG", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"EQUIPBANK_CONFIG={name!r} inconnu ; valeurs possibles : {', '.join(CONFIGS)}"
+        ) from None
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read the demo's secret key, creating it on first start (never committed anywhere)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -1,0 +1,142 @@
+"""Domain errors and the one place where every error becomes a response.
+
+Services raise `DomainError` subclasses with a French message; views let them through or catch
+them to re-render a form. Under `/api/` every error is JSON shaped as DESIGN.md §5 says:
+`{"error": {"code": ..., "message": ..., "fields": {...}}}`; elsewhere a French HTML page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+HTTP_MESSAGES = {
+    400: ("bad_request", "Requête invalide."),
+    401: ("unauthorized", "Authentification requise."),
+    403: ("forbidden", "Vous n'avez pas accès à cette page."),
+    404: ("not_found", "Page introuvable."),
+    405: ("method_not_allowed", "Méthode non autorisée pour cette adresse."),
+    409: ("conflict", "Conflit avec l'état actuel."),
+    413: ("payload_too_large", "Fichier ou requête trop volumineux."),
+    422: ("validation_error", "Données invalides."),
+    429: ("too_many_requests", "Trop de requêtes ; réessayez dans un instant."),
+    500: ("internal_error", "Erreur interne : l'équipe technique est prévenue."),
+}
+
+
+class DomainError(Exception):
+    """A rule of the domain said no. `message` is French and shown to the user as is."""
+
+    status = 400
+    code = "domain_error"
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.fields = fields or {}
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = "validation_error"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _respond(status: int, code: str, message: str, fields: dict | None = None):
+    if is_api_request():
+        return error_body(code, message, fields), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def handle_domain_error(error: DomainError):
+    return _respond(error.status, error.code, error.message, error.fields)
+
+
+def handle_http_exception(error: HTTPException):
+    status = error.code or 500
+    code, message = HTTP_MESSAGES.get(status, ("http_error", error.description or ""))
+    fields = None
+    # webargs (flask-smorest) attaches the field errors of a rejected body or query.
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages")
+    if messages:
+        fields = _flatten_locations(messages)
+        message = "Certains champs sont invalides."
+    elif status == 400 and error.description and is_api_request():
+        message = _french_bad_request(error.description)
+    response = _respond(status, code, message, fields)
+    if status == 401 and is_api_request():
+        body, status = response
+        return body, status, {"WWW-Authenticate": 'Bearer realm="equipbank"'}
+    return response
+
+
+def handle_csrf_error(error: HTTPException):
+    return _respond(
+        400,
+        "csrf_failed",
+        "Le formulaire a expiré ou ne vient pas de cette application : rechargez la page et recommencez.",
+    )
+
+
+def handle_unexpected(error: Exception):
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    code, message = HTTP_MESSAGES[500]
+    return _respond(500, code, message)
+
+
+def _flatten_locations(messages: dict) -> dict:
+    """webargs nests errors by location (`json`, `query`...); clients want fields only."""
+    fields: dict[str, Any] = {}
+    for location_errors in messages.values():
+        if isinstance(location_errors, dict):
+            fields.update(location_errors)
+    return fields
+
+
+def _french_bad_request(description: str) -> str:
+    if "JSON" in description:
+        return "Le corps de la requête n'est pas un JSON valide."
+    return "Requête invalide."
+
+
+def register_error_handlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    if not app.config.get("TESTING"):
+        app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,13 @@
+"""Unbound extension objects; `create_app` binds them."""
+
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_wtf import CSRFProtect
+
+from equipbank.db import db
+
+__all__ = ["db", "migrate", "login_manager", "csrf"]
+
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()

@@ -1,0 +1,112 @@
+"""Background jobs: rq on Redis when `REDIS_URL` is set, inline otherwise.
+
+Jobs are small idempotent functions (`<module>/tasks.py`) that receive ids and commit their own
+work. Callers commit first, then enqueue: `enqueue` refuses to run beside uncommitted changes,
+so a worker never looks for a row that is not there yet.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from equipbank.extensions import db
+
+_UNCOMMITTED = "equipbank_uncommitted_writes"
+
+
+@dataclass(frozen=True)
+class JobState:
+    id: str
+    status: str  # queued, started, finished, failed
+    progress: int = 0  # percent
+    message: str = ""
+    result: Any = None
+
+
+def init_app(app: Flask) -> None:
+    """Track writes flushed but not yet committed, so `enqueue` can refuse to run beside them."""
+    if not event.contains(Session, "after_flush", _mark_uncommitted):
+        event.listen(Session, "after_flush", _mark_uncommitted)
+        event.listen(Session, "after_commit", _clear_uncommitted)
+        event.listen(Session, "after_rollback", _clear_uncommitted)
+
+
+def _mark_uncommitted(session: Session, _context) -> None:
+    session.info[_UNCOMMITTED] = True
+
+
+def _clear_uncommitted(session: Session) -> None:
+    session.info.pop(_UNCOMMITTED, None)
+
+
+def has_uncommitted_writes() -> bool:
+    session = db.session()
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_UNCOMMITTED))
+
+
+def redis_connection():
+    from redis import Redis
+
+    return Redis.from_url(current_app.config["REDIS_URL"])
+
+
+def queue():
+    from rq import Queue
+
+    return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection())
+
+
+def uses_redis() -> bool:
+    return bool(current_app.config.get("REDIS_URL"))
+
+
+def enqueue(func: Callable[..., Any], *args: Any, **kwargs: Any) -> JobState:
+    """Run `func(*args, **kwargs)` in the background (or now, inline, without Redis)."""
+    if has_uncommitted_writes():
+        raise RuntimeError("commit before enqueueing: the job would not see these changes")
+    if uses_redis():
+        job = queue().enqueue(func, *args, **kwargs, job_timeout=3600, result_ttl=86400)
+        return JobState(id=job.id, status="queued")
+    result = func(*args, **kwargs)
+    return JobState(id=f"inline-{uuid.uuid4()}", status="finished", progress=100, result=result)
+
+
+def report_progress(done: int, total: int, message: str = "") -> None:
+    """Called by a running job; stored in the rq job's meta for progress bars."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is None:
+        return
+    job.meta["progress"] = int(done * 100 / total) if total else 100
+    job.meta["message"] = message
+    job.save_meta()
+
+
+def job_state(job_id: str) -> JobState | None:
+    """The state of a job for a progress bar; None when unknown or expired."""
+    if job_id.startswith("inline-") or not uses_redis():
+        return None
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        job = Job.fetch(job_id, connection=redis_connection())
+    except NoSuchJobError:
+        return None
+    status = job.get_status(refresh=True)
+    status_code = getattr(status, "value", status)
+    return JobState(
+        id=job.id,
+        status=status_code,
+        progress=100 if status_code == "finished" else job.meta.get("progress", 0),
+        message=job.meta.get("message", ""),
+        result=job.return_value() if status_code == "finished" else None,
+    )

@@ -1,0 +1,59 @@
+"""Jinja filters and globals: French dates and numbers, enum labels, pagination links."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, url_for
+
+from equipbank import codes
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(PARIS)
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+
+
+def format_number(value: int | float | Decimal | None, decimals: int = 0) -> str:
+    """French number: narrow no-break space between thousands, decimal comma."""
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def label(code: str | None, enum_name: str) -> str:
+    return codes.label(codes.ENUMS[enum_name], code)
+
+
+def url_with_page(page: int) -> str:
+    args = dict(request.view_args or {})
+    args.update(request.args.to_dict())
+    args["page"] = page
+    return url_for(request.endpoint, **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        date=format_date, datetime=format_datetime, number=format_number, label=label
+    )
+    app.jinja_env.globals.update(codes=codes, url_with_page=url_with_page)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def bank():
+        return {"bank_name": app.config["BANK_NAME"], "bank_contact": app.config["BANK_CONTACT"]}
