@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from equipbank.codes import OrganisationKind
+from equipbank.db import TimestampMixin, code_check, db
+
+if TYPE_CHECKING:
+    from equipbank.geo.models import Commune
+
+
+class Organisation(TimestampMixin, db.Model):
+    """The bank itself, a donor, the refurbisher or a relay structure."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (code_check("kind", OrganisationKind.codes()),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    siret: Mapped[str | None] = mapped_column(sa.String(14), unique=True)
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    postal_code: Mapped[str | None] = mapped_column(sa.String(5))
+    commune_code: Mapped[str | None] = mapped_column(sa.ForeignKey("communes.code"))
+    contact_name: Mapped[str | None] = mapped_column(sa.String(200))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(30))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Relays: fields of the national "lieux de médiation numérique" schema, for export.
+    mediation_typology: Mapped[str | None] = mapped_column(sa.String(100))
+    mediation_services: Mapped[str | None] = mapped_column(sa.Text)
+    opening_hours: Mapped[str | None] = mapped_column(sa.Text)
+
+    commune: Mapped[Commune | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.kind} {self.name!r}>"

@@ -1,0 +1,56 @@
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from equipbank import create_app
+from equipbank.extensions import db
+
+POSTGRES_URL = os.environ.get("DATABASE_URL", "")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    """An empty database of each engine: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}", {}
+        return
+    if not POSTGRES_URL.startswith("postgresql"):
+        pytest.skip("DATABASE_URL does not point at PostgreSQL (CI sets it)")
+    schema = f"migration_check_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    yield POSTGRES_URL, {"connect_args": {"options": f"-csearch_path={schema}"}}
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+def schema_differences() -> list:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_migrations_match_the_models_and_go_down_and_up(empty_database):
+    url, engine_options = empty_database
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options}
+    )
+    with app.app_context():
+        upgrade()
+        assert schema_differences() == []
+        downgrade(revision="base")
+        assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        assert schema_differences() == []
+        db.engine.dispose()
