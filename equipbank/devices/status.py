@@ -1,0 +1,235 @@
+"""The device status machine (DESIGN.md §2): the only code that changes `Device.status`.
+
+Each move is checked against the table `RULES` and its guard, then written together with one
+`DeviceEvent` in the caller's transaction. A move the table does not allow, or whose guard
+fails, raises `InvalidTransition` (HTTP 409 in the API, a message in the UI), never a no-op.
+A concurrent change of the same device makes the flush fail with `Conflict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from equipbank.codes import (
+    AppointmentStatus,
+    DeviceStatus,
+    ErasureResult,
+    Grade,
+    OrganisationKind,
+    RequestStatus,
+    ReservationStatus,
+)
+from equipbank.db import utcnow
+from equipbank.devices.models import Device, DeviceEvent, status_machine_active
+from equipbank.errors import Conflict, InvalidTransition
+from equipbank.extensions import db
+
+S = DeviceStatus
+Guard = Callable[[Device], None]
+
+# A handed-over device belongs to its beneficiary: it can come back (returned) but the bank
+# no longer declares it lost.
+FINAL = frozenset({S.RECYCLED, S.PARTS, S.LOST})
+LOSABLE = frozenset(S) - FINAL - {S.HANDED_OVER}
+
+
+def _ready_guard(device: Device) -> None:
+    missing = []
+    if not any(_complete_erasure(record) for record in device.erasures):
+        missing.append("un effacement des données réussi (méthode, outil, référence du certificat, opérateur, date)")
+    if not device.functional_tests_passed:
+        missing.append("des tests fonctionnels réussis")
+    if device.grade not in Grade.codes():
+        missing.append("un grade esthétique A, B ou C")
+    if missing:
+        raise InvalidTransition(
+            f"{device.tag} ne peut pas passer « Prêt » : il manque " + " ; ".join(missing) + ".",
+            code="ready_guard",
+        )
+
+
+def _complete_erasure(record) -> bool:
+    return record.result == ErasureResult.SUCCESS and all(
+        (record.method, record.tool, record.certificate_ref, record.operator, record.performed_at)
+    )
+
+
+def _active_reservation(device: Device):
+    from equipbank.requests.models import Reservation
+
+    return db.session.scalar(
+        sa.select(Reservation).where(
+            Reservation.device_id == device.id, Reservation.status == ReservationStatus.ACTIVE
+        )
+    )
+
+
+def _reserved_guard(device: Device) -> None:
+    reservation = _active_reservation(device)
+    servable = (RequestStatus.APPROVED, RequestStatus.PARTIALLY_SERVED)
+    if (
+        reservation is None
+        or reservation.request.status not in servable
+        or reservation.request.relay.kind != OrganisationKind.RELAY
+    ):
+        raise InvalidTransition(
+            f"{device.tag} ne peut être réservé que pour une demande approuvée d'une structure relais.",
+            code="reservation_guard",
+        )
+
+
+def _released_guard(device: Device) -> None:
+    if _active_reservation(device) is not None:
+        raise InvalidTransition(
+            f"La réservation de {device.tag} doit être libérée avant son retour en stock.",
+            code="reservation_guard",
+        )
+
+
+def _at_relay_guard(device: Device) -> None:
+    if _active_reservation(device) is None:
+        raise InvalidTransition(
+            f"{device.tag} n'est réservé pour aucune structure relais.", code="reservation_guard"
+        )
+
+
+def _handed_over_guard(device: Device) -> None:
+    from equipbank.appointments.models import Appointment
+    from equipbank.handovers.models import Handover
+
+    scheduled_followup = (
+        sa.select(Handover.id)
+        .join(Appointment, Appointment.handover_id == Handover.id)
+        .where(
+            Handover.device_id == device.id,
+            Handover.returned_at.is_(None),
+            Appointment.status == AppointmentStatus.SCHEDULED,
+        )
+    )
+    if db.session.scalar(scheduled_followup) is None:
+        raise InvalidTransition(
+            f"{device.tag} ne peut être remis qu'avec une remise à un bénéficiaire "
+            "et son rendez-vous de suivi planifié.",
+            code="handover_guard",
+        )
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[DeviceStatus]
+    target: DeviceStatus
+    guard: Guard | None = None
+    needs_reason: bool = False
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(frozenset({S.RECEIVED}), S.REFURBISHING),
+    Rule(frozenset({S.REFURBISHING}), S.READY, guard=_ready_guard),
+    Rule(frozenset({S.RECEIVED, S.REFURBISHING}), S.RECYCLED, needs_reason=True),
+    Rule(frozenset({S.RECEIVED, S.REFURBISHING}), S.PARTS, needs_reason=True),
+    Rule(frozenset({S.READY}), S.RESERVED, guard=_reserved_guard),
+    Rule(frozenset({S.RESERVED}), S.READY, guard=_released_guard),
+    Rule(frozenset({S.RESERVED}), S.AT_RELAY, guard=_at_relay_guard),
+    Rule(frozenset({S.AT_RELAY}), S.HANDED_OVER, guard=_handed_over_guard),
+    Rule(frozenset({S.HANDED_OVER}), S.RETURNED, needs_reason=True),
+    Rule(frozenset({S.RETURNED}), S.RECEIVED),
+    Rule(LOSABLE, S.LOST, needs_reason=True),
+)
+
+_RULE_BY_MOVE: dict[tuple[DeviceStatus, DeviceStatus], Rule] = {
+    (source, rule.target): rule for rule in RULES for source in rule.sources
+}
+
+_UNSET: Any = object()
+
+
+def rule_for(source: str, target: str) -> Rule | None:
+    return _RULE_BY_MOVE.get((DeviceStatus(source), DeviceStatus(target)))
+
+
+def next_statuses(device: Device) -> list[DeviceStatus]:
+    """The statuses the table allows from the device's current one (guards not evaluated)."""
+    return [target for (source, target) in _RULE_BY_MOVE if source == device.status]
+
+
+def register(device: Device, *, actor=None, data: dict | None = None) -> DeviceEvent:
+    """(new) -> received: a unit enters the chain; it must belong to a donation."""
+    if device.donation_id is None and device.donation is None:
+        raise InvalidTransition("Un équipement doit appartenir à un don.", code="intake_guard")
+    _write_status(device, S.RECEIVED)
+    db.session.add(device)
+    db.session.flush()  # the database allocates the id, hence the asset tag
+    return _record(device, None, S.RECEIVED, actor, data)
+
+
+def transition(
+    device: Device,
+    target: str,
+    *,
+    actor=None,
+    reason: str | None = None,
+    holder=_UNSET,
+    data: dict | None = None,
+) -> DeviceEvent:
+    """Move `device` to `target`, or raise InvalidTransition; `holder` updates the holder."""
+    try:
+        target_status = DeviceStatus(target)
+    except ValueError:
+        raise InvalidTransition(f"Statut inconnu : {target!r}.", code="unknown_status") from None
+    source = DeviceStatus(device.status)
+    rule = _RULE_BY_MOVE.get((source, target_status))
+    if rule is None:
+        raise InvalidTransition(
+            f"{device.tag} est « {source.label} » : il ne peut pas passer « {target_status.label} ».",
+        )
+    reason = (reason or "").strip() or None
+    if rule.needs_reason and reason is None:
+        raise InvalidTransition(
+            f"Indiquez la raison du passage de {device.tag} à « {target_status.label} ».",
+            code="reason_required",
+            fields={"reason": ["Raison obligatoire."]},
+        )
+    if rule.guard is not None:
+        rule.guard(device)
+    _write_status(device, target_status)
+    if holder is not _UNSET:
+        device.holder = holder
+    event_data = dict(data or {})
+    if reason:
+        event_data["reason"] = reason
+    event = _record(device, source, target_status, actor, event_data)
+    tag = device.tag  # read now: after a failed flush the instance is unusable
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict(
+            f"{tag} vient d'être modifié par quelqu'un d'autre : rechargez la page.",
+            code="concurrent_change",
+        ) from None
+    return event
+
+
+def _write_status(device: Device, status: DeviceStatus) -> None:
+    token = status_machine_active.set(True)
+    try:
+        device.status = status.value
+    finally:
+        status_machine_active.reset(token)
+    device.status_changed_at = utcnow()
+
+
+def _record(device, source, target, actor, data) -> DeviceEvent:
+    event = DeviceEvent(
+        device=device,
+        from_status=source.value if source else None,
+        to_status=target.value,
+        actor_id=getattr(actor, "id", None),
+        data=data or {},
+    )
+    db.session.add(event)
+    return event
