@@ -1,0 +1,42 @@
+"""The postal code + commune pair that every address form uses."""
+
+from __future__ import annotations
+
+from wtforms import SelectField, StringField
+from wtforms.validators import Optional, Regexp
+
+from equipbank.geo import services
+
+POSTAL_HINT = "La commune est choisie parmi celles du code postal."
+
+
+class CommuneFieldsMixin:
+    """Add to a FlaskForm: `postal_code` and `commune_code`, then call `resolve_commune()`.
+
+    The select is filled from the postal code (server side here, live by `commune-picker.js`).
+    """
+
+    postal_code = StringField(
+        "Code postal",
+        validators=[Optional(), Regexp(r"^\d{5}$", message="Un code postal a 5 chiffres.")],
+        render_kw={"inputmode": "numeric", "maxlength": 5, "autocomplete": "postal-code"},
+    )
+    commune_code = SelectField("Commune", choices=[], validate_choice=False)
+
+    def fill_commune_choices(self) -> None:
+        communes = services.communes_for_postal_code(self.postal_code.data or "")
+        choices = [(c.code, c.name) for c in communes]
+        if len(choices) != 1:
+            choices.insert(0, ("", "Choisissez la commune…" if choices else "Saisissez le code postal"))
+        self.commune_code.choices = choices
+
+    def resolve_commune(self, required: bool = True):
+        """The chosen Commune; None when optional and empty; field errors otherwise."""
+        if not required and not (self.postal_code.data or "").strip():
+            return None
+        try:
+            return services.commune_from_postal_choice(self.postal_code.data, self.commune_code.data)
+        except services.ValidationFailed as error:
+            for name, messages in error.fields.items():
+                getattr(self, name).errors = list(getattr(self, name).errors) + messages
+            return None
