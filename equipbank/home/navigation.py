@@ -1,0 +1,41 @@
+"""The navigation of each role: one list per role, later features add their entries here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request
+from flask_login import current_user
+
+from equipbank.codes import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    admin_only: bool = False
+
+    @property
+    def active(self) -> bool:
+        return request.endpoint == self.endpoint
+
+
+NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
+    Role.STAFF: (
+        NavItem("Tableau de bord", "home.staff"),
+        NavItem("Organisations", "organisations.index", admin_only=True),
+        NavItem("Comptes", "users.index", admin_only=True),
+    ),
+    Role.DONOR: (NavItem("Accueil", "home.donor"),),
+    Role.REFURBISHER: (NavItem("Atelier", "home.refurbisher"),),
+    Role.RELAY: (NavItem("Accueil", "home.relay"),),
+    Role.ADVISOR: (NavItem("Mon agenda", "home.advisor"),),
+}
+
+
+def navigation() -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    items = NAVIGATION[Role(current_user.role)]
+    return [item for item in items if not item.admin_only or current_user.is_admin]

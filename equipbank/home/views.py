@@ -1,0 +1,115 @@
+"""One home page per role; `/` sends each user to theirs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from equipbank.appointments.models import Appointment
+from equipbank.auth.permissions import logged_in, roles
+from equipbank.codes import AppointmentStatus, DeviceStatus, ReservationStatus, Role
+from equipbank.db import utcnow
+from equipbank.devices.models import Device
+from equipbank.donations.models import Donation
+from equipbank.extensions import db
+from equipbank.handovers.models import Handover
+from equipbank.requests.models import DeviceRequest, Reservation
+from equipbank.home.navigation import navigation
+
+bp = Blueprint("home", __name__)
+
+HOME_ENDPOINTS = {
+    Role.STAFF: "home.staff",
+    Role.DONOR: "home.donor",
+    Role.REFURBISHER: "home.refurbisher",
+    Role.RELAY: "home.relay",
+    Role.ADVISOR: "home.advisor",
+}
+
+
+@bp.app_context_processor
+def inject_navigation():
+    return {"navigation": navigation}
+
+
+@bp.route("/")
+@logged_in
+def index():
+    return redirect(url_for(HOME_ENDPOINTS[Role(current_user.role)]))
+
+
+def _device_counts(*conditions) -> dict[str, int]:
+    query = sa.select(Device.status, sa.func.count()).where(*conditions).group_by(Device.status)
+    return dict(db.session.execute(query).all())
+
+
+@bp.route("/equipe")
+@roles(Role.STAFF)
+def staff():
+    return render_template("home/staff.html", counts=_device_counts())
+
+
+@bp.route("/donateur")
+@roles(Role.DONOR)
+def donor():
+    donations = db.session.scalar(
+        sa.select(sa.func.count(Donation.id)).where(Donation.donor_id == current_user.organisation_id)
+    )
+    devices = db.session.scalar(
+        sa.select(sa.func.count(Device.id))
+        .join(Donation)
+        .where(Donation.donor_id == current_user.organisation_id)
+    )
+    return render_template("home/donor.html", donations=donations, devices=devices)
+
+
+@bp.route("/atelier")
+@roles(Role.REFURBISHER)
+def refurbisher():
+    workshop = (DeviceStatus.RECEIVED, DeviceStatus.REFURBISHING, DeviceStatus.READY)
+    return render_template(
+        "home/refurbisher.html", counts=_device_counts(Device.status.in_(workshop))
+    )
+
+
+@bp.route("/relais")
+@roles(Role.RELAY)
+def relay():
+    relay_id = current_user.organisation_id
+    reserved = (
+        sa.select(sa.func.count(Reservation.id))
+        .join(DeviceRequest)
+        .where(DeviceRequest.relay_id == relay_id, Reservation.status == ReservationStatus.ACTIVE)
+    )
+    at_relay = sa.select(sa.func.count(Device.id)).where(
+        Device.holder_id == relay_id, Device.status == DeviceStatus.AT_RELAY
+    )
+    handed_over = sa.select(sa.func.count(Handover.id)).where(
+        Handover.relay_id == relay_id, Handover.returned_at.is_(None)
+    )
+    counts = {
+        DeviceStatus.RESERVED: db.session.scalar(reserved),
+        DeviceStatus.AT_RELAY: db.session.scalar(at_relay),
+        DeviceStatus.HANDED_OVER: db.session.scalar(handed_over),
+    }
+    return render_template("home/relay.html", counts=counts)
+
+
+@bp.route("/conseiller")
+@roles(Role.ADVISOR)
+def advisor():
+    now = utcnow()
+    mine = Appointment.advisor_id == current_user.id
+    scheduled = Appointment.status == AppointmentStatus.SCHEDULED
+    upcoming = db.session.scalar(
+        sa.select(sa.func.count(Appointment.id)).where(
+            mine, scheduled, Appointment.starts_at.between(now, now + timedelta(days=7))
+        )
+    )
+    to_fill = db.session.scalar(
+        sa.select(sa.func.count(Appointment.id)).where(mine, scheduled, Appointment.starts_at < now)
+    )
+    return render_template("home/advisor.html", upcoming=upcoming, to_fill=to_fill)

@@ -1,0 +1,113 @@
+"""Test fixtures: one database per session, built by the migrations, emptied after each test.
+
+`DATABASE_URL` (PostgreSQL in CI) is used when set, else a SQLite file in a temporary folder.
+The database behind `DATABASE_URL` is wiped: point it at a database kept for tests.
+Tests see real commits (views commit, jobs commit, concurrent transactions), so isolation is
+by emptying every table after each test rather than by a rolled-back outer transaction; the
+commune referential is loaded once and kept.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from equipbank import create_app
+from equipbank.extensions import db
+from equipbank.geo import services as geo
+from tests import factories
+
+REFERENCE_TABLES = {"communes", "commune_postal_codes", "alembic_version"}
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'equipbank-test.sqlite'}"
+
+
+def reset_database(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = database_url(tmp_path_factory)
+    reset_database(url)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "REDIS_URL": os.environ.get("REDIS_URL") or None,
+            "RQ_QUEUE": f"equipbank-test-{os.getpid()}",
+        }
+    )
+    with app.app_context():
+        upgrade()
+        geo.load_referential()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+        empty_tables()
+
+
+def empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    with db.engine.begin() as connection:
+        for table in tables:
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, user, password: str = factories.PASSWORD):
+        return self._client.post("/login", data={"email": user.email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def api_token(client):
+    """A function giving a bearer header for a user, through POST /api/v1/tokens."""
+
+    def issue(user, password: str = factories.PASSWORD) -> dict[str, str]:
+        response = client.post("/api/v1/tokens", auth=(user.email, password))
+        assert response.status_code == 201, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    return issue

@@ -1,0 +1,83 @@
+"""Small factories: real rows through the real services where a service exists."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+from equipbank.auth import services as auth_services
+from equipbank.codes import DeviceCategory, OrganisationKind, Role
+from equipbank.db import utcnow
+from equipbank.devices import status
+from equipbank.devices.models import Device, ErasureRecord
+from equipbank.donations.models import Donation
+from equipbank.extensions import db
+from equipbank.organisations.models import Organisation
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+ROLE_KIND = {
+    Role.STAFF: OrganisationKind.BANK,
+    Role.DONOR: OrganisationKind.DONOR,
+    Role.REFURBISHER: OrganisationKind.REFURBISHER,
+    Role.RELAY: OrganisationKind.RELAY,
+    Role.ADVISOR: OrganisationKind.RELAY,
+}
+
+
+def organisation(kind: str = OrganisationKind.RELAY, **fields) -> Organisation:
+    n = next(_counter)
+    fields.setdefault("name", f"Organisation {n}")
+    fields.setdefault("commune_code", "06057")
+    org = Organisation(kind=kind, **fields)
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def user(role: str = Role.STAFF, *, organisation_=None, is_admin: bool = False, **fields) -> object:
+    n = next(_counter)
+    org = organisation_ or organisation(ROLE_KIND[Role(role)])
+    created = auth_services.create_user(
+        email=fields.pop("email", f"user{n}@example.org"),
+        name=fields.pop("name", f"Utilisateur {n}"),
+        role=role,
+        organisation=org,
+        is_admin=is_admin,
+        password=fields.pop("password", PASSWORD),
+    )
+    db.session.commit()
+    return created
+
+
+def donation(donor: Organisation | None = None, **fields) -> Donation:
+    donor = donor or organisation(OrganisationKind.DONOR)
+    fields.setdefault("declared_on", datetime.now(UTC).date())
+    created = Donation(donor=donor, **fields)
+    db.session.add(created)
+    db.session.commit()
+    return created
+
+
+def device(donation_: Donation | None = None, *, commit: bool = True, **fields) -> Device:
+    """A device registered through the status machine, in `received`."""
+    fields.setdefault("category", DeviceCategory.LAPTOP)
+    fields.setdefault("brand", "Dell")
+    created = Device(donation=donation_ or donation(), **fields)
+    status.register(created)
+    if commit:
+        db.session.commit()
+    return created
+
+
+def erasure(device_: Device, **fields) -> ErasureRecord:
+    fields.setdefault("method", "certified_software")
+    fields.setdefault("tool", "Blancco Drive Eraser 7")
+    fields.setdefault("certificate_ref", f"CERT-{next(_counter)}")
+    fields.setdefault("operator", "Opérateur Actif Azur")
+    fields.setdefault("performed_at", utcnow())
+    record = ErasureRecord(device=device_, **fields)
+    db.session.add(record)
+    db.session.flush()
+    return record
