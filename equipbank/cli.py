@@ -1,0 +1,44 @@
+"""The `equipbank` console script: `equipbank demo` sets everything up and serves the app."""
+
+from __future__ import annotations
+
+import argparse
+
+from flask_migrate import upgrade
+
+from equipbank import create_app
+
+
+def demo(host: str, port: int) -> None:
+    from equipbank.demo import cli as demo_cli
+    from equipbank.demo import seed as demo_seed
+    from equipbank.extensions import db
+    from equipbank.geo import services as geo
+
+    app = create_app()
+    with app.app_context():
+        print(f"Base de données : {db.engine.url.render_as_string(hide_password=True)}")
+        upgrade()
+        if not geo.referential_is_loaded():
+            print("Chargement des communes…")
+            geo.load_referential()
+            db.session.commit()
+        if not demo_seed.is_seeded():
+            demo_seed.seed()
+            db.session.commit()
+        demo_cli.print_logins(demo_seed.LOGINS)
+    print(f"\nequipbank : http://{host}:{port}/  (Ctrl+C pour arrêter)")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="equipbank", description="equipbank, Banque du Numérique")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo_parser = commands.add_parser(
+        "demo", help="créer ou mettre à jour la base, charger communes et démo, servir l'app"
+    )
+    demo_parser.add_argument("--host", default="127.0.0.1")
+    demo_parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        demo(args.host, args.port)

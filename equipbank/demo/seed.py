@@ -1,0 +1,192 @@
+"""Demo data of the Pays des Paillons (seed 000): organisations, one user per role, devices.
+
+Fixed logins, so the README and the tests can rely on them; demo data only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from equipbank.auth import services as auth
+from equipbank.auth.models import User
+from equipbank.codes import OrganisationKind, RequestStatus, Role
+from equipbank.db import utcnow
+from equipbank.devices import status
+from equipbank.devices.models import Device, ErasureRecord
+from equipbank.donations.models import Donation, DonationLine
+from equipbank.extensions import db
+from equipbank.organisations.models import Organisation
+from equipbank.requests.models import DeviceRequest, Reservation
+
+DEMO_PASSWORD = "equipbank-demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: Role
+    organisation: str
+
+
+ORGANISATIONS = [
+    # kind, name, postal code, commune, extra
+    (OrganisationKind.BANK, "Banque du Numérique Alpes-Maritimes", "06000", "06088", {}),
+    (OrganisationKind.DONOR, "Riviera Solutions Informatiques", "06200", "06088", {}),
+    (OrganisationKind.REFURBISHER, "Actif Azur", "06200", "06088", {}),
+    (
+        OrganisationKind.RELAY,
+        "Clic & Déclic",
+        "06440",
+        "06057",
+        {"mediation_typology": "Association", "mediation_services": "Aide aux démarches en ligne"},
+    ),
+    (
+        OrganisationKind.RELAY,
+        "Pimms Médiation Nice Côte d'Azur",
+        "06300",
+        "06088",
+        {"mediation_typology": "France Services", "mediation_services": "Conseiller numérique itinérant"},
+    ),
+    (OrganisationKind.RELAY, "Optimizen", "06390", "06048", {"mediation_typology": "Association"}),
+    (
+        OrganisationKind.RELAY,
+        "Carrefour des Paillons",
+        "06440",
+        "06057",
+        {"mediation_typology": "Association", "mediation_services": "Cours informatiques pour seniors"},
+    ),
+]
+
+LOGINS = [
+    DemoLogin("staff@demo.equipbank.fr", Role.STAFF, "Banque du Numérique Alpes-Maritimes"),
+    DemoLogin("donor@demo.equipbank.fr", Role.DONOR, "Riviera Solutions Informatiques"),
+    DemoLogin("refurbisher@demo.equipbank.fr", Role.REFURBISHER, "Actif Azur"),
+    DemoLogin("relay@demo.equipbank.fr", Role.RELAY, "Clic & Déclic"),
+    DemoLogin("relay2@demo.equipbank.fr", Role.RELAY, "Pimms Médiation Nice Côte d'Azur"),
+    DemoLogin("advisor@demo.equipbank.fr", Role.ADVISOR, "Pimms Médiation Nice Côte d'Azur"),
+]
+NAMES = {
+    Role.STAFF: "Nadia Ferrero",
+    Role.DONOR: "Julien Moreau",
+    Role.REFURBISHER: "Karim Benali",
+    Role.RELAY: "Sophie Giordano",
+    Role.ADVISOR: "Thomas Lambert",
+}
+
+LAPTOPS = [
+    ("Dell", "Latitude 5490", "DL5490-"),
+    ("Lenovo", "ThinkPad T480", "LT480-"),
+    ("HP", "EliteBook 840 G5", "HP840-"),
+]
+
+
+def is_seeded() -> bool:
+    return db.session.scalar(sa.select(User.id).where(User.email == LOGINS[0].email)) is not None
+
+
+def seed() -> list[DemoLogin]:
+    """Create the demo data; flushes, the caller commits."""
+    organisations = {}
+    for kind, name, postal_code, commune, extra in ORGANISATIONS:
+        organisation = Organisation(
+            kind=kind, name=name, postal_code=postal_code, commune_code=commune, **extra
+        )
+        db.session.add(organisation)
+        organisations[name] = organisation
+    db.session.flush()
+
+    users = {}
+    for login in LOGINS:
+        name = "Leïla Haddad" if login.email.startswith("relay2") else NAMES[login.role]
+        users[login.email] = auth.create_user(
+            email=login.email,
+            name=name,
+            role=login.role,
+            organisation=organisations[login.organisation],
+            is_admin=login.role == Role.STAFF,
+            password=DEMO_PASSWORD,
+        )
+    _seed_devices(organisations, users)
+    db.session.flush()
+    return LOGINS
+
+
+def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]) -> None:
+    today = utcnow().date()
+    donor = organisations["Riviera Solutions Informatiques"]
+    refurbisher = organisations["Actif Azur"]
+    operator = users["refurbisher@demo.equipbank.fr"]
+    donation = Donation(
+        donor=donor,
+        declared_on=today - timedelta(days=30),
+        status="received",
+        pickup_address="12 avenue Jean Médecin",
+        pickup_commune_code="06088",
+        erasure_certificate_requested=True,
+        lines=[
+            *(DonationLine(category="laptop", quantity=3, brand=b, model=m) for b, m, _ in LAPTOPS),
+            DonationLine(category="desktop", quantity=1, brand="HP", model="ProDesk 600 G4"),
+        ],
+    )
+    db.session.add(donation)
+    devices = []
+    for index in range(9):
+        brand, model, prefix = LAPTOPS[index % len(LAPTOPS)]
+        device = Device(
+            donation=donation,
+            category="laptop",
+            brand=brand,
+            model=model,
+            serial=f"{prefix}{1000 + index}",
+            holder=refurbisher,
+        )
+        status.register(device, actor=operator)
+        devices.append(device)
+    desktop = Device(
+        donation=donation,
+        category="desktop",
+        brand="HP",
+        model="ProDesk 600 G4",
+        serial="HP600-2001",
+        holder=refurbisher,
+    )
+    status.register(desktop, actor=operator)
+
+    # Two at the workshop, five ready (one of them reserved for Clic & Déclic), one recycled.
+    for device in devices[2:]:
+        status.transition(device, "refurbishing", actor=operator)
+    for index, device in enumerate(devices[4:]):
+        db.session.add(
+            ErasureRecord(
+                device=device,
+                method="certified_software",
+                tool="Blancco Drive Eraser 7",
+                certificate_ref=f"BLC-2026-{4100 + index}",
+                operator=operator.name,
+                performed_at=utcnow() - timedelta(days=3),
+                recorded_by_id=operator.id,
+            )
+        )
+        device.cpu, device.ram_gb, device.storage_gb = "Intel Core i5-8350U", 8, 256
+        device.os_installed, device.keyboard_layout = "Linux Mint 22", "AZERTY"
+        device.functional_tests_passed, device.grade = True, "AB"[index % 2]
+        db.session.flush()
+        status.transition(device, "ready", actor=operator)
+    status.transition(desktop, "recycled", actor=operator, reason="Carte mère hors service")
+
+    relay = organisations["Clic & Déclic"]
+    request = DeviceRequest(
+        relay=relay,
+        category="laptop",
+        quantity=2,
+        note="Deux seniors de L'Escarène orientés par le CCAS.",
+        status=RequestStatus.APPROVED,
+        created_by_id=users["relay@demo.equipbank.fr"].id,
+    )
+    staff = users["staff@demo.equipbank.fr"]
+    db.session.add(Reservation(request=request, device=devices[4], reserved_by_id=staff.id))
+    db.session.flush()
+    status.transition(devices[4], "reserved", actor=staff)

@@ -1,0 +1,101 @@
+"""The demo: seeded logins reach their homes, and `equipbank demo` serves a working app."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from equipbank.demo.seed import DEMO_PASSWORD, LOGINS
+from equipbank.devices.models import Device
+from equipbank.extensions import db
+
+HOMES = {
+    "staff": "/equipe",
+    "donor": "/donateur",
+    "refurbisher": "/atelier",
+    "relay": "/relais",
+    "advisor": "/conseiller",
+}
+
+
+def test_seed_creates_every_login_and_devices_in_several_states(runner, client):
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    for login in LOGINS:
+        assert login.email in result.output
+        client.post("/login", data={"email": login.email, "password": DEMO_PASSWORD})
+        home = client.get("/", follow_redirects=True)
+        assert home.request.path == HOMES[login.role.value], login.email
+        client.post("/logout")
+    statuses = set(db.session.scalars(sa.select(Device.status)))
+    assert {"received", "refurbishing", "ready", "reserved", "recycled"} <= statuses
+
+
+def test_seeding_twice_is_refused(runner):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    again = runner.invoke(args=["demo", "seed"])
+    assert again.exit_code == 1 and "déjà présentes" in again.output
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def served_demo(tmp_path):
+    """`equipbank demo` exactly as the README runs it, on a fresh SQLite file."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite'}"}
+    env.pop("EQUIPBANK_CONFIG", None)
+    script = Path(sys.executable).with_name("equipbank")
+    process = subprocess.Popen(
+        [str(script), "demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/login", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None:
+                raise AssertionError(process.stdout.read()) from None
+            time.sleep(0.3)
+    else:
+        process.kill()
+        raise AssertionError("the demo did not start within 90 s")
+    yield base
+    process.terminate()
+    output, _ = process.communicate(timeout=10)
+    assert "staff@demo.equipbank.fr" in output
+
+
+def test_equipbank_demo_serves_the_app_and_every_login_works(served_demo):
+    for login in LOGINS:
+        jar = http.cookiejar.CookieJar()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = browser.open(f"{served_demo}/login").read().decode()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode(
+            {"csrf_token": token, "email": login.email, "password": DEMO_PASSWORD}
+        ).encode()
+        home = browser.open(f"{served_demo}/login", data=form)
+        assert urllib.parse.urlsplit(home.url).path == HOMES[login.role.value], login.email
+        assert "Se déconnecter" in home.read().decode()
