@@ -1,7 +1,7 @@
 """Every enum code of the domain, with its French label: the one place they live.
 
 Codes are short English words (they are the API contract, DESIGN.md §5); the UI shows the
-labels. `choices(Enum)` gives WTForms choices, `label(value)` a label for templates.
+labels. `equipbank.forms.enum_choices(Enum)` gives form choices, `label` a label for templates.
 """
 
 from __future__ import annotations
@@ -21,10 +21,6 @@ class LabelledEnum(StrEnum):
     @classmethod
     def codes(cls) -> list[str]:
         return [member.value for member in cls]
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(member.value, member.label) for member in cls]
 
 
 class Role(LabelledEnum):

@@ -46,6 +46,7 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    WTF_I18N_ENABLED = False  # WTForms' own French messages (equipbank.forms.Form), no Babel
 
     PASSWORD_HASH_METHOD = "scrypt"
     SET_PASSWORD_LINK_MAX_AGE = int(os.environ.get("SET_PASSWORD_LINK_MAX_AGE", 7 * 24 * 3600))

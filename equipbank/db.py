@@ -65,3 +65,13 @@ def code_check(column: str, codes: Iterable[str], name: str | None = None) -> sa
     """A CHECK constraint that keeps an enum code column within its known values."""
     values = ", ".join(f"'{code}'" for code in codes)
     return sa.CheckConstraint(f"{column} IN ({values})", name=name or f"{column}_code")
+
+
+def like_escape(text: str) -> str:
+    """Text for a LIKE pattern, its wildcards taken literally (escape character `\\`)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains_text(column, text: str):
+    """Case-insensitive "column contains text", with the text's wildcards taken literally."""
+    return column.ilike(f"%{like_escape(text.strip())}%", escape="\\")

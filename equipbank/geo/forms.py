@@ -5,13 +5,14 @@ from __future__ import annotations
 from wtforms import SelectField, StringField
 from wtforms.validators import Optional, Regexp
 
+from equipbank.forms import choices
 from equipbank.geo import services
 
 POSTAL_HINT = "La commune est choisie parmi celles du code postal."
 
 
 class CommuneFieldsMixin:
-    """Add to a FlaskForm: `postal_code` and `commune_code`, then call `resolve_commune()`.
+    """Add to a Form: `postal_code` and `commune_code`, then call `resolve_commune()`.
 
     The select is filled from the postal code (server side here, live by `commune-picker.js`).
     """
@@ -25,10 +26,10 @@ class CommuneFieldsMixin:
 
     def fill_commune_choices(self) -> None:
         communes = services.communes_for_postal_code(self.postal_code.data or "")
-        choices = [(c.code, c.name) for c in communes]
-        if len(choices) != 1:
-            choices.insert(0, ("", "Choisissez la commune…" if choices else "Saisissez le code postal"))
-        self.commune_code.choices = choices
+        blank = None
+        if len(communes) != 1:
+            blank = "Choisissez la commune…" if communes else "Saisissez le code postal"
+        self.commune_code.choices = choices(((c.code, c.name) for c in communes), blank=blank)
 
     def resolve_commune(self, required: bool = True):
         """The chosen Commune; None when optional and empty; field errors otherwise."""
