@@ -36,5 +36,9 @@ class Organisation(TimestampMixin, db.Model):
 
     commune: Mapped[Commune | None] = relationship()
 
+    @property
+    def kind_label(self) -> str:
+        return OrganisationKind(self.kind).label
+
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.kind} {self.name!r}>"

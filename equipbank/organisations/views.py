@@ -1,3 +1,92 @@
-from flask import Blueprint
+"""Admin pages of the organisations (staff with `is_admin`)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from equipbank.auth.permissions import admin_only
+from equipbank.db import contains_text
+from equipbank.errors import DomainError
+from equipbank.extensions import db
+from equipbank.forms import show_domain_error
+from equipbank.organisations import services
+from equipbank.organisations.forms import OrganisationFilters, OrganisationForm
+from equipbank.organisations.models import Organisation
 
 bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
+
+
+@bp.route("/")
+@admin_only
+def index():
+    filters = OrganisationFilters(request.args)
+    query = sa.select(Organisation).order_by(Organisation.name)
+    if filters.q.data:
+        query = query.where(contains_text(Organisation.name, filters.q.data))
+    if filters.kind.data:
+        query = query.where(Organisation.kind == filters.kind.data)
+    if filters.state.data != "all":
+        query = query.where(Organisation.is_active.is_(filters.state.data != "inactive"))
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("organisations/index.html", page=page, filters=filters)
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+@admin_only
+def create():
+    return _form_page(None)
+
+
+@bp.route("/<int:organisation_id>", methods=["GET", "POST"])
+@admin_only
+def edit(organisation_id: int):
+    return _form_page(services.get_organisation(organisation_id))
+
+
+def _form_page(organisation: Organisation | None):
+    form = OrganisationForm(obj=organisation)
+    form.fill_commune_choices()
+    if form.validate_on_submit():
+        commune = form.resolve_commune(required=False)
+        if not form.errors:
+            try:
+                if organisation is None:
+                    organisation = services.create_organisation(form.to_data(commune), actor=current_user)
+                else:
+                    services.update_organisation(organisation, form.to_data(commune), actor=current_user)
+            except DomainError as error:
+                db.session.rollback()
+                show_domain_error(form, error)
+            else:
+                db.session.commit()
+                flash(f"Organisation « {organisation.name} » enregistrée.", "success")
+                return redirect(url_for("organisations.index"))
+    status = 422 if form.errors else 200
+    return render_template("organisations/form.html", form=form, organisation=organisation), status
+
+
+@bp.route("/<int:organisation_id>/desactiver", methods=["POST"])
+@admin_only
+def deactivate(organisation_id: int):
+    return _set_active(organisation_id, False, "désactivée : ses comptes ne peuvent plus se connecter")
+
+
+@bp.route("/<int:organisation_id>/reactiver", methods=["POST"])
+@admin_only
+def reactivate(organisation_id: int):
+    return _set_active(organisation_id, True, "réactivée")
+
+
+def _set_active(organisation_id: int, active: bool, done: str):
+    organisation = services.get_organisation(organisation_id)
+    try:
+        services.set_active(organisation, active, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Organisation « {organisation.name} » {done}.", "success")
+    return redirect(url_for("organisations.edit", organisation_id=organisation_id))
