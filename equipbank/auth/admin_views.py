@@ -1,3 +1,146 @@
-from flask import Blueprint
+"""Admin pages of the user accounts (staff with `is_admin`).
+
+A new account has no password: the admin receives a one-time link to hand over, and the
+person chooses a password through it. The link is shown once and never stored.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from equipbank.auth import services
+from equipbank.auth.forms import UserEditForm, UserFilters, UserForm
+from equipbank.auth.models import User
+from equipbank.auth.permissions import admin_only
+from equipbank.db import contains_text
+from equipbank.errors import DomainError, NotFound
+from equipbank.extensions import db
+from equipbank.forms import show_domain_error
+from equipbank.organisations.services import get_organisation
+from equipbank.urls import external_url
 
 bp = Blueprint("users", __name__, url_prefix="/admin/comptes")
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("Compte introuvable.")
+    return user
+
+
+@bp.route("/")
+@admin_only
+def index():
+    filters = UserFilters(request.args)
+    query = sa.select(User).order_by(User.name)
+    if filters.q.data:
+        query = query.where(contains_text(User.name, filters.q.data) | contains_text(User.email, filters.q.data))
+    if filters.role.data:
+        query = query.where(User.role == filters.role.data)
+    if filters.organisation.data:
+        query = query.where(User.organisation_id == filters.organisation.data)
+    if filters.state.data != "all":
+        query = query.where(User.active.is_(filters.state.data != "inactive"))
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("users/index.html", page=page, filters=filters)
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@admin_only
+def create():
+    form = UserForm()
+    if request.method == "GET" and request.args.get("organisation", "").isdigit():
+        organisation = get_organisation(int(request.args["organisation"]))
+        form.organisation_id.data = organisation.id
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                organisation=get_organisation(form.organisation_id.data),
+                is_admin=form.is_admin.data,
+                actor=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            return _link_page(user, created=True)
+    return render_template("users/form.html", form=form, user=None), 422 if form.errors else 200
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def edit(user_id: int):
+    user = get_user(user_id)
+    form = UserEditForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                user,
+                name=form.name.data,
+                role=form.role.data,
+                organisation=get_organisation(form.organisation_id.data),
+                is_admin=form.is_admin.data,
+                actor=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Compte de {user.name} enregistré.", "success")
+            return redirect(url_for("users.index"))
+    return render_template("users/form.html", form=form, user=user), 422 if form.errors else 200
+
+
+@bp.route("/<int:user_id>/lien", methods=["POST"])
+@admin_only
+def new_link(user_id: int):
+    """A fresh one-time link, for a lost first link or a forgotten password."""
+    user = get_user(user_id)
+    try:
+        return _link_page(user, created=False)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/desactiver", methods=["POST"])
+@admin_only
+def deactivate(user_id: int):
+    return _set_active(user_id, False, "désactivé : il ne peut plus se connecter")
+
+
+@bp.route("/<int:user_id>/reactiver", methods=["POST"])
+@admin_only
+def reactivate(user_id: int):
+    return _set_active(user_id, True, "réactivé")
+
+
+def _set_active(user_id: int, active: bool, done: str):
+    user = get_user(user_id)
+    try:
+        services.set_user_active(user, active, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Compte de {user.name} {done}.", "success")
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+def _link_page(user: User, *, created: bool):
+    token = services.issue_set_password_link(user, actor=current_user)
+    db.session.commit()
+    link = external_url("auth.set_password", token=token)
+    days = current_app.config["SET_PASSWORD_LINK_MAX_AGE"] // 86400
+    response = render_template("users/link.html", user=user, link=link, created=created, days=days)
+    # The link is a credential: never cached, by the browser or a proxy.
+    return response, 201 if created else 200, {"Cache-Control": "no-store"}

@@ -1,17 +1,18 @@
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import BooleanField, EmailField, PasswordField, SearchField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from equipbank.auth.services import MIN_PASSWORD_LENGTH
-from equipbank.codes import Role
+from equipbank.codes import OrganisationKind, Role
+from equipbank.forms import FilterForm, Form, choices, enum_choices
+from equipbank.organisations.services import organisations_of_kinds
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Adresse e-mail", validators=[DataRequired("Indiquez votre adresse e-mail.")])
     password = PasswordField("Mot de passe", validators=[DataRequired("Indiquez votre mot de passe.")])
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(
         "Nouveau mot de passe",
         validators=[
@@ -28,7 +29,7 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(
         "Adresse e-mail",
         validators=[
@@ -38,6 +39,37 @@ class UserForm(FlaskForm):
         ],
     )
     name = StringField("Nom complet", validators=[DataRequired("Indiquez le nom."), Length(max=200)])
-    role = SelectField("Rôle", choices=Role.choices())
-    organisation_id = SelectField("Organisation", coerce=int)
+    role = SelectField("Rôle", choices=enum_choices(Role))
+    organisation_id = SelectField(
+        "Organisation", coerce=int, validators=[DataRequired("Choisissez l'organisation.")]
+    )
     is_admin = BooleanField("Administrateur des comptes (équipe uniquement)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation_id.choices = organisation_choices()
+
+
+class UserEditForm(UserForm):
+    """The email is the login: it is not edited (create another account instead)."""
+
+    email = None
+
+
+def organisation_choices(*, blank: str | None = None) -> list:
+    organisations = organisations_of_kinds(*OrganisationKind.codes())
+    return choices(((o.id, f"{o.name} ({o.kind_label})") for o in organisations), blank=blank)
+
+
+class UserFilters(FilterForm):
+    q = SearchField("Nom ou e-mail", validators=[Optional(), Length(max=100)])
+    role = SelectField("Rôle", choices=enum_choices(Role, blank="Tous les rôles"))
+    organisation = SelectField("Organisation", coerce=lambda v: int(v) if v else None)
+    state = SelectField(
+        "État",
+        choices=choices([("active", "Actifs"), ("inactive", "Désactivés"), ("all", "Tous")]),
+        default="active",
+    )
+
+    def load_choices(self) -> None:
+        self.organisation.choices = organisation_choices(blank="Toutes les organisations")

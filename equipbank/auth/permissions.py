@@ -8,6 +8,7 @@ refuses (401/403) an endpoint that declared nothing, so a forgotten decorator fa
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import TypeVar
 
 from flask import current_app, redirect, request, url_for
@@ -24,6 +25,17 @@ ALL_ROLES = tuple(Role.codes())
 def public(view: F) -> F:
     view.access = "public"  # type: ignore[attr-defined]
     return view
+
+
+def declare_public(app, endpoint: str) -> None:
+    """Open an endpoint registered by a library (static files, the OpenAPI document)."""
+    view = app.view_functions[endpoint]
+
+    @wraps(view)
+    def opened(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    app.view_functions[endpoint] = public(opened)
 
 
 def roles(*allowed: str) -> Callable[[F], F]:

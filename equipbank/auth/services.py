@@ -164,6 +164,14 @@ def make_set_password_token(user: User) -> str:
     return _serializer().dumps({"uid": user.id, "fp": _password_fingerprint(user)})
 
 
+def issue_set_password_link(user: User, *, actor: User) -> str:
+    """A one-time set-password token for `user`, handed over by an admin; audited."""
+    if not user.active:
+        raise ValidationFailed("Ce compte est désactivé : réactivez-le d'abord.")
+    audit.record("user.issue_set_password_link", user, actor=actor)
+    return make_set_password_token(user)
+
+
 def user_from_set_password_token(token: str) -> User | None:
     max_age = current_app.config["SET_PASSWORD_LINK_MAX_AGE"]
     try:

@@ -15,4 +15,33 @@
     if (form.dataset.submitted === "1") { event.preventDefault(); return; }
     form.dataset.submitted = "1";
   });
+  // Buttons with data-copy="<selector>" copy that element's text. The Clipboard API exists
+  // only over HTTPS or on localhost; on a LAN in plain HTTP the text is selected and copied
+  // the older way.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var source = document.querySelector(button.dataset.copy);
+      if (!source) { return; }
+      var done = function () { button.textContent = "Copié ✓"; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(source.textContent.trim()).then(done);
+        return;
+      }
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      if (document.execCommand("copy")) { done(); }
+    });
+  });
+  // Blocks with data-show-when-kind="<code>" are shown only when the form's kind is that code.
+  document.querySelectorAll("[data-show-when-kind]").forEach(function (block) {
+    var form = block.closest("form");
+    var select = form && form.elements.kind;
+    if (!select) { return; }
+    function toggle() { block.hidden = select.value !== block.dataset.showWhenKind; }
+    select.addEventListener("change", toggle);
+    toggle();
+  });
 })();

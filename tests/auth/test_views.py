@@ -178,6 +178,7 @@ def test_a_set_password_link_works_once(client):
     assert user_from_set_password_token(token) == staff
     response = client.post(f"/set-password/{token}", data={"password": "une phrase longue", "confirm": "une phrase longue"})
     assert response.status_code == 302
+    db.session.expire_all()
     assert authenticate(staff.email, "une phrase longue") == staff
     again = client.get(f"/set-password/{token}")
     assert again.status_code == 404 and "plus valable" in again.text
