@@ -9,10 +9,12 @@ commune referential is loaded once and kept.
 
 from __future__ import annotations
 
+import contextvars
 import os
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from equipbank import create_app
@@ -39,6 +41,18 @@ def reset_database(url: str) -> None:
     engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as in production: its own app context, hence its
+    own `g` (Flask-Login's current user) and its own database session, never the test's.
+
+    Without this, requests reuse the app context the test pushed, and a second client would
+    see the first one's logged-in user.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = database_url(tmp_path_factory)
@@ -51,6 +65,7 @@ def app(tmp_path_factory):
             "RQ_QUEUE": f"equipbank-test-{os.getpid()}",
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
         geo.load_referential()
