@@ -108,9 +108,9 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     init_api(app)
 
-    from equipbank.auth.permissions import guard, public
+    from equipbank.auth.permissions import declare_public, guard
 
-    public(app.view_functions["static"])
+    declare_public(app, "static")
     app.before_request(guard)
 
 

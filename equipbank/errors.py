@@ -50,6 +50,11 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class AuthenticationFailed(DomainError):
+    status = 401
+    code = "invalid_credentials"
+
+
 class PermissionDenied(DomainError):
     status = 403
     code = "forbidden"
@@ -74,7 +79,8 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
 
 def _respond(status: int, code: str, message: str, fields: dict | None = None):
     if is_api_request():
-        return error_body(code, message, fields), status
+        headers = {"WWW-Authenticate": 'Bearer realm="equipbank"'} if status == 401 else {}
+        return error_body(code, message, fields), status, headers
     return render_template("errors/error.html", status=status, message=message), status
 
 
@@ -94,11 +100,7 @@ def handle_http_exception(error: HTTPException):
         message = "Certains champs sont invalides."
     elif status == 400 and error.description and is_api_request():
         message = _french_bad_request(error.description)
-    response = _respond(status, code, message, fields)
-    if status == 401 and is_api_request():
-        body, status = response
-        return body, status, {"WWW-Authenticate": 'Bearer realm="equipbank"'}
-    return response
+    return _respond(status, code, message, fields)
 
 
 def handle_csrf_error(error: HTTPException):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from equipbank.db import like_escape
 from equipbank.errors import DomainError, ValidationFailed
 from equipbank.extensions import db
 from equipbank.geo.build import COLUMNS, DATA_FILE
@@ -156,42 +157,47 @@ def referential_is_loaded() -> bool:
 
 def communes_for_postal_code(postal_code: str) -> list[Commune]:
     """Every commune of a postal code (arrondissements excluded: their commune is listed)."""
-    postal_code = postal_code.strip()
-    if not POSTAL_CODE.match(postal_code):
-        return []
-    query = (
-        sa.select(Commune)
-        .join(CommunePostalCode)
-        .where(CommunePostalCode.postal_code == postal_code, Commune.kind == "commune")
-        .order_by(Commune.search_name)
-    )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(communes_query(postal_code=postal_code)))
 
 
 def search_communes(text: str, limit: int = 20) -> list[Commune]:
-    """Communes matching a postal code, an INSEE code or the start of a name."""
-    text = text.strip()
-    if POSTAL_CODE.match(text):
-        by_postal = communes_for_postal_code(text)
-        if by_postal:
-            return by_postal[:limit]
-    if INSEE_CODE.match(text.upper()):
-        commune = resolve_commune(text.upper())
-        if commune is not None:
-            return [commune]
-    key = normalise_name(text)
-    if len(key) < 2:
-        return []
-    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    starts = Commune.search_name.like(f"{escaped}%", escape="\\")
-    word_starts = Commune.search_name.like(f"% {escaped}%", escape="\\")  # "escarene"
-    query = (
-        sa.select(Commune)
-        .where(Commune.kind == "commune", starts | word_starts)
-        .order_by(sa.case((starts, 0), else_=1), Commune.population.desc().nulls_last(), Commune.name)
-        .limit(limit)
+    """Communes matching a postal code, an INSEE code or the start of a word of the name."""
+    return list(db.session.scalars(communes_query(text=text).limit(limit)))
+
+
+def communes_query(*, text: str | None = None, postal_code: str | None = None) -> sa.Select:
+    """Communes (never arrondissements) of a postal code and/or matching a text, best first.
+
+    The text is a postal code, an INSEE code (an arrondissement's gives its commune) or the
+    start of a word of the name, accents, hyphens and apostrophes ignored.
+    """
+    query = sa.select(Commune).where(Commune.kind == "commune")
+    order: list = [Commune.search_name]
+    text = (text or "").strip()
+    if postal_code is not None:
+        query = query.where(_has_postal_code(postal_code.strip()))
+    if POSTAL_CODE.match(text) or INSEE_CODE.match(text.upper()):
+        # Five characters may be a postal code or an INSEE code (06440 and 06057): either.
+        resolved = resolve_commune(text)
+        code = resolved.code if resolved is not None else text.upper()
+        query = query.where((Commune.code == code) | _has_postal_code(text))
+    elif text:
+        key = like_escape(normalise_name(text))
+        if len(key) < 2:
+            return query.where(sa.false())
+        starts = Commune.search_name.like(f"{key}%", escape="\\")
+        word_starts = Commune.search_name.like(f"% {key}%", escape="\\")  # "escarene"
+        query = query.where(starts | word_starts)
+        order = [sa.case((starts, 0), else_=1), Commune.population.desc().nulls_last(), Commune.name]
+    return query.order_by(*order, Commune.code)
+
+
+def _has_postal_code(postal_code: str):
+    if not POSTAL_CODE.match(postal_code):
+        return sa.false()
+    return Commune.code.in_(
+        sa.select(CommunePostalCode.commune_code).where(CommunePostalCode.postal_code == postal_code)
     )
-    return list(db.session.scalars(query))
 
 
 def resolve_commune(code: str) -> Commune | None:
