@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import wtforms
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
@@ -25,22 +26,61 @@ def enum_choices(enum: type[LabelledEnum], *, blank: str | None = None) -> list[
 def show_domain_error(form: Form, error: DomainError) -> None:
     """Put a service's field errors on the form's fields; the rest goes to `form.form_errors`.
 
-    Services speak in field names that the forms reuse, so a rule checked once in a service
-    reads, on the page, as a message under the field the person has to fix.
+    Services speak in field names (or paths, "lines.0.serials") that the forms reuse, so a
+    rule checked once in a service reads, on the page, under the field the person has to fix.
     """
     placed = False
-    for name, messages in error.fields.items():
-        field = getattr(form, name, None)
-        if field is None:
-            continue
-        field.errors = [*field.errors, *(messages if isinstance(messages, list) else [messages])]
-        placed = True
+    for path, messages in error.fields.items():
+        chain = _path_in(form, path)
+        if chain:
+            add_errors(chain, messages if isinstance(messages, list) else [messages])
+            placed = True
     if not placed:
         form.form_errors.append(error.message)
+        form._errors = None
+
+
+def _path_in(form, path: str) -> list:
+    """The form, the containers and the field a service's error path names ("serial", or
+    "lines.0.serials" inside a FieldList of FormFields); [] when there is no such field."""
+    chain, node = [form], form
+    for part in path.split("."):
+        if part.isdigit():
+            entries = getattr(node, "entries", None)
+            if entries is None or int(part) >= len(entries):
+                return []
+            node = entries[int(part)]
+        else:
+            node = getattr(getattr(node, "form", node), part, None)
+            if node is None:
+                return []
+        chain.append(node)
+    return chain if hasattr(node, "errors") else []
+
+
+def add_errors(chain: list, messages: list[str]) -> None:
+    """Errors found after validation (by a service). WTForms computes `errors` once, on
+    forms and on field lists, so every container on the way up is brought up to date, or
+    the page (and its status code) would not know the form is in error."""
+    field = chain[-1]
+    field.errors = [*field.errors, *messages]
+    for container in reversed(chain[:-1]):
+        if hasattr(container, "entries"):  # a FieldList
+            container.errors = [entry.errors for entry in container.entries]
+        inner = getattr(container, "form", container)
+        if hasattr(inner, "_errors"):  # a form, or a FormField's form
+            inner._errors = None
 
 
 class Form(FlaskForm):
     """The base of every HTML form: WTForms' own messages in French."""
+
+    class Meta:
+        locales = ("fr_FR", "fr")
+
+
+class SubForm(wtforms.Form):
+    """A repeated part of a form (a FormField in a FieldList): no CSRF token of its own."""
 
     class Meta:
         locales = ("fr_FR", "fr")

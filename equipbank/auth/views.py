@@ -12,6 +12,7 @@ from equipbank.auth.forms import LoginForm, SetPasswordForm
 from equipbank.auth.permissions import logged_in, public
 from equipbank.errors import DomainError
 from equipbank.extensions import db
+from equipbank.forms import add_errors
 
 bp = Blueprint("auth", __name__)
 
@@ -55,7 +56,7 @@ def set_password(token: str):
         try:
             services.set_password(user, form.password.data)
         except DomainError as error:
-            form.password.errors.append(error.message)
+            add_errors([form, form.password], [error.message])
         else:
             db.session.commit()
             logout_user()

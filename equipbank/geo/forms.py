@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import SelectField, StringField
 from wtforms.validators import Optional, Regexp
 
-from equipbank.forms import choices
+from equipbank.forms import add_errors, choices
 from equipbank.geo import services
 
 POSTAL_HINT = "La commune est choisie parmi celles du code postal."
@@ -39,5 +39,5 @@ class CommuneFieldsMixin:
             return services.commune_from_postal_choice(self.postal_code.data, self.commune_code.data)
         except services.ValidationFailed as error:
             for name, messages in error.fields.items():
-                getattr(self, name).errors = list(getattr(self, name).errors) + messages
+                add_errors([self, getattr(self, name)], messages)
             return None
