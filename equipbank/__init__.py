@@ -98,13 +98,27 @@ def _configure_sqlite(engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from equipbank.api import init_api
+    from equipbank.auth.admin_views import bp as users_bp
     from equipbank.auth.views import bp as auth_bp
+    from equipbank.devices.views import bp as devices_bp
+    from equipbank.donations.import_views import bp as imports_bp
+    from equipbank.donations.views import bp as donations_bp
     from equipbank.geo.views import bp as geo_bp
     from equipbank.home.views import bp as home_bp
+    from equipbank.jobs.views import bp as jobs_bp
     from equipbank.organisations.views import bp as organisations_bp
-    from equipbank.auth.admin_views import bp as users_bp
 
-    for blueprint in (auth_bp, home_bp, geo_bp, organisations_bp, users_bp):
+    for blueprint in (
+        auth_bp,
+        home_bp,
+        geo_bp,
+        organisations_bp,
+        users_bp,
+        jobs_bp,
+        donations_bp,
+        imports_bp,
+        devices_bp,
+    ):
         app.register_blueprint(blueprint)
     init_api(app)
 
@@ -124,7 +138,7 @@ def register_commands(app: Flask) -> None:
     from equipbank.auth.cli import users_cli
     from equipbank.demo.cli import demo_cli
     from equipbank.geo.cli import geo_cli
-    from equipbank.jobs_cli import rq_cli
+    from equipbank.jobs.cli import rq_cli
 
     for group in (users_cli, geo_cli, demo_cli, rq_cli):
         app.cli.add_command(group)

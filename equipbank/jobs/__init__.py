@@ -28,6 +28,12 @@ class JobState:
     progress: int = 0  # percent
     message: str = ""
     result: Any = None
+    owner_id: int | None = None
+    description: str = ""
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("finished", "failed")
 
 
 def init_app(app: Flask) -> None:
@@ -67,15 +73,29 @@ def uses_redis() -> bool:
     return bool(current_app.config.get("REDIS_URL"))
 
 
-def enqueue(func: Callable[..., Any], *args: Any, **kwargs: Any) -> JobState:
-    """Run `func(*args, **kwargs)` in the background (or now, inline, without Redis)."""
+def enqueue(
+    func: Callable[..., Any], *args: Any, owner=None, description: str = ""
+) -> JobState:
+    """Run `func(*args)` in the background (or now, inline, without Redis).
+
+    `owner` (a user) is the only one who may follow the job and fetch its result.
+    """
     if has_uncommitted_writes():
         raise RuntimeError("commit before enqueueing: the job would not see these changes")
+    owner_id = getattr(owner, "id", None)
     if uses_redis():
-        job = queue().enqueue(func, *args, **kwargs, job_timeout=3600, result_ttl=86400)
-        return JobState(id=job.id, status="queued")
-    result = func(*args, **kwargs)
-    return JobState(id=f"inline-{uuid.uuid4()}", status="finished", progress=100, result=result)
+        meta = {"owner_id": owner_id, "description": description, "progress": 0}
+        job = queue().enqueue(func, *args, job_timeout=3600, result_ttl=86400, meta=meta)
+        return JobState(id=job.id, status="queued", owner_id=owner_id, description=description)
+    result = func(*args)
+    return JobState(
+        id=f"inline-{uuid.uuid4()}",
+        status="finished",
+        progress=100,
+        result=result,
+        owner_id=owner_id,
+        description=description,
+    )
 
 
 def report_progress(done: int, total: int, message: str = "") -> None:
@@ -109,4 +129,6 @@ def job_state(job_id: str) -> JobState | None:
         progress=100 if status_code == "finished" else job.meta.get("progress", 0),
         message=job.meta.get("message", ""),
         result=job.return_value() if status_code == "finished" else None,
+        owner_id=job.meta.get("owner_id"),
+        description=job.meta.get("description", ""),
     )
