@@ -56,6 +56,14 @@ class DonationStatus(LabelledEnum):
     CANCELLED = ("cancelled", "Annulé")
 
 
+class InventoryImportStatus(LabelledEnum):
+    UPLOADED = ("uploaded", "Fichier déposé")
+    CHECKING = ("checking", "Vérification en cours")
+    CHECKED = ("checked", "Vérifié")
+    IMPORTING = ("importing", "Import en cours")
+    IMPORTED = ("imported", "Importé")
+
+
 class DeviceCategory(LabelledEnum):
     LAPTOP = ("laptop", "Ordinateur portable")
     DESKTOP = ("desktop", "Ordinateur fixe")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -26,8 +27,17 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+# The zone people here live in: dates shown, and "today" for a person, are Paris dates.
+PARIS = ZoneInfo("Europe/Paris")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def today() -> date:
+    """Today's date where the people are (Paris), for declared, received, planned dates."""
+    return datetime.now(PARIS).date()
 
 
 class UTCDateTime(sa.TypeDecorator):

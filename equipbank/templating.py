@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
-
 from flask import Flask, request, url_for
 
 from equipbank import codes
-
-PARIS = ZoneInfo("Europe/Paris")
+from equipbank.db import PARIS
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -35,6 +32,14 @@ def format_number(value: int | float | Decimal | None, decimals: int = 0) -> str
     return text.replace(",", "\u202f").replace(".", ",")
 
 
+def commune_name(code: str | None) -> str:
+    from equipbank.extensions import db
+    from equipbank.geo.models import Commune
+
+    commune = db.session.get(Commune, code) if code else None
+    return commune.name if commune else (code or "")
+
+
 def label(code: str | None, enum_name: str) -> str:
     return codes.label(codes.ENUMS[enum_name], code)
 
@@ -48,7 +53,11 @@ def url_with_page(page: int) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        date=format_date, datetime=format_datetime, number=format_number, label=label
+        date=format_date,
+        datetime=format_datetime,
+        number=format_number,
+        label=label,
+        commune_name=commune_name,
     )
     app.jinja_env.globals.update(codes=codes, url_with_page=url_with_page)
     app.jinja_env.trim_blocks = True

@@ -13,6 +13,7 @@ from equipbank.codes import DeviceCategory, DeviceStatus, ErasureMethod, Erasure
 from equipbank.db import TimestampMixin, UTCDateTime, code_check, db, utcnow
 
 if TYPE_CHECKING:
+    from equipbank.auth.models import User
     from equipbank.donations.models import Donation
     from equipbank.organisations.models import Organisation
 
@@ -56,6 +57,10 @@ class Device(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(sa.Identity(), primary_key=True)
     donation_id: Mapped[int] = mapped_column(sa.ForeignKey("donations.id"), index=True)
+    # The declared line this unit answers, when the intake matched one.
+    donation_line_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("donation_lines.id", ondelete="SET NULL"), index=True
+    )
     category: Mapped[str] = mapped_column(sa.String(20))
     brand: Mapped[str | None] = mapped_column(sa.String(100))
     # Lower-cased brand ("" when unknown): the serial is unique per brand whatever its case.
@@ -70,6 +75,7 @@ class Device(TimestampMixin, db.Model):
     os_installed: Mapped[str | None] = mapped_column(sa.String(100))
     keyboard_layout: Mapped[str | None] = mapped_column(sa.String(30))
     functional_tests_passed: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
     grade: Mapped[str | None] = mapped_column(sa.String(1))
     status: Mapped[str] = mapped_column(sa.String(20), index=True)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -152,6 +158,7 @@ class ErasureRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     device: Mapped[Device] = relationship(back_populates="erasures")
+    recorded_by: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<ErasureRecord {self.id} device={self.device_id} {self.result}>"

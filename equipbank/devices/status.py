@@ -38,7 +38,8 @@ FINAL = frozenset({S.RECYCLED, S.PARTS, S.LOST})
 LOSABLE = frozenset(S) - FINAL - {S.HANDED_OVER}
 
 
-def _ready_guard(device: Device) -> None:
+def ready_missing(device: Device) -> list[str]:
+    """What the device still lacks to become `ready` (empty when nothing is missing)."""
     missing = []
     if not any(_complete_erasure(record) for record in device.erasures):
         missing.append("un effacement des données réussi (méthode, outil, référence du certificat, opérateur, date)")
@@ -46,6 +47,11 @@ def _ready_guard(device: Device) -> None:
         missing.append("des tests fonctionnels réussis")
     if device.grade not in Grade.codes():
         missing.append("un grade esthétique A, B ou C")
+    return missing
+
+
+def _ready_guard(device: Device) -> None:
+    missing = ready_missing(device)
     if missing:
         raise InvalidTransition(
             f"{device.tag} ne peut pas passer « Prêt » : il manque " + " ; ".join(missing) + ".",
@@ -145,7 +151,7 @@ _RULE_BY_MOVE: dict[tuple[DeviceStatus, DeviceStatus], Rule] = {
     (source, rule.target): rule for rule in RULES for source in rule.sources
 }
 
-_UNSET: Any = object()
+UNSET: Any = object()
 
 
 def rule_for(source: str, target: str) -> Rule | None:
@@ -173,7 +179,7 @@ def transition(
     *,
     actor=None,
     reason: str | None = None,
-    holder=_UNSET,
+    holder=UNSET,
     data: dict | None = None,
 ) -> DeviceEvent:
     """Move `device` to `target`, or raise InvalidTransition; `holder` updates the holder."""
@@ -197,7 +203,7 @@ def transition(
     if rule.guard is not None:
         rule.guard(device)
     _write_status(device, target_status)
-    if holder is not _UNSET:
+    if holder is not UNSET:
         device.holder = holder
     event_data = dict(data or {})
     if reason:

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from equipbank.codes import OrganisationKind
-from equipbank.db import TimestampMixin, code_check, db
+from equipbank.db import TimestampMixin, UTCDateTime, code_check, db
 
 if TYPE_CHECKING:
     from equipbank.geo.models import Commune
@@ -29,12 +31,20 @@ class Organisation(TimestampMixin, db.Model):
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     contact_phone: Mapped[str | None] = mapped_column(sa.String(30))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # A donor company that registered itself is unvalidated until staff check it: it can
+    # declare donations at once, but no pickup is planned before validation.
+    # Who validated is in the audit log ("organisation.validate").
+    validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Relays: fields of the national "lieux de médiation numérique" schema, for export.
     mediation_typology: Mapped[str | None] = mapped_column(sa.String(100))
     mediation_services: Mapped[str | None] = mapped_column(sa.Text)
     opening_hours: Mapped[str | None] = mapped_column(sa.Text)
 
     commune: Mapped[Commune | None] = relationship()
+
+    @property
+    def is_validated(self) -> bool:
+        return self.validated_at is not None
 
     @property
     def kind_label(self) -> str:
