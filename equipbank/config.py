@@ -38,6 +38,13 @@ class Config:
     BANK_CONTACT = os.environ.get(
         "BANK_CONTACT", "contact@banque-numerique-06.fr · 04 93 00 00 00"
     )
+    # Printed on the documents the bank signs (donation attestation, erasure certificate).
+    BANK_ADDRESS = os.environ.get("BANK_ADDRESS", "Adresse à renseigner (BANK_ADDRESS)")
+    BANK_CITY = os.environ.get("BANK_CITY", "Nice")
+    BANK_SIGNATORY_NAME = os.environ.get("BANK_SIGNATORY_NAME", "La direction")
+    BANK_SIGNATORY_TITLE = os.environ.get(
+        "BANK_SIGNATORY_TITLE", "Pour la Banque du Numérique Alpes-Maritimes"
+    )
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -57,6 +64,11 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
+
+    # Inventory files: larger ones are refused; beyond the inline limit, a background job.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    INVENTORY_MAX_ROWS = int(os.environ.get("INVENTORY_MAX_ROWS", 20_000))
+    INVENTORY_INLINE_MAX_ROWS = 300
 
     PER_PAGE = 25
     API_MAX_PER_PAGE = 200

@@ -13,6 +13,7 @@ from stdnum.fr import siret as siret_number
 
 from equipbank.audit import services as audit
 from equipbank.codes import ROLE_ORGANISATION_KINDS, OrganisationKind, Role
+from equipbank.db import utcnow
 from equipbank.errors import Conflict, NotFound, ValidationFailed
 from equipbank.extensions import db
 from equipbank.geo.models import Commune
@@ -91,9 +92,10 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def create_organisation(data: OrganisationData, *, actor) -> Organisation:
+def create_organisation(data: OrganisationData, *, actor, validated: bool = True) -> Organisation:
+    """A new organisation; `validated=False` for a donor company that registered itself."""
     siret = _check(data)
-    organisation = Organisation(is_active=True)
+    organisation = Organisation(is_active=True, validated_at=utcnow() if validated else None)
     _apply(organisation, data, siret)
     db.session.add(organisation)
     audit.record("organisation.create", organisation, actor=actor, summary=_summary(organisation))

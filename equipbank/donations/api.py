@@ -1,0 +1,150 @@
+"""Donations in the API: declare one, or import the donor's inventory file (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import request
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
+from equipbank.auth.permissions import roles
+from equipbank.codes import OrganisationKind, Role
+from equipbank.devices import services as devices
+from equipbank.devices.schemas import DeviceSchema, IntakeSchema
+from equipbank.donations import imports, inventory, services
+from equipbank.donations.models import Donation
+from equipbank.donations.schemas import (
+    DonationCreateSchema,
+    DonationQuerySchema,
+    DonationSchema,
+    ImportFormSchema,
+    ImportQuerySchema,
+    ImportReportSchema,
+)
+from equipbank.errors import ValidationFailed, error_body
+from equipbank.extensions import db
+from equipbank.geo.services import resolve_commune
+from equipbank.organisations.models import Organisation
+
+blp = Blueprint("api-donations", __name__, url_prefix="/donations", description="Dons")
+
+
+def _donor(donor_id: int | None) -> Organisation:
+    """Staff name the donor; a donor declares for its own organisation."""
+    if current_user.role == Role.DONOR:
+        if donor_id not in (None, current_user.organisation_id):
+            raise ValidationFailed("donor_id est réservé à l'équipe.", fields={"donor_id": ["Réservé à l'équipe."]})
+        return current_user.organisation
+    if donor_id is None:
+        raise ValidationFailed("Indiquez le donateur.", fields={"donor_id": ["Champ obligatoire."]})
+    donor = db.session.get(Organisation, donor_id)
+    if donor is None or donor.kind != OrganisationKind.DONOR:
+        raise ValidationFailed("Donateur inconnu.", fields={"donor_id": ["Organisation donatrice inconnue."]})
+    return donor
+
+
+def _commune(code: str | None):
+    if not code:
+        return None
+    commune = resolve_commune(code)
+    if commune is None:
+        raise ValidationFailed("Commune inconnue.", fields={"pickup_commune": [f"Code INSEE inconnu : {code}."]})
+    return commune
+
+
+def _pickup(data: dict, lines: list[services.LineInput]) -> services.DonationInput:
+    return services.DonationInput(
+        lines=lines,
+        pickup_address=data.get("pickup_address"),
+        pickup_commune=_commune(data.get("pickup_commune")),
+        preferred_pickup_on=data.get("preferred_pickup_on"),
+        erasure_certificate_requested=data.get("erasure_certificate_requested", False),
+        notes=data.get("notes"),
+    )
+
+
+@blp.route("", methods=["POST"])
+@roles(Role.STAFF, Role.DONOR)
+@blp.arguments(DonationCreateSchema)
+@blp.response(201, DonationSchema)
+@blp.alt_response(422, schema=ErrorResponseSchema)
+def create_donation(data):
+    """Déclarer un don : ses lignes d'équipements, où et quand les enlever."""
+    lines = [services.LineInput(**line) for line in data["lines"]]
+    donation = services.declare_donation(_donor(data.get("donor_id")), _pickup(data, lines), actor=current_user)
+    db.session.commit()
+    return donation
+
+
+@blp.route("", methods=["GET"])
+@roles(Role.STAFF, Role.DONOR, Role.REFURBISHER)
+@blp.arguments(DonationQuerySchema, location="query")
+@blp.response(200, page_of(DonationSchema))
+def list_donations(args):
+    """Les dons : tous pour l'équipe et l'atelier, les siens pour un donateur."""
+    query = sa.select(Donation).order_by(Donation.id.desc())
+    if current_user.role == Role.DONOR:
+        query = query.where(Donation.donor_id == current_user.organisation_id)
+    if args.get("status"):
+        query = query.where(Donation.status == args["status"])
+    return paginate(query, args)
+
+
+@blp.route("/<int:donation_id>", methods=["GET"])
+@roles(Role.STAFF, Role.DONOR, Role.REFURBISHER)
+@blp.response(200, DonationSchema)
+def get_donation(donation_id: int):
+    return services.get_donation(donation_id, viewer=current_user)
+
+
+@blp.route("/import", methods=["POST"])
+@roles(Role.STAFF, Role.DONOR)
+@blp.arguments(ImportQuerySchema, location="query")
+@blp.arguments(ImportFormSchema, location="form", content_type="multipart/form-data")
+@blp.response(200, ImportReportSchema, description="dry run: the check, nothing saved")
+@blp.alt_response(201, schema=ImportReportSchema, description="imported: `donation` is the new donation")
+@blp.alt_response(422, schema=ImportReportSchema, description="errors in the file: nothing saved")
+def import_donation(query, form):
+    """Vérifier (dry_run=true, par défaut) ou importer l'inventaire du donateur, en une transaction."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed("Joignez le fichier (champ multipart « file »).", fields={"file": ["Fichier manquant."]})
+    donor = _donor(form.get("donor_id"))
+    parsed = inventory.read_inventory(upload.read(), upload.filename, max_rows=imports.max_rows())
+    mapping = inventory.guess_mapping(parsed.headers)
+    if form.get("default_category"):
+        mapping.default_category = form["default_category"]
+    result = imports.check_file(parsed, mapping)
+    report = {
+        "rows": result.total,
+        "valid": result.valid,
+        "errors": result.errors,
+        "warnings": result.warnings,
+        "mapping": {field: parsed.headers[index] for field, index in mapping.columns.items() if index is not None},
+        "lines": result.lines,
+        "donation": None,
+    }
+    if query["dry_run"]:
+        return report
+    if not result.ok:
+        message = f"{len(result.errors)} erreur(s) dans le fichier : rien n'a été importé."
+        return {**report, **error_body("inventory_errors", message)}, 422
+    donation = services.declare_donation(
+        donor, _pickup(form, imports.line_inputs(result.lines)), actor=current_user
+    )
+    db.session.commit()
+    return {**report, "donation": donation}, 201
+
+
+@blp.route("/<int:donation_id>/devices", methods=["POST"])
+@roles(Role.STAFF, Role.REFURBISHER)
+@blp.arguments(IntakeSchema)
+@blp.response(201, DeviceSchema)
+@blp.alt_response(409, schema=ErrorResponseSchema, description="serial already registered for that brand")
+def intake(data, donation_id: int):
+    """Réceptionner un équipement du don : la base attribue son numéro d'inventaire."""
+    donation = services.get_donation(donation_id, viewer=current_user)
+    device = devices.intake(donation, devices.IntakeData(**data), actor=current_user)
+    db.session.commit()
+    return device

@@ -1,0 +1,155 @@
+"""Importing a donation from the donor's inventory file: upload, mapping, preview, import."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from equipbank import jobs
+from equipbank.auth.permissions import roles
+from equipbank.codes import InventoryImportStatus, OrganisationKind, Role
+from equipbank.donations import imports, inventory, tasks
+from equipbank.donations.forms import ImportConfirmForm, InventoryUploadForm, MappingForm, donor_choices
+from equipbank.donations.models import InventoryImport
+from equipbank.errors import DomainError
+from equipbank.extensions import db
+from equipbank.forms import add_errors, show_domain_error
+from equipbank.organisations.services import get_organisation, organisations_of_kinds
+
+bp = Blueprint("imports", __name__, url_prefix="/dons/importer")
+
+ISSUES_SHOWN = 200
+
+
+def get_import(import_id: int) -> InventoryImport:
+    record = db.session.get(InventoryImport, import_id)
+    if record is None or (current_user.role != Role.STAFF and record.donor_id != current_user.organisation_id):
+        abort(404)
+    return record
+
+
+@bp.route("/", methods=["GET", "POST"])
+@roles(Role.STAFF, Role.DONOR)
+def upload():
+    form = InventoryUploadForm()
+    if current_user.role == Role.STAFF:
+        form.donor_id.choices = donor_choices(organisations_of_kinds(OrganisationKind.DONOR))
+    if form.validate_on_submit():
+        donor = get_organisation(form.donor_id.data) if current_user.role == Role.STAFF else current_user.organisation
+        try:
+            record = imports.upload(donor, form.file.data.filename or "inventaire", form.file.data.read(), actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            add_errors([form, form.file], [error.message])
+        else:
+            db.session.commit()
+            return redirect(url_for("imports.preview", import_id=record.id))
+    return render_template("donations/import_upload.html", form=form), 422 if form.errors else 200
+
+
+def _page(record: InventoryImport, mapping_form=None, confirm_form=None, code: int = 200):
+    if mapping_form is None:
+        mapping_form = MappingForm(formdata=None, data={**record.mapping.get("columns", {}), "default_category": record.mapping.get("default_category") or ""})
+    mapping_form.set_headers(record.headers)
+    confirm_form = confirm_form or ImportConfirmForm(formdata=None)
+    confirm_form.fill_commune_choices()
+    errors = [issue for issue in record.issues if issue["severity"] == "error"]
+    warnings = [issue for issue in record.issues if issue["severity"] == "warning"]
+    return (
+        render_template(
+            "donations/import_preview.html",
+            record=record,
+            mapping_form=mapping_form,
+            confirm_form=confirm_form,
+            errors=errors[:ISSUES_SHOWN],
+            warnings=warnings[:ISSUES_SHOWN],
+            warning_count=len(warnings),
+            background=imports.runs_in_background(record),
+        ),
+        code,
+    )
+
+
+@bp.route("/<int:import_id>")
+@roles(Role.STAFF, Role.DONOR)
+def preview(import_id: int):
+    record = get_import(import_id)
+    if record.status == InventoryImportStatus.IMPORTED:
+        return redirect(url_for("donations.detail", donation_id=record.donation_id))
+    return _page(record)
+
+
+@bp.route("/<int:import_id>/verification", methods=["POST"])
+@roles(Role.STAFF, Role.DONOR)
+def check(import_id: int):
+    record = get_import(import_id)
+    form = MappingForm()
+    form.set_headers(record.headers)
+    if not form.validate():
+        return _page(record, mapping_form=form, code=422)
+    try:
+        imports.set_mapping(
+            record, inventory.Mapping(columns=form.columns(), default_category=form.default_category.data or None)
+        )
+        if not imports.runs_in_background(record):
+            imports.run_check(record)
+    except DomainError as error:
+        db.session.rollback()
+        record = get_import(import_id)
+        show_domain_error(form, error)
+        return _page(record, mapping_form=form, code=422)
+    if not imports.runs_in_background(record):
+        db.session.commit()
+        return redirect(url_for("imports.preview", import_id=record.id, _anchor="resultat"))
+    record.status = InventoryImportStatus.CHECKING
+    db.session.commit()
+    state = jobs.enqueue(
+        tasks.check_import, record.id, owner=current_user, description=f"Vérification de {record.total_rows} lignes"
+    )
+    return _after_job(state, record)
+
+
+@bp.route("/<int:import_id>/import", methods=["POST"])
+@roles(Role.STAFF, Role.DONOR)
+def run(import_id: int):
+    record = get_import(import_id)
+    form = ImportConfirmForm()
+    form.fill_commune_choices()
+    if not form.validate():
+        return _page(record, confirm_form=form, code=422)
+    commune = form.resolve_commune(required=False)
+    if form.errors:
+        return _page(record, confirm_form=form, code=422)
+    pickup = form.donation_input([], commune)
+    try:
+        imports.start_import(record)
+        if not imports.runs_in_background(record):
+            donation, result = imports.import_donation(record, pickup, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("imports.preview", import_id=import_id))
+    db.session.commit()
+    if not imports.runs_in_background(record):
+        if donation is None:
+            flash(f"Le fichier contient {len(result.errors)} erreur(s) : rien n'a été importé.", "error")
+            return redirect(url_for("imports.preview", import_id=record.id, _anchor="resultat"))
+        flash(f"Don {donation.reference} importé : {result.valid} équipements sur {len(result.lines)} lignes.", "success")
+        return redirect(url_for("donations.detail", donation_id=donation.id))
+    state = jobs.enqueue(
+        tasks.run_import,
+        record.id,
+        tasks.pickup_values(pickup),
+        current_user.id,
+        owner=current_user,
+        description=f"Import de {record.total_rows} lignes",
+    )
+    return _after_job(state, record)
+
+
+def _after_job(state: jobs.JobState, record: InventoryImport):
+    """Inline (no Redis): done already. Otherwise the progress page, then the preview."""
+    target = url_for("imports.preview", import_id=record.id)
+    if state.done:
+        return redirect(target)
+    return redirect(url_for("jobs.progress", job_id=state.id, next=target))

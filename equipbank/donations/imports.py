@@ -1,0 +1,213 @@
+"""A donor's inventory file becomes a donation: upload, column mapping, check, import.
+
+The pure reading and checking of the file is `inventory`; this module adds what needs the
+database (serials already registered, the stored upload, the donation itself). An import
+saves the whole donation in one transaction, or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from equipbank.audit import services as audit
+from equipbank.codes import InventoryImportStatus
+from equipbank.db import utcnow
+from equipbank.donations import inventory, services
+from equipbank.donations.models import Donation, InventoryImport
+from equipbank.errors import Conflict
+from equipbank.extensions import db
+from equipbank.organisations.models import Organisation
+
+Status = InventoryImportStatus
+# The page shows the first issues; counts stay exact.
+KEPT_ISSUES = 1000
+
+
+@dataclass
+class CheckResult:
+    total: int
+    valid: int
+    errors: list[inventory.RowIssue]
+    warnings: list[inventory.RowIssue]
+    lines: list[inventory.LineData]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.valid > 0
+
+
+def check_file(
+    parsed: inventory.ParsedFile,
+    mapping: inventory.Mapping,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> CheckResult:
+    """Check every row, then the serials against the devices already registered."""
+    inventory.check_mapping(mapping, parsed.headers)
+    checked = inventory.check_rows(parsed, mapping, progress=progress)
+    errors = list(checked.errors)
+    keys = {((row.brand or "").lower(), row.serial): row for row in checked.rows if row.serial}
+    registered = services.registered_serials(keys)
+    for key, tag in registered.items():
+        errors.append(
+            inventory.RowIssue(
+                row=keys[key].row,
+                field="serial",
+                message=f"Le numéro de série {key[1]} est déjà enregistré : {tag}.",
+            )
+        )
+    refused = {keys[key].row for key in registered}
+    rows = [row for row in checked.rows if row.row not in refused]
+    errors.sort(key=lambda issue: issue.row)
+    return CheckResult(
+        total=checked.total,
+        valid=len(rows),
+        errors=errors,
+        warnings=checked.warnings,
+        lines=inventory.group_lines(rows),
+    )
+
+
+def line_inputs(lines: list[inventory.LineData]) -> list[services.LineInput]:
+    return [
+        services.LineInput(
+            category=line.category,
+            quantity=line.quantity,
+            brand=line.brand,
+            model=line.model,
+            serials=list(line.serials),
+        )
+        for line in lines
+    ]
+
+
+def max_rows() -> int:
+    return current_app.config["INVENTORY_MAX_ROWS"]
+
+
+def upload(donor: Organisation, filename: str, content: bytes, *, actor) -> InventoryImport:
+    """Keep a readable inventory file and the mapping guessed from its header."""
+    parsed = inventory.read_inventory(content, filename, max_rows=max_rows())
+    record = InventoryImport(
+        donor=donor,
+        created_by_id=actor.id,
+        filename=filename[:255],
+        content=content,
+        headers=parsed.headers,
+        mapping=asdict(inventory.guess_mapping(parsed.headers)),
+        total_rows=len(parsed.rows),
+        status=Status.UPLOADED,
+    )
+    db.session.add(record)
+    audit.record(
+        "inventory_import.upload",
+        record,
+        actor=actor,
+        summary={"donor_id": donor.id, "rows": len(parsed.rows), "format": parsed.format},
+    )
+    return record
+
+
+def mapping_of(record: InventoryImport) -> inventory.Mapping:
+    return inventory.Mapping(
+        columns=dict(record.mapping.get("columns", {})),
+        default_category=record.mapping.get("default_category"),
+    )
+
+
+def set_mapping(record: InventoryImport, mapping: inventory.Mapping) -> None:
+    """A new mapping: checked now, and the previous check's result no longer holds."""
+    _require_open(record)
+    inventory.check_mapping(mapping, record.headers)
+    record.mapping = asdict(mapping)
+    record.status = Status.UPLOADED
+    record.issues, record.lines, record.checked_at = [], [], None
+    record.valid_rows = record.error_count = 0
+
+
+def run_check(record: InventoryImport, *, progress=None) -> CheckResult:
+    """Check the stored file with its mapping and keep the result for the preview."""
+    parsed = inventory.read_inventory(record.content, record.filename, max_rows=max_rows())
+    result = check_file(parsed, mapping_of(record), progress=progress)
+    if record.status != Status.IMPORTING:
+        record.status = Status.CHECKED
+    record.checked_at = utcnow()
+    record.total_rows, record.valid_rows, record.error_count = result.total, result.valid, len(result.errors)
+    issues = [{**asdict(issue), "severity": "error"} for issue in result.errors]
+    issues += [{**asdict(issue), "severity": "warning"} for issue in result.warnings]
+    record.issues = issues[:KEPT_ISSUES]
+    record.lines = [asdict(line) for line in result.lines]
+    return result
+
+
+def claim(record: InventoryImport, sources: tuple[InventoryImportStatus, ...]) -> bool:
+    """Move the upload to `importing` if it is in one of `sources`, atomically.
+
+    A conditional UPDATE, not a read then a write: two tabs (or two workers) confirming the
+    same file at once cannot both win, on PostgreSQL (row lock, condition re-checked) as on
+    SQLite (one writer at a time).
+    """
+    claimed = db.session.execute(
+        sa.update(InventoryImport)
+        .where(InventoryImport.id == record.id, InventoryImport.status.in_(sources))
+        .values(status=Status.IMPORTING)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(record)
+    return claimed == 1
+
+
+def start_import(record: InventoryImport) -> None:
+    """Claim the upload for an import; Conflict when it is imported or being imported."""
+    if not claim(record, (Status.UPLOADED, Status.CHECKED)):
+        if record.status == Status.IMPORTED:
+            raise Conflict(
+                f"Ce fichier a déjà été importé : don {record.donation.reference}.", code="already_imported"
+            )
+        raise Conflict("L'import de ce fichier est déjà en cours.", code="import_running")
+
+
+def import_donation(
+    record: InventoryImport, pickup: services.DonationInput, *, actor
+) -> tuple[Donation | None, CheckResult]:
+    """Check the claimed upload again (serials may have been registered since the preview)
+    and save the donation with all its lines. With any error, no donation: the fresh check
+    result is kept on the upload for the preview, and the caller commits just that."""
+    if record.status != Status.IMPORTING:
+        raise RuntimeError("start_import(record) first")
+    result = run_check(record)
+    if not result.ok:
+        record.status = Status.CHECKED
+        return None, result
+    pickup.lines = line_inputs(result.lines)
+    donation = services.declare_donation(record.donor, pickup, actor=actor)
+    record.status, record.donation = Status.IMPORTED, donation
+    record.content = None  # the file served its purpose; the donation holds the data now
+    audit.record(
+        "inventory_import.import", record, actor=actor, summary={"rows": result.valid, "lines": len(result.lines)}
+    )
+    return donation, result
+
+
+def release(record_id: int) -> None:
+    """After a failed import job: the upload goes back to its preview, in a new transaction."""
+    db.session.rollback()
+    db.session.execute(
+        sa.update(InventoryImport)
+        .where(InventoryImport.id == record_id, InventoryImport.status == Status.IMPORTING)
+        .values(status=Status.CHECKED)
+    )
+    db.session.commit()
+
+
+def runs_in_background(record: InventoryImport) -> bool:
+    return record.total_rows > current_app.config["INVENTORY_INLINE_MAX_ROWS"]
+
+
+def _require_open(record: InventoryImport) -> None:
+    if record.status in (Status.IMPORTED, Status.IMPORTING):
+        raise Conflict("Ce fichier est importé ou en cours d'import : il ne se modifie plus.", code="already_imported")

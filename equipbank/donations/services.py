@@ -1,0 +1,498 @@
+"""Donations: a donor declares what it gives; staff plan the pickup; the workshop receives it.
+
+A donation's status follows a small table of its own (`MOVES`); the devices it brings have
+theirs in `equipbank.devices.status`. Services take plain data and an actor, check, write,
+audit and flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+
+from equipbank.audit import services as audit
+from equipbank.codes import (
+    DeviceCategory,
+    DeviceStatus,
+    DonationStatus,
+    ErasureMethod,
+    ErasureResult,
+    OrganisationKind,
+    Role,
+)
+from equipbank.db import PARIS, today, utcnow
+from equipbank.devices.models import Device, ErasureRecord, format_tag
+from equipbank.donations import documents
+from equipbank.donations.models import Donation, DonationLine
+from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from equipbank.extensions import db
+from equipbank.geo.models import Commune
+from equipbank.organisations.models import Organisation
+
+MAX_LINE_QUANTITY = 1000
+MAX_LINES = 500
+D = DonationStatus
+
+# Who moves a donation where: staff plan and close, the workshop's intake receives it.
+MOVES: dict[DonationStatus, frozenset[DonationStatus]] = {
+    D.DECLARED: frozenset({D.COLLECTED, D.RECEIVED, D.CANCELLED}),
+    D.COLLECTED: frozenset({D.RECEIVED, D.CANCELLED}),
+    D.RECEIVED: frozenset({D.CLOSED}),
+    D.CLOSED: frozenset(),
+    D.CANCELLED: frozenset(),
+}
+# Devices still at the workshop keep a donation open.
+WORKSHOP = (DeviceStatus.RECEIVED, DeviceStatus.REFURBISHING)
+# Donations whose units the workshop may still register.
+INTAKE_OPEN = (D.DECLARED, D.COLLECTED, D.RECEIVED)
+
+
+@dataclass
+class LineInput:
+    category: str
+    quantity: int
+    brand: str | None = None
+    model: str | None = None
+    serials: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DonationInput:
+    lines: list[LineInput]
+    pickup_address: str | None = None
+    pickup_commune: Commune | None = None
+    preferred_pickup_on: date | None = None
+    erasure_certificate_requested: bool = False
+    notes: str | None = None
+
+
+def _clean(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _line_errors(index: int, line: LineInput) -> dict[str, list[str]]:
+    prefix = f"lines.{index}"
+    errors: dict[str, list[str]] = {}
+    if line.category not in DeviceCategory.codes():
+        errors[f"{prefix}.category"] = [f"Catégorie inconnue : {line.category!r}."]
+    if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_LINE_QUANTITY:
+        errors[f"{prefix}.quantity"] = [f"Une quantité entre 1 et {MAX_LINE_QUANTITY}."]
+    elif len(line.serials) > line.quantity:
+        errors[f"{prefix}.serials"] = [
+            f"{len(line.serials)} numéros de série pour une quantité de {line.quantity}."
+        ]
+    for name, limit in (("brand", 100), ("model", 150)):
+        if len(getattr(line, name) or "") > limit:
+            errors[f"{prefix}.{name}"] = [f"{limit} caractères au plus."]
+    if any(len(serial) > 100 for serial in line.serials):
+        errors[f"{prefix}.serials"] = ["Un numéro de série a 100 caractères au plus."]
+    return errors
+
+
+def normalise_lines(lines: Iterable[LineInput]) -> list[LineInput]:
+    return [
+        LineInput(
+            category=line.category,
+            quantity=line.quantity,
+            brand=_clean(line.brand),
+            model=_clean(line.model),
+            serials=[serial for serial in (_clean(s) for s in line.serials) if serial],
+        )
+        for line in lines
+    ]
+
+
+def check_lines(lines: list[LineInput]) -> None:
+    """Refuse lines that cannot be a donation: no line, bad quantities, repeated serials."""
+    if not lines:
+        raise ValidationFailed(
+            "Déclarez au moins une ligne d'équipements.", fields={"lines": ["Au moins une ligne."]}
+        )
+    if len(lines) > MAX_LINES:
+        raise ValidationFailed(f"{MAX_LINES} lignes au plus par don : importez un inventaire.")
+    errors: dict[str, list[str]] = {}
+    for index, line in enumerate(lines):
+        errors.update(_line_errors(index, line))
+    seen: dict[tuple[str, str], int] = {}
+    for index, line in enumerate(lines):
+        for serial in line.serials:
+            key = ((line.brand or "").lower(), serial)
+            if key in seen:
+                errors.setdefault(f"lines.{index}.serials", []).append(
+                    f"Le numéro de série {serial} figure deux fois (ligne {seen[key] + 1})."
+                )
+            seen.setdefault(key, index)
+    registered = registered_serials(seen)
+    for index, line in enumerate(lines):
+        for serial in line.serials:
+            tag = registered.get(((line.brand or "").lower(), serial))
+            if tag:
+                errors.setdefault(f"lines.{index}.serials", []).append(
+                    f"Le numéro de série {serial} ({line.brand or 'sans marque'}) est déjà enregistré : {tag}."
+                )
+    if errors:
+        raise ValidationFailed("Certaines lignes du don sont invalides.", fields=errors)
+
+
+def registered_serials(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The asset tag of each (lower-cased brand, serial) already registered on a device."""
+    keys = list(keys)
+    found: dict[tuple[str, str], str] = {}
+    for start in range(0, len(keys), 500):  # stay under the engines' bound-parameter limits
+        chunk = keys[start : start + 500]
+        query = sa.select(Device.id, Device.brand_key, Device.serial).where(
+            Device.serial.in_({serial for _, serial in chunk})
+        )
+        wanted = set(chunk)
+        for device_id, brand_key, serial in db.session.execute(query):
+            if (brand_key, serial) in wanted:
+                found[(brand_key, serial)] = format_tag(device_id)
+    return found
+
+
+def declare_donation(donor: Organisation, data: DonationInput, *, actor) -> Donation:
+    """A donor's declaration: lines of equipment, where and when to pick them up."""
+    if donor.kind != OrganisationKind.DONOR or not donor.is_active:
+        raise ValidationFailed(
+            "Seule une organisation donatrice active peut déclarer un don.",
+            fields={"donor_id": ["Organisation donatrice active attendue."]},
+        )
+    lines = normalise_lines(data.lines)
+    check_lines(lines)
+    if data.preferred_pickup_on and data.preferred_pickup_on < today():
+        raise ValidationFailed(
+            "La date d'enlèvement souhaitée est passée.",
+            fields={"preferred_pickup_on": ["Choisissez une date à venir."]},
+        )
+    donation = Donation(
+        donor=donor,
+        declared_on=today(),
+        status=D.DECLARED,
+        pickup_address=_clean(data.pickup_address),
+        pickup_commune_code=data.pickup_commune.code if data.pickup_commune else None,
+        preferred_pickup_on=data.preferred_pickup_on,
+        erasure_certificate_requested=data.erasure_certificate_requested,
+        notes=_clean(data.notes),
+        created_by_id=getattr(actor, "id", None),
+        lines=[
+            DonationLine(
+                category=line.category,
+                quantity=line.quantity,
+                brand=line.brand,
+                model=line.model,
+                serials=line.serials,
+            )
+            for line in lines
+        ],
+    )
+    db.session.add(donation)
+    audit.record(
+        "donation.declare",
+        donation,
+        actor=actor,
+        summary={"donor_id": donor.id, "lines": len(lines), "quantity": donation.declared_quantity},
+    )
+    return donation
+
+
+def move(donation: Donation, target: DonationStatus, *, actor, on: date | None = None) -> None:
+    """Change a donation's status along `MOVES`; InvalidTransition otherwise."""
+    current = DonationStatus(donation.status)
+    if target not in MOVES[current]:
+        raise InvalidTransition(
+            f"Le don {donation.reference} est « {current.label} » : "
+            f"il ne peut pas passer « {target.label} ».",
+        )
+    day = on or today()
+    donation.status = target
+    if target == D.COLLECTED:
+        donation.collected_on = day
+    elif target == D.RECEIVED:
+        donation.received_on = day
+    elif target == D.CLOSED:
+        donation.closed_on = day
+    audit.record("donation.status", donation, actor=actor, summary={"from": current, "to": target})
+
+
+def plan_pickup(donation: Donation, planned_on: date, *, actor) -> None:
+    """Staff set the pickup date; never for a donor the bank has not validated yet."""
+    if not donation.donor.is_validated:
+        raise ValidationFailed(
+            f"« {donation.donor.name} » n'est pas encore validé : validez l'organisation avant "
+            "de planifier l'enlèvement.",
+            code="donor_not_validated",
+        )
+    if donation.status not in (D.DECLARED, D.COLLECTED):
+        raise InvalidTransition(
+            f"Le don {donation.reference} est « {D(donation.status).label} » : l'enlèvement "
+            "ne se planifie plus."
+        )
+    if planned_on < today():
+        raise ValidationFailed(
+            "La date d'enlèvement est passée.", fields={"planned_on": ["Choisissez une date à venir."]}
+        )
+    donation.pickup_planned_on = planned_on
+    audit.record("donation.plan_pickup", donation, actor=actor, summary={"on": planned_on.isoformat()})
+
+
+def mark_collected(donation: Donation, *, actor) -> None:
+    if not donation.donor.is_validated:
+        raise ValidationFailed(
+            f"« {donation.donor.name} » n'est pas encore validé : validez l'organisation d'abord.",
+            code="donor_not_validated",
+        )
+    move(donation, D.COLLECTED, actor=actor)
+
+
+def cancel(donation: Donation, *, actor) -> None:
+    if donation.devices:
+        raise Conflict(
+            f"Le don {donation.reference} a déjà des équipements réceptionnés : il ne peut plus être annulé."
+        )
+    move(donation, D.CANCELLED, actor=actor)
+
+
+def close(donation: Donation, *, actor) -> None:
+    """Close a received donation once no device of it is still at the workshop."""
+    waiting = sum(1 for device in donation.devices if device.status in WORKSHOP)
+    if waiting:
+        raise Conflict(
+            f"{waiting} équipement(s) du don {donation.reference} sont encore à l'atelier.",
+            code="devices_at_workshop",
+        )
+    move(donation, D.CLOSED, actor=actor)
+
+
+def receive_for_intake(donation: Donation, *, actor) -> None:
+    """The first unit registered at the workshop marks the donation received."""
+    if donation.status in (D.DECLARED, D.COLLECTED):
+        move(donation, D.RECEIVED, actor=actor)
+    elif donation.status != D.RECEIVED:
+        raise InvalidTransition(
+            f"Le don {donation.reference} est « {D(donation.status).label} » : "
+            "on n'y enregistre plus d'équipement.",
+            code="donation_closed",
+        )
+
+
+@dataclass
+class CompanyRegistration:
+    company_name: str
+    siret: str
+    contact_name: str
+    email: str
+    password: str
+    address: str | None = None
+    postal_code: str | None = None
+    commune: Commune | None = None
+    phone: str | None = None
+
+
+def register_donor_company(company: CompanyRegistration, donation: DonationInput) -> Donation:
+    """A company the bank does not know: its organisation (to be validated by staff), the
+    account of its contact person, and its first donation, all in the caller's transaction."""
+    from equipbank.auth import services as accounts
+    from equipbank.organisations import services as organisations
+
+    siret = organisations.normalise_siret(company.siret)
+    if siret is None:
+        raise ValidationFailed("Le SIRET est obligatoire.", fields={"siret": ["Indiquez le SIRET."]})
+    if db.session.scalar(sa.select(Organisation.id).where(Organisation.siret == siret)) is not None:
+        raise Conflict(
+            "Cette entreprise est déjà inscrite : connectez-vous avec le compte de votre entreprise, "
+            "ou demandez un accès à l'équipe de la Banque du Numérique.",
+            code="siret_taken",
+            fields={"siret": ["Entreprise déjà inscrite."]},
+        )
+    organisation = organisations.create_organisation(
+        organisations.OrganisationData(
+            kind=OrganisationKind.DONOR,
+            name=company.company_name,
+            siret=siret,
+            address=company.address,
+            postal_code=company.postal_code,
+            commune=company.commune,
+            contact_name=company.contact_name,
+            contact_email=company.email,
+            contact_phone=company.phone,
+        ),
+        actor=None,
+        validated=False,
+    )
+    user = accounts.create_user(
+        email=company.email,
+        name=company.contact_name,
+        role=Role.DONOR,
+        organisation=organisation,
+        password=company.password,
+    )
+    donation.pickup_address = donation.pickup_address or company.address
+    return declare_donation(organisation, donation, actor=user)
+
+
+def validate_donor(organisation: Organisation, *, actor) -> None:
+    if organisation.is_validated:
+        return
+    organisation.validated_at = utcnow()
+    audit.record("organisation.validate", organisation, actor=actor)
+
+
+def documents_available(donation: Donation) -> bool:
+    """Attestation and certificate exist once every device is erased or out of the chain."""
+    if not donation.devices or donation.status == D.CANCELLED:
+        return False
+    return all(_erased_or_recycled(device) for device in donation.devices)
+
+
+def _erased_or_recycled(device: Device) -> bool:
+    return device.status in (DeviceStatus.RECYCLED, DeviceStatus.PARTS) or any(
+        record.result == "success" for record in device.erasures
+    )
+
+
+def get_donation(donation_id: int, *, viewer) -> Donation:
+    """The donation, if `viewer` may see it (a donor sees its own only); NotFound otherwise."""
+    donation = db.session.get(Donation, donation_id)
+    if donation is None or not can_see(viewer, donation):
+        raise NotFound("Don introuvable.")
+    return donation
+
+
+def can_see(viewer, donation: Donation) -> bool:
+    if viewer.role in (Role.STAFF, Role.REFURBISHER):
+        return True
+    return viewer.role == Role.DONOR and donation.donor_id == viewer.organisation_id
+
+
+def timeline(donation: Donation) -> list[tuple[str, date | None]]:
+    """The donation's steps for its page: (label, date, or None while not reached)."""
+    if donation.status == D.CANCELLED:
+        return [(D.DECLARED.label, donation.declared_on), (D.CANCELLED.label, None)]
+    return [
+        (D.DECLARED.label, donation.declared_on),
+        ("Enlèvement planifié", donation.pickup_planned_on),
+        (D.COLLECTED.label, donation.collected_on),
+        (D.RECEIVED.label, donation.received_on),
+        (D.CLOSED.label, donation.closed_on),
+    ]
+
+
+def record_document_download(donation: Donation, filename: str, *, actor) -> None:
+    """Every export is in the audit log (DESIGN.md §7)."""
+    audit.record("donation.document", donation, actor=actor, summary={"document": filename.split("-")[0]})
+
+
+OUTCOMES = {
+    status: label
+    for statuses, label in (
+        ((DeviceStatus.RECEIVED, DeviceStatus.REFURBISHING), "En cours de reconditionnement"),
+        (
+            (
+                DeviceStatus.READY,
+                DeviceStatus.RESERVED,
+                DeviceStatus.AT_RELAY,
+                DeviceStatus.HANDED_OVER,
+                DeviceStatus.RETURNED,
+            ),
+            "Reconditionné",
+        ),
+        ((DeviceStatus.RECYCLED,), "Recyclé (filière DEEE)"),
+        ((DeviceStatus.PARTS,), "Réemployé en pièces détachées"),
+        ((DeviceStatus.LOST,), "Perdu"),
+    )
+    for status in statuses
+}
+
+
+def _bank() -> documents.Bank:
+    config = current_app.config
+    return documents.Bank(
+        name=config["BANK_NAME"],
+        address=config["BANK_ADDRESS"],
+        contact=config["BANK_CONTACT"],
+        signatory_name=config["BANK_SIGNATORY_NAME"],
+        signatory_title=config["BANK_SIGNATORY_TITLE"],
+        city=config["BANK_CITY"],
+    )
+
+
+def _donor(donation: Donation) -> documents.Donor:
+    organisation = donation.donor
+    return documents.Donor(
+        name=organisation.name,
+        siret=organisation.siret,
+        address=organisation.address,
+        commune=organisation.commune.name if organisation.commune else None,
+    )
+
+
+def attestation_pdf(donation: Donation) -> bytes:
+    return documents.render_attestation(
+        bank=_bank(),
+        donor=_donor(donation),
+        reference=donation.reference,
+        declared_on=donation.declared_on,
+        received_on=donation.received_on,
+        devices=[
+            documents.DonatedDevice(
+                tag=device.tag,
+                category=DeviceCategory(device.category).label,
+                brand=device.brand,
+                model=device.model,
+                serial=device.serial,
+                outcome=OUTCOMES[DeviceStatus(device.status)],
+            )
+            for device in donation.devices
+        ],
+        issued_on=today(),
+    )
+
+
+def erased_devices(donation: Donation) -> list[tuple[Device, ErasureRecord]]:
+    """Each device of the donation with its last successful erasure; the others are left out."""
+    erased = []
+    for device in donation.devices:
+        records = [record for record in device.erasures if record.result == ErasureResult.SUCCESS]
+        if records:
+            erased.append((device, max(records, key=lambda record: (record.performed_at, record.id))))
+    return erased
+
+
+def erasure_certificate_pdf(donation: Donation) -> bytes:
+    erased = erased_devices(donation)
+    return documents.render_erasure_certificate(
+        bank=_bank(),
+        refurbisher=_workshop_name(erased),
+        donor=_donor(donation),
+        reference=donation.reference,
+        devices=[
+            documents.ErasedDevice(
+                tag=device.tag,
+                brand=device.brand,
+                model=device.model,
+                serial=device.serial,
+                method=ErasureMethod(record.method).label,
+                tool=record.tool,
+                performed_on=record.performed_at.astimezone(PARIS).date(),
+                certificate_ref=record.certificate_ref,
+                operator=record.operator,
+                result=ErasureResult(record.result).label,
+            )
+            for device, record in erased
+        ],
+        issued_on=today(),
+    )
+
+
+def _workshop_name(erased: list[tuple[Device, ErasureRecord]]) -> str:
+    """The organisation whose staff recorded most of the erasures (usually Actif Azur)."""
+    recorders = Counter(record.recorded_by for _, record in erased if record.recorded_by)
+    if not recorders:
+        return current_app.config["BANK_NAME"]
+    return recorders.most_common(1)[0][0].organisation.name

@@ -1,0 +1,67 @@
+"""Background work on donations: checking and importing large inventory files.
+
+Jobs receive ids and plain values, commit their own work, and are safe to run twice: the
+check is repeatable, and the import is claimed once (see `imports.start_import`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from equipbank import jobs
+from equipbank.auth.models import User
+from equipbank.codes import InventoryImportStatus
+from equipbank.donations import imports, services
+from equipbank.donations.models import InventoryImport
+from equipbank.extensions import db
+from equipbank.geo.models import Commune
+
+
+def _progress(done: int, total: int) -> None:
+    jobs.report_progress(done, total, f"{done} lignes vérifiées sur {total}")
+
+
+def check_import(import_id: int) -> int:
+    """Check an uploaded file; returns the number of rows in error."""
+    record = db.session.get(InventoryImport, import_id)
+    if record is None or record.status == InventoryImportStatus.IMPORTED:
+        return 0
+    result = imports.run_check(record, progress=_progress)
+    db.session.commit()
+    return len(result.errors)
+
+
+def pickup_values(data: services.DonationInput) -> dict:
+    """What the import job needs of the pickup form, as plain JSON-able values."""
+    return {
+        "pickup_address": data.pickup_address,
+        "pickup_commune": data.pickup_commune.code if data.pickup_commune else None,
+        "preferred_pickup_on": data.preferred_pickup_on.isoformat() if data.preferred_pickup_on else None,
+        "erasure_certificate_requested": data.erasure_certificate_requested,
+        "notes": data.notes,
+    }
+
+
+def run_import(import_id: int, pickup: dict, actor_id: int) -> int | None:
+    """Import a claimed upload; returns the donation id, or None when the file has errors."""
+    record = db.session.get(InventoryImport, import_id)
+    if record is None or record.status == InventoryImportStatus.IMPORTED:
+        return record.donation_id if record else None
+    try:
+        donation, _ = imports.import_donation(
+            record,
+            services.DonationInput(
+                lines=[],
+                pickup_address=pickup["pickup_address"],
+                pickup_commune=db.session.get(Commune, pickup["pickup_commune"]) if pickup["pickup_commune"] else None,
+                preferred_pickup_on=date.fromisoformat(pickup["preferred_pickup_on"]) if pickup["preferred_pickup_on"] else None,
+                erasure_certificate_requested=pickup["erasure_certificate_requested"],
+                notes=pickup["notes"],
+            ),
+            actor=db.session.get(User, actor_id),
+        )
+        db.session.commit()
+    except Exception:
+        imports.release(import_id)
+        raise
+    return donation.id if donation else None
