@@ -81,3 +81,23 @@ def erasure(device_: Device, **fields) -> ErasureRecord:
     db.session.add(record)
     db.session.flush()
     return record
+
+
+def ready_device(donation_: Donation | None = None, **fields) -> Device:
+    """A device through the workshop to `ready`: erased, tested, graded."""
+    created = device(donation_, commit=False, **fields)
+    status.transition(created, "refurbishing")
+    erasure(created)
+    created.functional_tests_passed, created.grade = True, "B"
+    db.session.flush()
+    status.transition(created, "ready")
+    db.session.commit()
+    return created
+
+
+def at_workshop(donation_: Donation | None = None, **fields) -> Device:
+    """A device in `refurbishing`, with nothing recorded yet."""
+    created = device(donation_, commit=False, **fields)
+    status.transition(created, "refurbishing")
+    db.session.commit()
+    return created

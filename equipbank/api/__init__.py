@@ -10,13 +10,16 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from equipbank.api.schemas import use_french_messages
+from equipbank.api.schemas import ErrorResponseSchema, use_french_messages
 
 API_PREFIX = "/api/v1"
 
 
 class ContractApi(Api):
-    """flask-smorest without its own error handler: `errors.py` answers every error."""
+    """flask-smorest without its own error handler: `errors.py` answers every error, and the
+    documented error responses have the contract's shape."""
+
+    ERROR_SCHEMA = ErrorResponseSchema
 
     def _register_error_handlers(self) -> None:
         return None
@@ -25,9 +28,11 @@ class ContractApi(Api):
 def blueprints():
     from equipbank.api.views import blp as health_blp
     from equipbank.auth.api import blp as tokens_blp
+    from equipbank.devices.api import blp as devices_blp
+    from equipbank.donations.api import blp as donations_blp
     from equipbank.geo.api import blp as communes_blp
 
-    return [health_blp, tokens_blp, communes_blp]
+    return [health_blp, tokens_blp, communes_blp, donations_blp, devices_blp]
 
 
 def init_api(app: Flask) -> None:

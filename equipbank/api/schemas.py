@@ -91,11 +91,11 @@ def paginate(query, args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class ErrorSchema(Schema):
+class ErrorDetailSchema(Schema):
     code = fields.String()
     message = fields.String()
     fields_ = fields.Dict(data_key="fields")
 
 
-class ErrorBodySchema(Schema):
-    error = fields.Nested(ErrorSchema)
+class ErrorResponseSchema(Schema):
+    error = fields.Nested(ErrorDetailSchema)

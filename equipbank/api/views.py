@@ -10,7 +10,7 @@ from equipbank import jobs
 from equipbank.auth.permissions import public
 from equipbank.extensions import db
 
-blp = Blueprint("health", __name__, url_prefix="/health", description="État du service")
+blp = Blueprint("api-health", __name__, url_prefix="/health", description="État du service")
 
 
 class HealthSchema(Schema):

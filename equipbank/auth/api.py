@@ -11,7 +11,7 @@ from equipbank.auth.permissions import public
 from equipbank.errors import AuthenticationFailed
 from equipbank.extensions import db
 
-blp = Blueprint("tokens", __name__, url_prefix="/tokens", description="Jetons d'accès à l'API")
+blp = Blueprint("api-tokens", __name__, url_prefix="/tokens", description="Jetons d'accès à l'API")
 
 
 class TokenSchema(Schema):

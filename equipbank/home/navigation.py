@@ -24,11 +24,23 @@ class NavItem:
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.STAFF: (
         NavItem("Tableau de bord", "home.staff"),
+        NavItem("Dons", "donations.index"),
+        NavItem("Équipements", "devices.index"),
+        NavItem("Scanner", "devices.scan"),
         NavItem("Organisations", "organisations.index", admin_only=True),
         NavItem("Comptes", "users.index", admin_only=True),
     ),
-    Role.DONOR: (NavItem("Accueil", "home.donor"),),
-    Role.REFURBISHER: (NavItem("Atelier", "home.refurbisher"),),
+    Role.DONOR: (
+        NavItem("Accueil", "home.donor"),
+        NavItem("Mes dons", "donations.index"),
+        NavItem("Déclarer un don", "donations.create"),
+    ),
+    Role.REFURBISHER: (
+        NavItem("Atelier", "home.refurbisher"),
+        NavItem("Réception", "donations.index"),
+        NavItem("Équipements", "devices.index"),
+        NavItem("Scanner", "devices.scan"),
+    ),
     Role.RELAY: (NavItem("Accueil", "home.relay"),),
     Role.ADVISOR: (NavItem("Mon agenda", "home.advisor"),),
 }

@@ -35,6 +35,13 @@
       if (document.execCommand("copy")) { done(); }
     });
   });
+  // A checkbox with data-check-all="<name>" checks or unchecks every checkbox of that name.
+  document.querySelectorAll("[data-check-all]").forEach(function (master) {
+    master.addEventListener("change", function () {
+      var boxes = master.form.querySelectorAll('input[type=checkbox][name="' + master.dataset.checkAll + '"]');
+      boxes.forEach(function (box) { box.checked = master.checked; });
+    });
+  });
   // Blocks with data-show-when-kind="<code>" are shown only when the form's kind is that code.
   document.querySelectorAll("[data-show-when-kind]").forEach(function (block) {
     var form = block.closest("form");

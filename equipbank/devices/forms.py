@@ -1,0 +1,99 @@
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from equipbank.codes import DeviceCategory, DeviceStatus, ErasureMethod, ErasureResult, Grade
+from equipbank.devices.services import Diagnostics
+from equipbank.forms import FilterForm, Form, choices, enum_choices
+
+
+class IntakeForm(Form):
+    line_id = SelectField("Ligne déclarée", coerce=lambda value: int(value) if value else None, validate_choice=False)
+    category = SelectField("Catégorie", choices=enum_choices(DeviceCategory))
+    brand = StringField("Marque", validators=[Optional(), Length(max=100)])
+    model = StringField("Modèle", validators=[Optional(), Length(max=150)])
+    serial = StringField(
+        "Numéro de série",
+        validators=[Optional(), Length(max=100)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+
+
+class DiagnosticsForm(Form):
+    cpu = StringField("Processeur", validators=[Optional(), Length(max=150)])
+    ram_gb = IntegerField("Mémoire vive (Go)", validators=[Optional(), NumberRange(min=1, max=100_000)])
+    storage_gb = IntegerField("Stockage (Go)", validators=[Optional(), NumberRange(min=1, max=100_000)])
+    screen_inches = DecimalField("Écran (pouces)", places=1, validators=[Optional(), NumberRange(min=1, max=99)])
+    battery_health_pct = IntegerField("Santé de la batterie (%)", validators=[Optional(), NumberRange(min=0, max=100)])
+    os_installed = StringField("Système installé", validators=[Optional(), Length(max=100)])
+    keyboard_layout = SelectField(
+        "Clavier",
+        choices=choices(
+            [("AZERTY", "AZERTY (français)"), ("QWERTY", "QWERTY"), ("QWERTZ", "QWERTZ"), ("Sans clavier", "Sans clavier")],
+            blank="—",
+        ),
+    )
+    notes = TextAreaField("Remarques de l'atelier", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+
+    def diagnostics(self) -> Diagnostics:
+        return Diagnostics(
+            cpu=self.cpu.data,
+            ram_gb=self.ram_gb.data,
+            storage_gb=self.storage_gb.data,
+            screen_inches=self.screen_inches.data,
+            battery_health_pct=self.battery_health_pct.data,
+            os_installed=self.os_installed.data,
+            keyboard_layout=self.keyboard_layout.data or None,
+            notes=self.notes.data,
+        )
+
+
+class ErasureForm(Form):
+    method = SelectField("Méthode", choices=enum_choices(ErasureMethod))
+    tool = StringField("Outil", validators=[DataRequired("Indiquez l'outil."), Length(max=150)], render_kw={"placeholder": "Blancco Drive Eraser 7, nwipe…"})
+    certificate_ref = StringField("Référence du certificat", validators=[DataRequired("Indiquez la référence."), Length(max=150)])
+    operator = StringField("Opérateur", validators=[Optional(), Length(max=150)])
+    performed_at = DateTimeLocalField("Date et heure", validators=[DataRequired("Indiquez la date.")])
+    result = SelectField("Résultat", choices=enum_choices(ErasureResult))
+
+
+class GradeForm(Form):
+    grade = SelectField("Grade esthétique", choices=enum_choices(Grade, blank="—"))
+    functional_tests_passed = BooleanField("Tests fonctionnels réussis (démarrage, clavier, écran, ports, Wi-Fi, son)")
+
+
+class ExitForm(Form):
+    target = SelectField(
+        "Sortie",
+        choices=choices([(DeviceStatus.RECYCLED.value, "Recycler (DEEE)"), (DeviceStatus.PARTS.value, "Garder pour pièces")]),
+    )
+    reason = StringField("Raison", validators=[DataRequired("Indiquez la raison."), Length(max=300)])
+
+
+class LabelsForm(Form):
+    layout = SelectField(
+        "Format",
+        choices=choices(
+            [("sheet_3x7", "Planche A4 de 3 × 7 étiquettes (63,5 × 38,1 mm)"), ("single", "Une étiquette par page (imprimante d'étiquettes)")]
+        ),
+    )
+    offset = IntegerField(
+        "Étiquettes déjà utilisées sur la planche",
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=20, message="Entre 0 et 20.")],
+    )
+
+
+class DeviceFilters(FilterForm):
+    q = SearchField("N° d'inventaire, série, modèle", validators=[Optional(), Length(max=100)])
+    status = SelectField("Statut", choices=enum_choices(DeviceStatus, blank="Tous les statuts"))
+    category = SelectField("Catégorie", choices=enum_choices(DeviceCategory, blank="Toutes"))
+    grade = SelectField("Grade", choices=enum_choices(Grade, blank="Tous"))
