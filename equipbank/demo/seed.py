@@ -13,11 +13,14 @@ import sqlalchemy as sa
 from equipbank.auth import services as auth
 from equipbank.auth.models import User
 from equipbank.codes import OrganisationKind, RequestStatus, Role
+from equipbank.db import today as local_today
 from equipbank.db import utcnow
 from equipbank.devices import status
 from equipbank.devices.models import Device, ErasureRecord
+from equipbank.donations import services as donations
 from equipbank.donations.models import Donation, DonationLine
 from equipbank.extensions import db
+from equipbank.geo.models import Commune
 from equipbank.organisations.models import Organisation
 from equipbank.requests.models import DeviceRequest, Reservation
 
@@ -92,7 +95,12 @@ def seed() -> list[DemoLogin]:
     organisations = {}
     for kind, name, postal_code, commune, extra in ORGANISATIONS:
         organisation = Organisation(
-            kind=kind, name=name, postal_code=postal_code, commune_code=commune, **extra
+            kind=kind,
+            name=name,
+            postal_code=postal_code,
+            commune_code=commune,
+            validated_at=utcnow(),
+            **extra,
         )
         db.session.add(organisation)
         organisations[name] = organisation
@@ -110,12 +118,13 @@ def seed() -> list[DemoLogin]:
             password=DEMO_PASSWORD,
         )
     _seed_devices(organisations, users)
+    _seed_declarations(organisations, users)
     db.session.flush()
     return LOGINS
 
 
 def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]) -> None:
-    today = utcnow().date()
+    today = local_today()
     donor = organisations["Riviera Solutions Informatiques"]
     refurbisher = organisations["Actif Azur"]
     operator = users["refurbisher@demo.equipbank.fr"]
@@ -123,6 +132,9 @@ def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]
         donor=donor,
         declared_on=today - timedelta(days=30),
         status="received",
+        pickup_planned_on=today - timedelta(days=24),
+        collected_on=today - timedelta(days=24),
+        received_on=today - timedelta(days=23),
         pickup_address="12 avenue Jean Médecin",
         pickup_commune_code="06088",
         erasure_certificate_requested=True,
@@ -190,3 +202,37 @@ def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]
     db.session.add(Reservation(request=request, device=devices[4], reserved_by_id=staff.id))
     db.session.flush()
     status.transition(devices[4], "reserved", actor=staff)
+
+
+def _seed_declarations(organisations: dict[str, Organisation], users: dict[str, User]) -> None:
+    """Work waiting for the staff: a planned pickup, and a company that registered itself."""
+    donor = organisations["Riviera Solutions Informatiques"]
+    donations.declare_donation(
+        donor,
+        donations.DonationInput(
+            lines=[
+                donations.LineInput(category="laptop", quantity=6, brand="Lenovo", model="ThinkPad T490"),
+                donations.LineInput(category="screen", quantity=4, brand="Dell", model="P2419H"),
+            ],
+            pickup_address="12 avenue Jean Médecin",
+            pickup_commune=db.session.get(Commune, "06088"),
+            erasure_certificate_requested=True,
+        ),
+        actor=users["donor@demo.equipbank.fr"],
+    )
+    donations.register_donor_company(
+        donations.CompanyRegistration(
+            company_name="Pharmacie des Paillons",
+            siret="73282932000074",
+            contact_name="Camille Giraud",
+            email="pharmacie-paillons@demo.equipbank.fr",
+            password=DEMO_PASSWORD,
+            address="4 place de la Mairie",
+            postal_code="06390",
+            commune=db.session.get(Commune, "06048"),
+        ),
+        donations.DonationInput(
+            lines=[donations.LineInput(category="desktop", quantity=2, brand="HP", model="EliteDesk 800 G3")],
+            notes="Deux unités centrales au premier étage, accès par l'arrière-boutique.",
+        ),
+    )
