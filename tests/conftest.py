@@ -126,3 +126,22 @@ def api_token(client):
         return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
     return issue
+
+
+@pytest.fixture
+def follow_job(client, runner):
+    """The response of an action that may start a job: with Redis, a real rq worker runs the
+    queue, then the progress page's next step is followed; inline, it is already done."""
+
+    def follow(response):
+        location = response.headers.get("Location", "")
+        if response.status_code != 302 or not location.startswith("/taches/"):
+            return response
+        result = runner.invoke(args=["rq", "worker", "--burst"])
+        assert result.exit_code == 0, result.output
+        from urllib.parse import parse_qs, urlsplit
+
+        following = parse_qs(urlsplit(location).query).get("next", [None])[0]
+        return client.get(following) if following else client.get(location)
+
+    return follow

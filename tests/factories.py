@@ -30,6 +30,7 @@ def organisation(kind: str = OrganisationKind.RELAY, **fields) -> Organisation:
     n = next(_counter)
     fields.setdefault("name", f"Organisation {n}")
     fields.setdefault("commune_code", "06057")
+    fields.setdefault("validated_at", utcnow())  # as when staff create it
     org = Organisation(kind=kind, **fields)
     db.session.add(org)
     db.session.commit()

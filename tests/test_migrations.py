@@ -54,3 +54,14 @@ def test_migrations_match_the_models_and_go_down_and_up(empty_database):
         upgrade()
         assert schema_differences() == []
         db.engine.dispose()
+
+
+def test_sqlite_keeps_autoincrement_on_devices_through_the_migrations(tmp_path):
+    """SQLite rebuilds a table to alter it: without AUTOINCREMENT a deleted device's tag
+    could be handed out again."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tags.sqlite'}"})
+    with app.app_context():
+        upgrade()
+        ddl = db.session.scalar(sa.text("SELECT sql FROM sqlite_master WHERE name = 'devices'"))
+        assert "AUTOINCREMENT" in ddl
+        db.engine.dispose()
