@@ -97,7 +97,10 @@ def handle_http_exception(error: HTTPException):
     messages = data.get("messages")
     if messages:
         fields = _flatten_locations(messages)
+    if fields:
         message = "Certains champs sont invalides."
+    elif messages and "json" in messages:  # webargs: a body that is not JSON at all
+        message = "Le corps de la requête n'est pas un JSON valide."
     elif status == 400 and error.description and is_api_request():
         message = _french_bad_request(error.description)
     return _respond(status, code, message, fields)
