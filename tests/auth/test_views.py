@@ -27,6 +27,7 @@ def test_the_login_page_is_in_french(client):
     page = client.get("/login")
     assert page.status_code == 200
     assert "Connexion" in page.text and "Mot de passe" in page.text
+    assert '="None"' not in page.text  # no aria-describedby pointing nowhere
 
 
 @pytest.mark.parametrize("role", list(Role))
