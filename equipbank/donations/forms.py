@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
 
 from equipbank.auth.services import MIN_PASSWORD_LENGTH
 from equipbank.codes import DeviceCategory, DonationStatus
-from equipbank.donations.services import MAX_LINE_QUANTITY, DonationInput, LineInput
+from equipbank.donations.services import MAX_TYPED_QUANTITY, DonationInput, LineInput
 from equipbank.forms import FilterForm, Form, SubForm, choices, enum_choices
 from equipbank.geo.forms import CommuneFieldsMixin
 
@@ -28,7 +28,7 @@ class LineForm(SubForm):
     category = SelectField("Catégorie", choices=enum_choices(DeviceCategory))
     quantity = IntegerField(
         "Quantité",
-        validators=[Optional(), NumberRange(min=1, max=MAX_LINE_QUANTITY, message=f"Entre 1 et {MAX_LINE_QUANTITY}.")],
+        validators=[Optional(), NumberRange(min=1, max=MAX_TYPED_QUANTITY, message=f"Entre 1 et {MAX_TYPED_QUANTITY}.")],
         render_kw={"inputmode": "numeric", "min": 1},
     )
     brand = StringField("Marque", validators=[Optional(), Length(max=100)])
@@ -169,7 +169,7 @@ class MappingForm(Form):
 
     def set_headers(self, headers: list[str]) -> None:
         columns = choices(
-            ((index, f"{header or '(sans titre)'} · colonne {index + 1}") for index, header in enumerate(headers)),
+            ((index, f"{header or 'sans titre'} (col. {index + 1})") for index, header in enumerate(headers)),
             blank="— non utilisée —",
         )
         for name in self.FIELDS:

@@ -3,13 +3,13 @@ from marshmallow import Schema, fields, validate
 
 from equipbank.api.schemas import BodySchema, ErrorDetailSchema, PageArgs, QuerySchema
 from equipbank.codes import DeviceCategory, DonationStatus
-from equipbank.donations.services import MAX_LINE_QUANTITY
+from equipbank.donations.services import MAX_TYPED_QUANTITY
 
 
 class LineSchema(BodySchema):
     id = fields.Integer(dump_only=True)
     category = fields.String(required=True, validate=validate.OneOf(DeviceCategory.codes()))
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_LINE_QUANTITY))
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_TYPED_QUANTITY))
     brand = fields.String(allow_none=True, validate=validate.Length(max=100))
     model = fields.String(allow_none=True, validate=validate.Length(max=150))
     serials = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)

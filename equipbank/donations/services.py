@@ -25,7 +25,7 @@ from equipbank.codes import (
     OrganisationKind,
     Role,
 )
-from equipbank.db import PARIS, today, utcnow
+from equipbank.db import PARIS, today
 from equipbank.devices.models import Device, ErasureRecord, format_tag
 from equipbank.donations import documents
 from equipbank.donations.models import Donation, DonationLine
@@ -34,7 +34,10 @@ from equipbank.extensions import db
 from equipbank.geo.models import Commune
 from equipbank.organisations.models import Organisation
 
-MAX_LINE_QUANTITY = 1000
+# A typed line beyond this is a typo (the form and the JSON schema say so); an imported
+# line groups identical rows and may reach the size of a whole inventory.
+MAX_TYPED_QUANTITY = 1000
+MAX_LINE_QUANTITY = 20_000
 MAX_LINES = 500
 D = DonationStatus
 
@@ -334,13 +337,6 @@ def register_donor_company(company: CompanyRegistration, donation: DonationInput
     )
     donation.pickup_address = donation.pickup_address or company.address
     return declare_donation(organisation, donation, actor=user)
-
-
-def validate_donor(organisation: Organisation, *, actor) -> None:
-    if organisation.is_validated:
-        return
-    organisation.validated_at = utcnow()
-    audit.record("organisation.validate", organisation, actor=actor)
 
 
 def documents_available(donation: Donation) -> bool:

@@ -45,7 +45,7 @@ def test_twenty_devices_from_a_windows_1252_csv_are_previewed_then_imported_in_o
     response = upload(client, cp1252_csv(20))
     assert response.status_code == 302
     preview = client.get(response.headers["Location"])
-    assert "20 lignes" in preview.text and "Numéro de série · colonne 4" in preview.text
+    assert "20 lignes" in preview.text and "Numéro de série (col. 4)" in preview.text
     record = db.session.scalar(sa.select(InventoryImport))
     assert record.mapping["columns"] == {"category": 0, "brand": 1, "model": 2, "serial": 3, "quantity": None}
 
@@ -76,7 +76,7 @@ def test_a_file_with_errors_imports_nothing_and_says_which_rows(client, donor):
     record_id = int(upload(client, bad).headers["Location"].rstrip("/").split("/")[-1])
     client.post(f"/dons/importer/{record_id}/verification", data={"category": "0", "brand": "1", "model": "2", "serial": "3"})
     page = client.get(f"/dons/importer/{record_id}").text
-    assert "« Serveur » non reconnue" in page
+    assert "Catégorie « Serveur » non reconnue" in page
     assert "« DL5490-0000 » déjà présent ligne 2" in page
     assert "Importer le don" not in page
     refused = client.post(f"/dons/importer/{record_id}/import", data={})
@@ -212,3 +212,11 @@ def test_api_import_without_a_file_or_with_a_bad_one_is_422(client, api_token):
     )
     assert binary.status_code == 422
     assert binary.get_json()["error"]["code"] == "inventory_file"
+
+
+def test_more_than_a_thousand_identical_rows_make_one_line(client, donor, follow_job):
+    content = ("Type;Marque;Modèle\n" + "Portable;Dell;Latitude 5490\n" * 1200).encode("cp1252")
+    record_id = int(upload(client, content).headers["Location"].rstrip("/").split("/")[-1])
+    follow_job(client.post(f"/dons/importer/{record_id}/verification", data={"category": "0", "brand": "1", "model": "2"}))
+    follow_job(client.post(f"/dons/importer/{record_id}/import", data={}))
+    assert [(line.quantity, line.model) for line in db.session.scalar(sa.select(Donation)).lines] == [(1200, "Latitude 5490")]

@@ -14,6 +14,7 @@ from equipbank.donations.models import Donation
 from equipbank.extensions import db
 from equipbank.organisations.models import Organisation
 from tests import factories
+from tests.pdfs import pdf_text
 
 
 def line(index: int, **values) -> dict:
@@ -143,16 +144,6 @@ def test_documents_wait_until_every_device_is_erased_or_recycled(client, auth):
     attestation = pdf_text(client.get(f"/dons/{donation.id}/attestation.pdf").data)
     assert "ERASED-1" in attestation and "WAITING-1" in attestation
     assert erased.tag in attestation
-
-
-def pdf_text(data: bytes) -> str:
-    import pypdfium2
-
-    document = pypdfium2.PdfDocument(data)
-    try:
-        return "\n".join(document[index].get_textpage().get_text_range() for index in range(len(document)))
-    finally:
-        document.close()
 
 
 @pytest.mark.parametrize("role", [Role.RELAY, Role.ADVISOR])
