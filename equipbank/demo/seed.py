@@ -15,8 +15,9 @@ from equipbank.auth.models import User
 from equipbank.codes import OrganisationKind, RequestStatus, Role
 from equipbank.db import today as local_today
 from equipbank.db import utcnow
+from equipbank.devices import services as workshop
 from equipbank.devices import status
-from equipbank.devices.models import Device, ErasureRecord
+from equipbank.devices.models import ErasureRecord
 from equipbank.donations import services as donations
 from equipbank.donations.models import Donation, DonationLine
 from equipbank.extensions import db
@@ -126,7 +127,6 @@ def seed() -> list[DemoLogin]:
 def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]) -> None:
     today = local_today()
     donor = organisations["Riviera Solutions Informatiques"]
-    refurbisher = organisations["Actif Azur"]
     operator = users["refurbisher@demo.equipbank.fr"]
     donation = Donation(
         donor=donor,
@@ -147,25 +147,13 @@ def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]
     devices = []
     for index in range(9):
         brand, model, prefix = LAPTOPS[index % len(LAPTOPS)]
-        device = Device(
-            donation=donation,
-            category="laptop",
-            brand=brand,
-            model=model,
-            serial=f"{prefix}{1000 + index}",
-            holder=refurbisher,
-        )
-        status.register(device, actor=operator)
-        devices.append(device)
-    desktop = Device(
-        donation=donation,
-        category="desktop",
-        brand="HP",
-        model="ProDesk 600 G4",
-        serial="HP600-2001",
-        holder=refurbisher,
+        intake = workshop.IntakeData(category="laptop", brand=brand, model=model, serial=f"{prefix}{1000 + index}")
+        devices.append(workshop.intake(donation, intake, actor=operator))
+    desktop = workshop.intake(
+        donation,
+        workshop.IntakeData(category="desktop", brand="HP", model="ProDesk 600 G4", serial="HP600-2001"),
+        actor=operator,
     )
-    status.register(desktop, actor=operator)
 
     # Two at the workshop, five ready (one of them reserved for Clic & Déclic), one recycled.
     for device in devices[2:]:

@@ -24,6 +24,7 @@ from equipbank.errors import DomainError
 from equipbank.extensions import db
 from equipbank.forms import show_domain_error
 from equipbank.organisations.models import Organisation
+from equipbank.organisations import services as organisations
 from equipbank.organisations.services import get_organisation, organisations_of_kinds
 
 bp = Blueprint("donations", __name__, url_prefix="/dons")
@@ -147,7 +148,7 @@ def validate_donor(donation_id: int):
     donation = services.get_donation(donation_id, viewer=current_user)
     return _apply(
         donation,
-        lambda: services.validate_donor(donation.donor, actor=current_user),
+        lambda: organisations.validate(donation.donor, actor=current_user),
         f"« {donation.donor.name} » est validé : l'enlèvement peut être planifié.",
     )
 

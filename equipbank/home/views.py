@@ -10,12 +10,20 @@ from flask_login import current_user
 
 from equipbank.appointments.models import Appointment
 from equipbank.auth.permissions import logged_in, roles
-from equipbank.codes import AppointmentStatus, DeviceStatus, ReservationStatus, Role
+from equipbank.codes import (
+    AppointmentStatus,
+    DeviceStatus,
+    DonationStatus,
+    OrganisationKind,
+    ReservationStatus,
+    Role,
+)
 from equipbank.db import utcnow
 from equipbank.devices.models import Device
 from equipbank.donations.models import Donation
 from equipbank.extensions import db
 from equipbank.handovers.models import Handover
+from equipbank.organisations.models import Organisation
 from equipbank.requests.models import DeviceRequest, Reservation
 from equipbank.home.navigation import navigation
 
@@ -49,7 +57,18 @@ def _device_counts(*conditions) -> dict[str, int]:
 @bp.route("/equipe")
 @roles(Role.STAFF)
 def staff():
-    return render_template("home/staff.html", counts=_device_counts())
+    unvalidated = db.session.scalars(
+        sa.select(Organisation)
+        .where(Organisation.kind == OrganisationKind.DONOR, Organisation.validated_at.is_(None), Organisation.is_active.is_(True))
+        .order_by(Organisation.created_at)
+    ).all()
+    to_plan = db.session.scalars(
+        sa.select(Donation)
+        .where(Donation.status == DonationStatus.DECLARED, Donation.pickup_planned_on.is_(None))
+        .order_by(Donation.declared_on)
+        .limit(10)
+    ).all()
+    return render_template("home/staff.html", counts=_device_counts(), unvalidated=unvalidated, to_plan=to_plan)
 
 
 @bp.route("/donateur")
@@ -70,8 +89,14 @@ def donor():
 @roles(Role.REFURBISHER)
 def refurbisher():
     workshop = (DeviceStatus.RECEIVED, DeviceStatus.REFURBISHING, DeviceStatus.READY)
+    expected = db.session.scalars(
+        sa.select(Donation)
+        .where(Donation.status.in_((DonationStatus.COLLECTED, DonationStatus.RECEIVED)))
+        .order_by(Donation.pickup_planned_on.nulls_last(), Donation.id)
+        .limit(10)
+    ).all()
     return render_template(
-        "home/refurbisher.html", counts=_device_counts(Device.status.in_(workshop))
+        "home/refurbisher.html", counts=_device_counts(Device.status.in_(workshop)), expected=expected
     )
 
 

@@ -143,6 +143,14 @@ def set_active(organisation: Organisation, active: bool, *, actor) -> Organisati
     return organisation
 
 
+def validate(organisation: Organisation, *, actor) -> None:
+    """Staff checked a self-registered company: its pickups may now be planned."""
+    if organisation.is_validated:
+        return
+    organisation.validated_at = utcnow()
+    audit.record("organisation.validate", organisation, actor=actor)
+
+
 def get_organisation(organisation_id: int) -> Organisation:
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:

@@ -73,6 +73,16 @@ def deactivate(organisation_id: int):
     return _set_active(organisation_id, False, "désactivée : ses comptes ne peuvent plus se connecter")
 
 
+@bp.route("/<int:organisation_id>/valider", methods=["POST"])
+@admin_only
+def validate(organisation_id: int):
+    organisation = services.get_organisation(organisation_id)
+    services.validate(organisation, actor=current_user)
+    db.session.commit()
+    flash(f"« {organisation.name} » est validée : ses enlèvements peuvent être planifiés.", "success")
+    return redirect(url_for("organisations.edit", organisation_id=organisation_id))
+
+
 @bp.route("/<int:organisation_id>/reactiver", methods=["POST"])
 @admin_only
 def reactivate(organisation_id: int):

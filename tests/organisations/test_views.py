@@ -137,3 +137,12 @@ def test_only_admins_reach_the_organisation_pages(client, auth, is_admin):
 
 def test_an_unknown_organisation_is_a_404(client, admin):
     assert client.get("/admin/organisations/999999").status_code == 404
+
+
+def test_an_admin_validates_a_self_registered_company(client, admin):
+    company = factories.organisation("donor", name="Inscrite seule", validated_at=None)
+    page = client.get(f"/admin/organisations/{company.id}")
+    assert "À valider" in page.text
+    assert client.post(f"/admin/organisations/{company.id}/valider").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Organisation, company.id).is_validated
