@@ -17,9 +17,9 @@ from equipbank.auth.permissions import admin_only
 from equipbank.db import contains_text
 from equipbank.errors import DomainError, NotFound
 from equipbank.extensions import db
-from equipbank.forms import show_domain_error
 from equipbank.organisations.services import get_organisation
 from equipbank.urls import external_url
+from equipbank.web import commit_and_flash, commit_or_show
 
 bp = Blueprint("users", __name__, url_prefix="/admin/comptes")
 
@@ -56,19 +56,18 @@ def create():
         organisation = get_organisation(int(request.args["organisation"]))
         form.organisation_id.data = organisation.id
     if form.validate_on_submit():
-        try:
-            user = services.create_user(
+        user = commit_or_show(
+            form,
+            lambda: services.create_user(
                 email=form.email.data,
                 name=form.name.data,
                 role=form.role.data,
                 organisation=get_organisation(form.organisation_id.data),
                 is_admin=form.is_admin.data,
                 actor=current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
+            ),
+        )
+        if user is not None:
             return _link_page(user, created=True)
     return render_template("users/form.html", form=form, user=None), 422 if form.errors else 200
 
@@ -79,21 +78,19 @@ def edit(user_id: int):
     user = get_user(user_id)
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
-        try:
-            services.update_user(
+        updated = commit_or_show(
+            form,
+            lambda: services.update_user(
                 user,
                 name=form.name.data,
                 role=form.role.data,
                 organisation=get_organisation(form.organisation_id.data),
                 is_admin=form.is_admin.data,
                 actor=current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"Compte de {user.name} enregistré.", "success")
+            ),
+        )
+        if updated is not None:
+            flash(f"Compte de {updated.name} enregistré.", "success")
             return redirect(url_for("users.index"))
     return render_template("users/form.html", form=form, user=user), 422 if form.errors else 200
 
@@ -125,14 +122,7 @@ def reactivate(user_id: int):
 
 def _set_active(user_id: int, active: bool, done: str):
     user = get_user(user_id)
-    try:
-        services.set_user_active(user, active, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(f"Compte de {user.name} {done}.", "success")
+    commit_and_flash(lambda: services.set_user_active(user, active, actor=current_user), f"Compte de {user.name} {done}.")
     return redirect(url_for("users.edit", user_id=user.id))
 
 

@@ -35,6 +35,7 @@ from equipbank.donations import services as donations
 from equipbank.errors import DomainError, ValidationFailed
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
+from equipbank.web import commit_or_show
 from equipbank.jobs.views import send_file_result
 from equipbank.urls import public_base_url
 
@@ -109,18 +110,15 @@ def workshop(tag: str):
 def _workshop_action(tag: str, form_name: str, form_class, action, done: str):
     device = services.get_device(tag, viewer=current_user)
     form = form_class()
-    if form.validate_on_submit():
-        try:
-            action(device, form)
-        except DomainError as error:
-            db.session.rollback()
-            device = services.get_device(tag)
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(done.format(tag=device.tag), "success")
-            return redirect(url_for("devices.workshop", tag=device.tag))
-    return _workshop_page(device, {form_name: form}, 422)
+
+    def run() -> Device:
+        action(device, form)
+        return device
+
+    if form.validate_on_submit() and commit_or_show(form, run):
+        flash(done.format(tag=device.tag), "success")
+        return redirect(url_for("devices.workshop", tag=device.tag))
+    return _workshop_page(services.get_device(tag), {form_name: form}, 422)
 
 
 @bp.route("/equipements/<tag>/diagnostic", methods=["POST"])
@@ -211,27 +209,24 @@ def intake(donation_id: int):
     )
     code = 200
     if request.method == "POST":
-        if form.validate():
-            try:
-                device = services.intake(
-                    donation,
-                    services.IntakeData(
-                        category=form.category.data,
-                        brand=form.brand.data,
-                        model=form.model.data,
-                        serial=form.serial.data,
-                        line_id=form.line_id.data,
-                    ),
-                    actor=current_user,
-                )
-            except DomainError as error:
-                db.session.rollback()
-                show_domain_error(form, error)
-            else:
-                db.session.commit()
-                flash(f"{device.tag} enregistré.", "success")
-                keep = {"line_id": form.line_id.data or "", "category": form.category.data, "brand": form.brand.data or "", "model": form.model.data or ""}
-                return redirect(url_for("devices.intake", donation_id=donation.id, last=device.tag, **keep))
+        device = form.validate() and commit_or_show(
+            form,
+            lambda: services.intake(
+                donation,
+                services.IntakeData(
+                    category=form.category.data,
+                    brand=form.brand.data,
+                    model=form.model.data,
+                    serial=form.serial.data,
+                    line_id=form.line_id.data,
+                ),
+                actor=current_user,
+            ),
+        )
+        if device:
+            flash(f"{device.tag} enregistré.", "success")
+            keep = {"line_id": form.line_id.data or "", "category": form.category.data, "brand": form.brand.data or "", "model": form.model.data or ""}
+            return redirect(url_for("devices.intake", donation_id=donation.id, last=device.tag, **keep))
         code = 422
     last = services.get_device(request.args["last"]) if request.args.get("last") else None
     return (

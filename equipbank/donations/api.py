@@ -111,7 +111,7 @@ def import_donation(query, form):
     if upload is None or not upload.filename:
         raise ValidationFailed("Joignez le fichier (champ multipart « file »).", fields={"file": ["Fichier manquant."]})
     donor = _donor(form.get("donor_id"))
-    parsed = inventory.read_inventory(upload.read(), upload.filename, max_rows=imports.max_rows())
+    parsed = imports.read(upload.read(), upload.filename)
     mapping = inventory.guess_mapping(parsed.headers)
     if form.get("default_category"):
         mapping.default_category = form["default_category"]

@@ -13,8 +13,8 @@ from equipbank.donations.forms import ImportConfirmForm, InventoryUploadForm, Ma
 from equipbank.donations.models import InventoryImport
 from equipbank.errors import DomainError
 from equipbank.extensions import db
-from equipbank.forms import add_errors, show_domain_error
 from equipbank.organisations.services import get_organisation, organisations_of_kinds
+from equipbank.web import commit_or_show
 
 bp = Blueprint("imports", __name__, url_prefix="/dons/importer")
 
@@ -36,13 +36,11 @@ def upload():
         form.donor_id.choices = donor_choices(organisations_of_kinds(OrganisationKind.DONOR))
     if form.validate_on_submit():
         donor = get_organisation(form.donor_id.data) if current_user.role == Role.STAFF else current_user.organisation
-        try:
-            record = imports.upload(donor, form.file.data.filename or "inventaire", form.file.data.read(), actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            add_errors([form, form.file], [error.message])
-        else:
-            db.session.commit()
+        upload = form.file.data
+        record = commit_or_show(
+            form, lambda: imports.upload(donor, upload.filename or "inventaire", upload.read(), actor=current_user)
+        )
+        if record is not None:
             return redirect(url_for("imports.preview", import_id=record.id))
     return render_template("donations/import_upload.html", form=form), 422 if form.errors else 200
 
@@ -85,24 +83,19 @@ def check(import_id: int):
     record = get_import(import_id)
     form = MappingForm()
     form.set_headers(record.headers)
-    if not form.validate():
-        return _page(record, mapping_form=form, code=422)
-    try:
-        imports.set_mapping(
-            record, inventory.Mapping(columns=form.columns(), default_category=form.default_category.data or None)
-        )
-        if not imports.runs_in_background(record):
+    background = imports.runs_in_background(record)
+    mapping = inventory.Mapping(columns=form.columns(), default_category=form.default_category.data or None)
+
+    def apply() -> InventoryImport:
+        imports.set_mapping(record, mapping, check_in_background=background)
+        if not background:
             imports.run_check(record)
-    except DomainError as error:
-        db.session.rollback()
-        record = get_import(import_id)
-        show_domain_error(form, error)
-        return _page(record, mapping_form=form, code=422)
-    if not imports.runs_in_background(record):
-        db.session.commit()
+        return record
+
+    if not form.validate() or commit_or_show(form, apply) is None:
+        return _page(get_import(import_id), mapping_form=form, code=422)
+    if not background:
         return redirect(url_for("imports.preview", import_id=record.id, _anchor="resultat"))
-    record.status = InventoryImportStatus.CHECKING
-    db.session.commit()
     state = jobs.enqueue(
         tasks.check_import, record.id, owner=current_user, description=f"Vérification de {record.total_rows} lignes"
     )

@@ -89,9 +89,18 @@ def max_rows() -> int:
     return current_app.config["INVENTORY_MAX_ROWS"]
 
 
+def read(content: bytes, filename: str) -> inventory.ParsedFile:
+    """The file's rows; a file that cannot be read is refused on the `file` field."""
+    try:
+        return inventory.read_inventory(content, filename, max_rows=max_rows())
+    except inventory.InventoryFileError as error:
+        error.fields = {"file": [error.message]}
+        raise
+
+
 def upload(donor: Organisation, filename: str, content: bytes, *, actor) -> InventoryImport:
     """Keep a readable inventory file and the mapping guessed from its header."""
-    parsed = inventory.read_inventory(content, filename, max_rows=max_rows())
+    parsed = read(content, filename)
     record = InventoryImport(
         donor=donor,
         created_by_id=actor.id,
@@ -119,19 +128,20 @@ def mapping_of(record: InventoryImport) -> inventory.Mapping:
     )
 
 
-def set_mapping(record: InventoryImport, mapping: inventory.Mapping) -> None:
-    """A new mapping: checked now, and the previous check's result no longer holds."""
+def set_mapping(record: InventoryImport, mapping: inventory.Mapping, *, check_in_background: bool) -> None:
+    """A new mapping: the previous check's result no longer holds. The check runs now (the
+    caller calls `run_check`), or in a job, the upload showing "checking" meanwhile."""
     _require_open(record)
     inventory.check_mapping(mapping, record.headers)
     record.mapping = asdict(mapping)
-    record.status = Status.UPLOADED
+    record.status = Status.CHECKING if check_in_background else Status.UPLOADED
     record.issues, record.lines, record.checked_at = [], [], None
     record.valid_rows = record.error_count = 0
 
 
 def run_check(record: InventoryImport, *, progress=None) -> CheckResult:
     """Check the stored file with its mapping and keep the result for the preview."""
-    parsed = inventory.read_inventory(record.content, record.filename, max_rows=max_rows())
+    parsed = read(record.content, record.filename)
     result = check_file(parsed, mapping_of(record), progress=progress)
     if record.status != Status.IMPORTING:
         record.status = Status.CHECKED

@@ -20,12 +20,11 @@ from equipbank.donations.forms import (
     donor_choices,
 )
 from equipbank.donations.models import Donation
-from equipbank.errors import DomainError
 from equipbank.extensions import db
-from equipbank.forms import show_domain_error
 from equipbank.organisations.models import Organisation
 from equipbank.organisations import services as organisations
 from equipbank.organisations.services import get_organisation, organisations_of_kinds
+from equipbank.web import commit_and_flash, commit_or_show
 
 bp = Blueprint("donations", __name__, url_prefix="/dons")
 
@@ -70,20 +69,12 @@ def create():
     if form.validate_on_submit():
         commune = form.resolve_commune(required=False)
         if not form.errors:
-            try:
-                donor = (
-                    get_organisation(form.donor_id.data)
-                    if current_user.role == STAFF
-                    else current_user.organisation
-                )
-                donation = services.declare_donation(
-                    donor, form.donation_input(form.line_inputs(), commune), actor=current_user
-                )
-            except DomainError as error:
-                db.session.rollback()
-                show_domain_error(form, error)
-            else:
-                db.session.commit()
+            donor = get_organisation(form.donor_id.data) if current_user.role == STAFF else current_user.organisation
+            donation = commit_or_show(
+                form,
+                lambda: services.declare_donation(donor, form.donation_input(form.line_inputs(), commune), actor=current_user),
+            )
+            if donation is not None:
                 flash(f"Don {donation.reference} déclaré. Merci ! La Banque du Numérique vous contacte pour l'enlèvement.", "success")
                 return redirect(url_for("donations.detail", donation_id=donation.id))
     return render_template("donations/form.html", form=form), 422 if form.errors else 200
@@ -154,14 +145,7 @@ def validate_donor(donation_id: int):
 
 
 def _apply(donation: Donation, operation, done: str):
-    try:
-        operation()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
+    commit_and_flash(operation, done)
     return redirect(url_for("donations.detail", donation_id=donation.id))
 
 
@@ -210,8 +194,9 @@ def register():
             return redirect(url_for("auth.login"))
         commune = form.resolve_commune(required=True)
         if not form.errors:
-            try:
-                donation = services.register_donor_company(
+            donation = commit_or_show(
+                form,
+                lambda: services.register_donor_company(
                     services.CompanyRegistration(
                         company_name=form.company_name.data,
                         siret=form.siret.data,
@@ -224,12 +209,9 @@ def register():
                         phone=form.phone.data,
                     ),
                     form.donation_input(form.line_inputs(), commune),
-                )
-            except DomainError as error:
-                db.session.rollback()
-                show_domain_error(form, error)
-            else:
-                db.session.commit()
+                ),
+            )
+            if donation is not None:
                 login_user(donation.created_by)
                 flash(
                     f"Bienvenue ! Votre don {donation.reference} est enregistré. L'équipe de la "

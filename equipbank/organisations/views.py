@@ -8,12 +8,11 @@ from flask_login import current_user
 
 from equipbank.auth.permissions import admin_only
 from equipbank.db import contains_text
-from equipbank.errors import DomainError
 from equipbank.extensions import db
-from equipbank.forms import show_domain_error
 from equipbank.organisations import services
 from equipbank.organisations.forms import OrganisationFilters, OrganisationForm
 from equipbank.organisations.models import Organisation
+from equipbank.web import commit_and_flash, commit_or_show
 
 bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
 
@@ -51,17 +50,14 @@ def _form_page(organisation: Organisation | None):
     if form.validate_on_submit():
         commune = form.resolve_commune(required=False)
         if not form.errors:
-            try:
-                if organisation is None:
-                    organisation = services.create_organisation(form.to_data(commune), actor=current_user)
-                else:
-                    services.update_organisation(organisation, form.to_data(commune), actor=current_user)
-            except DomainError as error:
-                db.session.rollback()
-                show_domain_error(form, error)
+            if organisation is None:
+                saved = commit_or_show(form, lambda: services.create_organisation(form.to_data(commune), actor=current_user))
             else:
-                db.session.commit()
-                flash(f"Organisation « {organisation.name} » enregistrée.", "success")
+                saved = commit_or_show(
+                    form, lambda: services.update_organisation(organisation, form.to_data(commune), actor=current_user)
+                )
+            if saved is not None:
+                flash(f"Organisation « {saved.name} » enregistrée.", "success")
                 return redirect(url_for("organisations.index"))
     status = 422 if form.errors else 200
     return render_template("organisations/form.html", form=form, organisation=organisation), status
@@ -77,9 +73,10 @@ def deactivate(organisation_id: int):
 @admin_only
 def validate(organisation_id: int):
     organisation = services.get_organisation(organisation_id)
-    services.validate(organisation, actor=current_user)
-    db.session.commit()
-    flash(f"« {organisation.name} » est validée : ses enlèvements peuvent être planifiés.", "success")
+    commit_and_flash(
+        lambda: services.validate(organisation, actor=current_user),
+        f"« {organisation.name} » est validée : ses enlèvements peuvent être planifiés.",
+    )
     return redirect(url_for("organisations.edit", organisation_id=organisation_id))
 
 
@@ -91,12 +88,8 @@ def reactivate(organisation_id: int):
 
 def _set_active(organisation_id: int, active: bool, done: str):
     organisation = services.get_organisation(organisation_id)
-    try:
-        services.set_active(organisation, active, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(f"Organisation « {organisation.name} » {done}.", "success")
+    commit_and_flash(
+        lambda: services.set_active(organisation, active, actor=current_user),
+        f"Organisation « {organisation.name} » {done}.",
+    )
     return redirect(url_for("organisations.edit", organisation_id=organisation_id))
