@@ -129,6 +129,24 @@ class BeneficiaryCategory(LabelledEnum):
     OTHER = ("other", "Autre")
 
 
+class AgeBand(LabelledEnum):
+    """Kept after anonymisation, so statistics by age stay right without a birth year."""
+
+    UNDER_26 = ("under_26", "Moins de 26 ans")
+    FROM_26_TO_44 = ("26_44", "26 à 44 ans")
+    FROM_45_TO_64 = ("45_64", "45 à 64 ans")
+    FROM_65_TO_74 = ("65_74", "65 à 74 ans")
+    FROM_75 = ("75_plus", "75 ans et plus")
+
+    @classmethod
+    def of(cls, birth_year: int, year: int) -> "AgeBand":
+        age = year - birth_year
+        for band, upper in ((cls.UNDER_26, 25), (cls.FROM_26_TO_44, 44), (cls.FROM_45_TO_64, 64), (cls.FROM_65_TO_74, 74)):
+            if age <= upper:
+                return band
+        return cls.FROM_75
+
+
 class ReferrerKind(LabelledEnum):
     SOCIAL_WORKER = ("social_worker", "Travailleur social")
     CCAS = ("ccas", "CCAS")

@@ -52,6 +52,8 @@ class Appointment(TimestampMixin, db.Model):
         sa.String(30), default=AppointmentStatus.SCHEDULED, index=True
     )
     rescheduled_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointments.id"))
+    # RFC 5545 SEQUENCE: raised at each change, so calendar apps replace their copy.
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # Outcome, when the advisor logs it.
     outcome_duration_minutes: Mapped[int | None]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from equipbank.codes import BeneficiaryCategory, EligibilityBasis, ReferrerKind
+from equipbank.codes import AgeBand, BeneficiaryCategory, EligibilityBasis, ReferrerKind
 from equipbank.db import TimestampMixin, UTCDateTime, code_check, db
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ class Beneficiary(TimestampMixin, db.Model):
         code_check("category", BeneficiaryCategory.codes()),
         code_check("referrer_kind", ReferrerKind.codes()),
         code_check("eligibility_basis", EligibilityBasis.codes()),
+        code_check("age_band", AgeBand.codes()),
         sa.CheckConstraint(
             "birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year_range"
         ),
@@ -33,6 +34,8 @@ class Beneficiary(TimestampMixin, db.Model):
             "anonymised_at IS NOT NULL OR (first_name IS NOT NULL AND last_name IS NOT NULL)",
             name="names_until_anonymised",
         ),
+        # The duplicate check looks for the same person by commune and birth year.
+        sa.Index("ix_beneficiaries_commune_birth_year", "commune_code", "birth_year"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +52,8 @@ class Beneficiary(TimestampMixin, db.Model):
     eligibility_verified_on: Mapped[date | None]
     phone: Mapped[str | None] = mapped_column(sa.String(30))
     email: Mapped[str | None] = mapped_column(sa.String(254))
+    # A separate consent: appointment reminders by email (issue 5), only when given.
+    email_reminders: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -56,6 +61,12 @@ class Beneficiary(TimestampMixin, db.Model):
 
     relay: Mapped[Organisation] = relationship()
     commune: Mapped[Commune] = relationship()
+
+    @property
+    def full_name(self) -> str:
+        if self.anonymised_at is not None:
+            return "Personne anonymisée"
+        return f"{self.first_name} {self.last_name}"
 
     def __repr__(self) -> str:  # no names: reprs end up in logs
         return f"<Beneficiary {self.id} relay={self.relay_id}>"
