@@ -100,13 +100,16 @@ def register_blueprints(app: Flask) -> None:
     from equipbank.api import init_api
     from equipbank.auth.admin_views import bp as users_bp
     from equipbank.auth.views import bp as auth_bp
+    from equipbank.beneficiaries.views import bp as beneficiaries_bp
     from equipbank.devices.views import bp as devices_bp
     from equipbank.donations.import_views import bp as imports_bp
     from equipbank.donations.views import bp as donations_bp
     from equipbank.geo.views import bp as geo_bp
+    from equipbank.handovers.views import bp as handovers_bp
     from equipbank.home.views import bp as home_bp
     from equipbank.jobs.views import bp as jobs_bp
     from equipbank.organisations.views import bp as organisations_bp
+    from equipbank.requests.views import bp as requests_bp
 
     for blueprint in (
         auth_bp,
@@ -118,6 +121,9 @@ def register_blueprints(app: Flask) -> None:
         donations_bp,
         imports_bp,
         devices_bp,
+        requests_bp,
+        beneficiaries_bp,
+        handovers_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

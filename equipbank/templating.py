@@ -32,6 +32,15 @@ def format_number(value: int | float | Decimal | None, decimals: int = 0) -> str
     return text.replace(",", "\u202f").replace(".", ",")
 
 
+def days_ago(value: datetime | None) -> int | str:
+    """Whole days since a moment, for "days in stock"."""
+    if value is None:
+        return ""
+    from equipbank.db import utcnow
+
+    return (utcnow() - value).days
+
+
 def commune_name(code: str | None) -> str:
     from equipbank.extensions import db
     from equipbank.geo.models import Commune
@@ -58,8 +67,11 @@ def init_app(app: Flask) -> None:
         number=format_number,
         label=label,
         commune_name=commune_name,
+        days_ago=days_ago,
     )
-    app.jinja_env.globals.update(codes=codes, url_with_page=url_with_page)
+    from equipbank.handovers.services import first_appointment
+
+    app.jinja_env.globals.update(codes=codes, url_with_page=url_with_page, first_appointment=first_appointment)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

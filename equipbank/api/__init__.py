@@ -28,11 +28,27 @@ class ContractApi(Api):
 def blueprints():
     from equipbank.api.views import blp as health_blp
     from equipbank.auth.api import blp as tokens_blp
+    from equipbank.beneficiaries.api import blp as beneficiaries_blp
     from equipbank.devices.api import blp as devices_blp
     from equipbank.donations.api import blp as donations_blp
     from equipbank.geo.api import blp as communes_blp
+    from equipbank.handovers.api import advisors as advisors_blp
+    from equipbank.handovers.api import blp as handovers_blp
+    from equipbank.requests.api import blp as requests_blp
+    from equipbank.requests.api import receipts as receipts_blp
 
-    return [health_blp, tokens_blp, communes_blp, donations_blp, devices_blp]
+    return [
+        health_blp,
+        tokens_blp,
+        communes_blp,
+        donations_blp,
+        devices_blp,
+        requests_blp,
+        receipts_blp,
+        beneficiaries_blp,
+        handovers_blp,
+        advisors_blp,
+    ]
 
 
 def init_api(app: Flask) -> None:

@@ -327,11 +327,16 @@ def scan():
     return render_template("devices/scan.html", code=code, device=device, error=error, actions=actions), (422 if error else 200)
 
 
-def scan_actions(device: Device) -> list[tuple[str, str]]:
-    """What the person who scanned may do next with this device: (label, url)."""
-    actions = [("Voir la fiche", url_for("devices.detail", tag=device.tag))]
+def scan_actions(device: Device) -> list[tuple[str, str, str]]:
+    """What the person who scanned may do next with this device: (label, url, method)."""
+    actions = [("Voir la fiche", url_for("devices.detail", tag=device.tag), "get")]
     if current_user.role in WORKSHOP_ROLES:
-        if device.status in services.WORKSHOP:
-            actions.insert(0, ("Atelier : diagnostic, effacement, grade", url_for("devices.workshop", tag=device.tag)))
-        actions.append(("Imprimer l'étiquette", url_for("devices.label", tag=device.tag)))
+        if device.status in (*services.WORKSHOP, DeviceStatus.RETURNED):
+            actions.insert(0, ("Atelier : diagnostic, effacement, grade", url_for("devices.workshop", tag=device.tag), "get"))
+        actions.append(("Imprimer l'étiquette", url_for("devices.label", tag=device.tag), "get"))
+    elif current_user.role == Role.RELAY:
+        if device.status == DeviceStatus.RESERVED:
+            actions.insert(0, ("Réceptionner à ma structure", url_for("requests.receive", tag=device.tag), "post"))
+        elif device.status == DeviceStatus.AT_RELAY:
+            actions.insert(0, ("Remettre à un bénéficiaire", url_for("handovers.create", device=device.tag), "get"))
     return actions

@@ -406,7 +406,8 @@ OUTCOMES = {
 }
 
 
-def _bank() -> documents.Bank:
+def bank_identity() -> documents.Bank:
+    """The bank as its documents print it, from the configuration."""
     config = current_app.config
     return documents.Bank(
         name=config["BANK_NAME"],
@@ -430,7 +431,7 @@ def _donor(donation: Donation) -> documents.Donor:
 
 def attestation_pdf(donation: Donation) -> bytes:
     return documents.render_attestation(
-        bank=_bank(),
+        bank=bank_identity(),
         donor=_donor(donation),
         reference=donation.reference,
         declared_on=donation.declared_on,
@@ -463,7 +464,7 @@ def erased_devices(donation: Donation) -> list[tuple[Device, ErasureRecord]]:
 def erasure_certificate_pdf(donation: Donation) -> bytes:
     erased = erased_devices(donation)
     return documents.render_erasure_certificate(
-        bank=_bank(),
+        bank=bank_identity(),
         refurbisher=_workshop_name(erased),
         donor=_donor(donation),
         reference=donation.reference,

@@ -26,6 +26,8 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Tableau de bord", "home.staff"),
         NavItem("Dons", "donations.index"),
         NavItem("Équipements", "devices.index"),
+        NavItem("Demandes", "requests.index"),
+        NavItem("Remises", "handovers.index"),
         NavItem("Scanner", "devices.scan"),
         NavItem("Organisations", "organisations.index", admin_only=True),
         NavItem("Comptes", "users.index", admin_only=True),
@@ -41,7 +43,15 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Équipements", "devices.index"),
         NavItem("Scanner", "devices.scan"),
     ),
-    Role.RELAY: (NavItem("Accueil", "home.relay"),),
+    Role.RELAY: (
+        NavItem("Accueil", "home.relay"),
+        NavItem("Remettre", "handovers.create"),
+        NavItem("Bénéficiaires", "beneficiaries.index"),
+        NavItem("Remises", "handovers.index"),
+        NavItem("Demandes", "requests.index"),
+        NavItem("Équipements", "devices.index"),
+        NavItem("Scanner", "devices.scan"),
+    ),
     Role.ADVISOR: (NavItem("Mon agenda", "home.advisor"),),
 }
 

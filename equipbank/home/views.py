@@ -120,7 +120,16 @@ def relay():
         DeviceStatus.AT_RELAY: db.session.scalar(at_relay),
         DeviceStatus.HANDED_OVER: db.session.scalar(handed_over),
     }
-    return render_template("home/relay.html", counts=counts)
+    reserved_rows = db.session.scalars(
+        sa.select(Reservation)
+        .join(DeviceRequest)
+        .where(DeviceRequest.relay_id == relay_id, Reservation.status == ReservationStatus.ACTIVE)
+        .order_by(Reservation.reserved_at)
+    ).all()
+    at_relay_rows = db.session.scalars(
+        sa.select(Device).where(Device.holder_id == relay_id, Device.status == DeviceStatus.AT_RELAY).order_by(Device.id)
+    ).all()
+    return render_template("home/relay.html", counts=counts, reserved=reserved_rows, at_relay=at_relay_rows)
 
 
 @bp.route("/conseiller")

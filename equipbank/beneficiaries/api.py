@@ -1,0 +1,69 @@
+"""Beneficiaries in the API: owned by their relay, 404 for anyone else (DESIGN.md §7)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
+from equipbank.appointments.models import Appointment
+from equipbank.auth.permissions import roles
+from equipbank.beneficiaries import services
+from equipbank.beneficiaries.schemas import (
+    BeneficiaryCreateSchema,
+    BeneficiaryDetailSchema,
+    BeneficiaryQuerySchema,
+    BeneficiarySchema,
+)
+from equipbank.codes import Role
+from equipbank.errors import ValidationFailed
+from equipbank.extensions import db
+from equipbank.geo.services import resolve_commune
+from equipbank.handovers.models import Handover
+
+blp = Blueprint("api-beneficiaries", __name__, url_prefix="/beneficiaries", description="Bénéficiaires")
+
+
+@blp.route("", methods=["POST"])
+@roles(Role.RELAY)
+@blp.arguments(BeneficiaryCreateSchema)
+@blp.response(201, BeneficiarySchema)
+@blp.alt_response(409, schema=ErrorResponseSchema, description="possible duplicate: send again with confirm_distinct")
+def create_beneficiary(data):
+    """Enregistrer un bénéficiaire de sa structure (consentement obligatoire)."""
+    commune = resolve_commune(data.pop("commune"))
+    if commune is None:
+        raise ValidationFailed("Commune inconnue.", fields={"commune": ["Code INSEE inconnu."]})
+    confirmed = data.pop("confirm_distinct")
+    beneficiary = services.create(
+        services.BeneficiaryData(commune=commune, **data), actor=current_user, confirmed_distinct=confirmed
+    )
+    db.session.commit()
+    return beneficiary
+
+
+@blp.route("", methods=["GET"])
+@roles(Role.RELAY, Role.STAFF)
+@blp.arguments(BeneficiaryQuerySchema, location="query")
+@blp.response(200, page_of(BeneficiarySchema))
+def list_beneficiaries(args):
+    """Les bénéficiaires de sa structure (tous pour l'équipe), recherche par nom."""
+    return paginate(services.visible_beneficiaries(current_user, args.get("q")), args)
+
+
+@blp.route("/<int:beneficiary_id>", methods=["GET"])
+@roles(Role.RELAY, Role.STAFF)
+@blp.response(200, BeneficiaryDetailSchema)
+def get_beneficiary(beneficiary_id: int):
+    """Un bénéficiaire, ses remises et ses rendez-vous ; 404 hors de sa structure."""
+    beneficiary = services.get_beneficiary(beneficiary_id, viewer=current_user)
+    services.record_access(beneficiary, viewer=current_user)
+    db.session.commit()
+    beneficiary.handovers = db.session.scalars(
+        sa.select(Handover).where(Handover.beneficiary_id == beneficiary.id).order_by(Handover.handed_at)
+    ).all()
+    beneficiary.appointments = db.session.scalars(
+        sa.select(Appointment).where(Appointment.beneficiary_id == beneficiary.id).order_by(Appointment.starts_at)
+    ).all()
+    return beneficiary

@@ -1,0 +1,68 @@
+from marshmallow import Schema, fields, validate
+
+from equipbank.api.schemas import BodySchema, PageArgs
+from equipbank.codes import AgeBand, BeneficiaryCategory, EligibilityBasis, ReferrerKind
+
+INSEE = validate.Regexp(r"^(\d{2}|2A|2B)\d{3}$", error="Code INSEE de 5 caractères.")
+
+
+class BeneficiaryCreateSchema(BodySchema):
+    first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    birth_year = fields.Integer(required=True)
+    commune = fields.String(required=True, validate=INSEE, metadata={"description": "INSEE code"})
+    category = fields.String(required=True, validate=validate.OneOf(BeneficiaryCategory.codes()))
+    consent = fields.Boolean(required=True, metadata={"description": "must be true: the person agreed"})
+    referrer_kind = fields.String(validate=validate.OneOf(ReferrerKind.codes()))
+    eligibility_basis = fields.String(validate=validate.OneOf(EligibilityBasis.codes()))
+    eligibility_verified_by = fields.String(validate=validate.Length(max=150))
+    eligibility_verified_on = fields.Date()
+    phone = fields.String(validate=validate.Length(max=30))
+    email = fields.String(validate=validate.Length(max=254))
+    email_reminders = fields.Boolean(load_default=False)
+    confirm_distinct = fields.Boolean(
+        load_default=False, metadata={"description": "true: register even though a possible duplicate was reported (409)"}
+    )
+
+
+class AppointmentSummarySchema(Schema):
+    id = fields.Integer()
+    starts_at = fields.AwareDateTime()
+    status = fields.String()
+    advisor_id = fields.Integer()
+
+
+class HandoverSummarySchema(Schema):
+    id = fields.Integer()
+    device = fields.Function(lambda handover: handover.device.tag)
+    handed_at = fields.AwareDateTime()
+    commune = fields.String(attribute="commune_code")
+    returned_at = fields.AwareDateTime(allow_none=True)
+    receipt_ref = fields.String()
+
+
+class BeneficiarySchema(Schema):
+    id = fields.Integer()
+    first_name = fields.String(allow_none=True)
+    last_name = fields.String(allow_none=True)
+    birth_year = fields.Integer(allow_none=True)
+    age_band = fields.String(allow_none=True, metadata={"enum": AgeBand.codes()})
+    commune = fields.String(attribute="commune_code")
+    category = fields.String()
+    referrer_kind = fields.String(allow_none=True)
+    eligibility_basis = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    email_reminders = fields.Boolean()
+    consent_at = fields.AwareDateTime()
+    relay_id = fields.Integer()
+    anonymised_at = fields.AwareDateTime(allow_none=True)
+
+
+class BeneficiaryDetailSchema(BeneficiarySchema):
+    handovers = fields.List(fields.Nested(HandoverSummarySchema))
+    appointments = fields.List(fields.Nested(AppointmentSummarySchema))
+
+
+class BeneficiaryQuerySchema(PageArgs):
+    q = fields.String(validate=validate.Length(max=100))

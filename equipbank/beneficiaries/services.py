@@ -1,0 +1,230 @@
+"""Beneficiaries: people equipped through a relay, owned by that relay (DESIGN.md §7).
+
+Minimum data: names, birth year, commune, category; an eligibility basis, never a document;
+optional contacts. Every page or API call that shows one is recorded in the audit log. Other
+relays never learn anything about a person, except "déjà équipé(e) le <date>" when a relay is
+about to register someone who looks like a person they equipped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+
+from equipbank.audit import services as audit
+from equipbank.codes import AgeBand, BeneficiaryCategory, EligibilityBasis, ReferrerKind, Role
+from equipbank.db import contains_text, today, utcnow
+from equipbank.errors import DomainError, NotFound, ValidationFailed
+from equipbank.extensions import db
+from equipbank.geo.models import Commune
+from equipbank.handovers.models import Handover
+from equipbank.beneficiaries.models import Beneficiary
+
+PHONE = re.compile(r"^\+?[0-9][0-9 .\-]{7,18}[0-9]$")
+
+
+@dataclass
+class BeneficiaryData:
+    first_name: str
+    last_name: str
+    birth_year: int
+    commune: Commune | None
+    category: str
+    consent: bool
+    referrer_kind: str | None = None
+    eligibility_basis: str | None = None
+    eligibility_verified_by: str | None = None
+    eligibility_verified_on: date | None = None
+    phone: str | None = None
+    email: str | None = None
+    email_reminders: bool = False
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """Someone with the same name, birth year and commune: one of ours, or another relay's
+    person of whom we only say when they were equipped."""
+
+    beneficiary: Beneficiary | None  # set only for the relay's own beneficiaries
+    equipped_on: date | None
+
+    @property
+    def message(self) -> str:
+        if self.beneficiary is not None:
+            return f"{self.beneficiary.full_name} ({self.beneficiary.birth_year}) est déjà enregistré(e) dans votre structure."
+        return f"Une personne portant ce nom, de la même année de naissance et de la même commune a déjà été équipée le {self.equipped_on:%d/%m/%Y}."
+
+
+class PossibleDuplicates(DomainError):
+    """Refused until the person confirms it is someone else (or picks the existing record)."""
+
+    status = 409
+    code = "possible_duplicate"
+
+    def __init__(self, duplicates: list[PossibleDuplicate]):
+        super().__init__(
+            " ".join(duplicate.message for duplicate in duplicates)
+            + " S'il s'agit bien d'une autre personne, confirmez.",
+            fields={"confirm_distinct": ["Confirmez qu'il s'agit d'une autre personne."]},
+        )
+        self.duplicates = duplicates
+
+
+def name_key(first_name: str, last_name: str) -> str:
+    """Names compared without case, accents, hyphens or spaces: "Éloïse Martin-Durand"."""
+    text = unicodedata.normalize("NFKD", f"{first_name} {last_name}")
+    text = "".join(char for char in text if not unicodedata.combining(char)).lower()
+    return re.sub(r"[^a-z]", "", text)
+
+
+def _check(data: BeneficiaryData) -> dict:
+    errors: dict[str, list[str]] = {}
+    for name in ("first_name", "last_name"):
+        value = (getattr(data, name) or "").strip()
+        if not value:
+            errors[name] = ["Champ obligatoire."]
+        elif len(value) > 100:
+            errors[name] = ["100 caractères au plus."]
+    year = today().year
+    if not isinstance(data.birth_year, int) or not year - 110 <= data.birth_year <= year:
+        errors["birth_year"] = [f"Une année entre {year - 110} et {year}."]
+    if data.commune is None or data.commune.kind != "commune":
+        errors["commune"] = ["Choisissez la commune."]
+    if data.category not in BeneficiaryCategory.codes():
+        errors["category"] = ["Catégorie inconnue."]
+    if data.referrer_kind and data.referrer_kind not in ReferrerKind.codes():
+        errors["referrer_kind"] = ["Prescripteur inconnu."]
+    if data.eligibility_basis and data.eligibility_basis not in EligibilityBasis.codes():
+        errors["eligibility_basis"] = ["Motif inconnu."]
+    if data.eligibility_verified_on and data.eligibility_verified_on > today():
+        errors["eligibility_verified_on"] = ["Une date passée."]
+    if data.phone and not PHONE.match(data.phone.strip()):
+        errors["phone"] = ["Numéro de téléphone invalide."]
+    email = None
+    if data.email and data.email.strip():
+        try:
+            email = validate_email(data.email.strip(), check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = ["Adresse e-mail invalide."]
+    if data.email_reminders and not (data.email or "").strip():
+        errors["email_reminders"] = ["Les rappels par e-mail demandent une adresse e-mail."]
+    if not data.consent:
+        errors["consent"] = ["Le consentement de la personne est obligatoire pour l'enregistrer."]
+    if errors:
+        raise ValidationFailed("La fiche est incomplète ou invalide.", fields=errors)
+    return {"email": email}
+
+
+def _apply(beneficiary: Beneficiary, data: BeneficiaryData, email: str | None) -> None:
+    beneficiary.first_name = data.first_name.strip()
+    beneficiary.last_name = data.last_name.strip()
+    beneficiary.birth_year = data.birth_year
+    beneficiary.age_band = AgeBand.of(data.birth_year, today().year)
+    beneficiary.commune_code = data.commune.code
+    beneficiary.category = data.category
+    beneficiary.referrer_kind = data.referrer_kind or None
+    beneficiary.eligibility_basis = data.eligibility_basis or None
+    beneficiary.eligibility_verified_by = (data.eligibility_verified_by or "").strip() or None
+    beneficiary.eligibility_verified_on = data.eligibility_verified_on
+    beneficiary.phone = (data.phone or "").strip() or None
+    beneficiary.email = email
+    beneficiary.email_reminders = bool(data.email_reminders and email)
+
+
+def possible_duplicates(data: BeneficiaryData, *, relay_id: int, exclude_id: int | None = None) -> list[PossibleDuplicate]:
+    """Same name (accents and case aside), birth year and commune, in any relay."""
+    if data.commune is None:
+        return []
+    key = name_key(data.first_name, data.last_name)
+    candidates = db.session.scalars(
+        sa.select(Beneficiary).where(
+            Beneficiary.commune_code == data.commune.code,
+            Beneficiary.birth_year == data.birth_year,
+            Beneficiary.anonymised_at.is_(None),
+            Beneficiary.id != (exclude_id or 0),
+        )
+    )
+    found = []
+    for candidate in candidates:
+        if name_key(candidate.first_name, candidate.last_name) != key:
+            continue
+        if candidate.relay_id == relay_id:
+            found.append(PossibleDuplicate(candidate, last_equipped_on(candidate)))
+            continue
+        equipped_on = last_equipped_on(candidate)
+        if equipped_on is not None:
+            found.append(PossibleDuplicate(None, equipped_on))
+    return found
+
+
+def last_equipped_on(beneficiary: Beneficiary) -> date | None:
+    handed_at = db.session.scalar(
+        sa.select(sa.func.max(Handover.handed_at)).where(Handover.beneficiary_id == beneficiary.id)
+    )
+    return handed_at.date() if handed_at else None
+
+
+def create(data: BeneficiaryData, *, actor, confirmed_distinct: bool = False) -> Beneficiary:
+    if actor.role != Role.RELAY:
+        raise ValidationFailed("Seule une structure relais enregistre un bénéficiaire.")
+    checked = _check(data)
+    if not confirmed_distinct:
+        duplicates = possible_duplicates(data, relay_id=actor.organisation_id)
+        if duplicates:
+            raise PossibleDuplicates(duplicates)
+    beneficiary = Beneficiary(relay_id=actor.organisation_id, consent_at=utcnow(), consent_by_id=actor.id, created_by_id=actor.id)
+    _apply(beneficiary, data, checked["email"])
+    db.session.add(beneficiary)
+    audit.record("beneficiary.create", beneficiary, actor=actor, summary={"category": data.category, "commune": data.commune.code})
+    return beneficiary
+
+
+def update(beneficiary: Beneficiary, data: BeneficiaryData, *, actor, confirmed_distinct: bool = False) -> Beneficiary:
+    if beneficiary.anonymised_at is not None:
+        raise ValidationFailed("Cette fiche est anonymisée : elle ne se modifie plus.")
+    checked = _check(data)
+    if not confirmed_distinct:
+        duplicates = possible_duplicates(data, relay_id=beneficiary.relay_id, exclude_id=beneficiary.id)
+        if duplicates:
+            raise PossibleDuplicates(duplicates)
+    _apply(beneficiary, data, checked["email"])
+    audit.record("beneficiary.update", beneficiary, actor=actor, summary={"category": data.category, "commune": data.commune.code})
+    return beneficiary
+
+
+def get_beneficiary(beneficiary_id: int, *, viewer) -> Beneficiary:
+    """The beneficiary, for its own relay or staff; NotFound for anyone else."""
+    beneficiary = db.session.get(Beneficiary, beneficiary_id)
+    if beneficiary is None or not can_see(viewer, beneficiary):
+        raise NotFound("Bénéficiaire introuvable.")
+    return beneficiary
+
+
+def record_access(beneficiary: Beneficiary, *, viewer, purpose: str = "view") -> None:
+    """Every access to a beneficiary's file is in the audit log (DESIGN.md §7): who, which
+    file, why; never the person's data. Views call it when they show the file."""
+    audit.record(f"beneficiary.{purpose}", beneficiary, actor=viewer)
+
+
+def can_see(viewer, beneficiary: Beneficiary) -> bool:
+    if viewer.role == Role.STAFF:
+        return True
+    return viewer.role == Role.RELAY and beneficiary.relay_id == viewer.organisation_id
+
+
+def visible_beneficiaries(viewer, text: str | None = None) -> sa.Select:
+    query = sa.select(Beneficiary).order_by(Beneficiary.last_name, Beneficiary.first_name, Beneficiary.id)
+    if viewer.role == Role.RELAY:
+        query = query.where(Beneficiary.relay_id == viewer.organisation_id)
+    elif viewer.role != Role.STAFF:
+        return query.where(sa.false())
+    if text and text.strip():
+        words = text.split()
+        for word in words[:4]:
+            query = query.where(contains_text(Beneficiary.first_name, word) | contains_text(Beneficiary.last_name, word))
+    return query

@@ -1,0 +1,65 @@
+from marshmallow import Schema, fields, validate
+
+from equipbank.api.schemas import BodySchema, PageArgs
+from equipbank.codes import LocationType
+
+
+class FollowupSchema(BodySchema):
+    advisor = fields.Integer(required=True, metadata={"description": "user id of an active advisor (GET /advisors)"})
+    starts_at = fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with offset or Z"})
+    location_type = fields.String(required=True, validate=validate.OneOf(LocationType.codes()))
+    place = fields.String(validate=validate.Length(max=300))
+    duration_minutes = fields.Integer(load_default=60, validate=validate.Range(min=15, max=480))
+
+
+class HandoverCreateSchema(BodySchema):
+    device = fields.String(required=True, metadata={"description": "asset tag of a device at this relay"})
+    beneficiary = fields.Integer(required=True, metadata={"description": "id of a beneficiary of this relay"})
+    followup = fields.Nested(FollowupSchema, required=True)
+    accessories = fields.String(validate=validate.Length(max=300))
+    charter_accepted = fields.Boolean(
+        load_default=True, metadata={"description": "the relay attests the person accepted the charter; false refuses"}
+    )
+
+
+class AppointmentSchema(Schema):
+    id = fields.Integer()
+    advisor = fields.Integer(attribute="advisor_id")
+    starts_at = fields.AwareDateTime()
+    duration_minutes = fields.Integer()
+    location_type = fields.String()
+    place = fields.String(allow_none=True)
+    status = fields.String()
+
+
+class HandoverSchema(Schema):
+    id = fields.Integer()
+    device = fields.Function(lambda handover: handover.device.tag)
+    beneficiary = fields.Integer(attribute="beneficiary_id")
+    relay_id = fields.Integer()
+    handed_at = fields.AwareDateTime()
+    commune = fields.String(attribute="commune_code")
+    accessories = fields.String(allow_none=True)
+    receipt_ref = fields.String()
+    returned_at = fields.AwareDateTime(allow_none=True)
+    appointment = fields.Method("first_appointment")
+
+    def first_appointment(self, handover):
+        from equipbank.handovers.services import first_appointment
+
+        appointment = first_appointment(handover)
+        return AppointmentSchema().dump(appointment) if appointment else None
+
+
+class HandoverQuerySchema(PageArgs):
+    pass
+
+
+class ReturnSchema(BodySchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class AdvisorSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    organisation = fields.String(attribute="organisation.name")

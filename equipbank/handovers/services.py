@@ -1,0 +1,203 @@
+"""The handover: a device given to a beneficiary, always with its follow-up appointment.
+
+`hand_over` writes the handover, the appointment and the device's move in one transaction:
+there is no handover without its appointment. The device row is locked first; the database's
+one-active-handover-per-device index settles two submits at the same moment.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from equipbank.appointments import services as appointments
+from equipbank.appointments.models import Appointment
+from equipbank.audit import services as audit
+from equipbank.beneficiaries.models import Beneficiary
+from equipbank.codes import DeviceStatus, Role
+from equipbank.db import PARIS, today, utcnow
+from equipbank.devices import status
+from equipbank.devices.models import Device
+from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from equipbank.extensions import db
+from equipbank.handovers.models import Handover
+
+
+@dataclass
+class HandoverData:
+    charter_accepted: bool
+    accessories: str | None = None
+
+
+def active_handover(device: Device) -> Handover | None:
+    return db.session.scalar(sa.select(Handover).where(Handover.device_id == device.id, Handover.returned_at.is_(None)))
+
+
+def _lock(device: Device) -> Device:
+    """Read the device afresh under a row lock (PostgreSQL): a concurrent handover waits."""
+    return db.session.scalars(
+        sa.select(Device).where(Device.id == device.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+
+
+def check_device(device: Device, *, actor) -> Device:
+    """The device, locked and read afresh, if the actor's relay may hand it over now."""
+    if actor.role != Role.RELAY:
+        raise ValidationFailed("Seule une structure relais remet un équipement.")
+    device = _lock(device)
+    if device.status == DeviceStatus.HANDED_OVER:
+        raise Conflict(f"{device.tag} a déjà été remis.", code="already_handed_over", fields={"device": ["Déjà remis."]})
+    if device.status != DeviceStatus.AT_RELAY or device.holder_id != actor.organisation_id:
+        raise ValidationFailed(
+            f"{device.tag} n'est pas à votre structure : réceptionnez-le d'abord (il doit être « À la structure relais »).",
+            code="device_not_at_relay",
+            fields={"device": ["Pas à votre structure."]},
+        )
+    return device
+
+
+def just_saved_by(device: Device, actor, *, within_minutes: int = 10) -> Handover | None:
+    """The handover this person saved for this device a moment ago: what a second click of
+    the same form meets, to be shown rather than refused."""
+    handover = active_handover(device)
+    if handover is None or handover.handed_by_id != actor.id:
+        return None
+    return handover if utcnow() - handover.handed_at < timedelta(minutes=within_minutes) else None
+
+
+def hand_over(
+    device: Device,
+    beneficiary: Beneficiary,
+    data: HandoverData,
+    followup: appointments.FollowupData,
+    *,
+    actor,
+) -> Handover:
+    """Give `device` (at the actor's relay) to `beneficiary` (of that relay), with the first
+    follow-up appointment. Refused, with nothing written, for a device not at this relay or
+    already given, a beneficiary of another relay, or a missing or invalid appointment."""
+    relay_id = actor.organisation_id
+    if beneficiary.relay_id != relay_id or beneficiary.anonymised_at is not None:
+        raise NotFound("Bénéficiaire introuvable.")
+    device = check_device(device, actor=actor)
+    if not data.charter_accepted:
+        raise ValidationFailed(
+            "La personne doit accepter la charte d'utilisation.", fields={"charter_accepted": ["Charte non acceptée."]}
+        )
+    if data.accessories and len(data.accessories) > 300:
+        raise ValidationFailed("300 caractères au plus.", fields={"accessories": ["300 caractères au plus."]})
+    handover = Handover(
+        device=device,
+        beneficiary=beneficiary,
+        relay_id=relay_id,
+        handed_by_id=actor.id,
+        handed_at=utcnow(),
+        commune_code=beneficiary.commune_code,  # the commune on that day, for the reports
+        accessories=(data.accessories or "").strip() or None,
+        charter_accepted=True,
+        receipt_ref=f"REM-{today():%Y%m%d}-{secrets.token_hex(3).upper()}",
+    )
+    db.session.add(handover)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict(f"{device.tag} vient d'être remis par ailleurs.", code="already_handed_over") from None
+    # Checks the follow-up; a refusal rolls the whole transaction back, handover included.
+    appointment = appointments.schedule(followup, beneficiary=beneficiary, actor=actor, handover=handover)
+    db.session.flush()
+    status.transition(device, DeviceStatus.HANDED_OVER, actor=actor, data={"handover_id": handover.id})
+    audit.record(
+        "handover.create",
+        handover,
+        actor=actor,
+        summary={"device": device.tag, "commune": handover.commune_code, "appointment_id": appointment.id},
+    )
+    return handover
+
+
+def get_handover(handover_id: int, *, viewer) -> Handover:
+    """The handover, for its relay or staff; NotFound for anyone else."""
+    handover = db.session.get(Handover, handover_id)
+    if handover is None or not (viewer.role == Role.STAFF or (viewer.role == Role.RELAY and handover.relay_id == viewer.organisation_id)):
+        raise NotFound("Remise introuvable.")
+    return handover
+
+
+def first_appointment(handover: Handover) -> Appointment | None:
+    return db.session.scalar(
+        sa.select(Appointment).where(Appointment.handover_id == handover.id).order_by(Appointment.id).limit(1)
+    )
+
+
+def return_device(handover: Handover, reason: str, *, actor) -> None:
+    """A handed-over device comes back: `returned`, the handover closed. The workshop then
+    registers it again (`returned -> received`) for a new cycle."""
+    if handover.returned_at is not None:
+        raise InvalidTransition("Ce retour est déjà enregistré.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Indiquez la raison du retour.", fields={"reason": ["Raison obligatoire."]})
+    handover.returned_at, handover.return_reason = utcnow(), reason[:300]
+    db.session.flush()
+    status.transition(handover.device, DeviceStatus.RETURNED, actor=actor, reason=reason, data={"handover_id": handover.id})
+    audit.record("handover.return", handover, actor=actor, summary={"device": handover.device.tag})
+
+
+def visible_handovers(viewer) -> sa.Select:
+    query = sa.select(Handover).order_by(Handover.handed_at.desc())
+    if viewer.role == Role.STAFF:
+        return query
+    if viewer.role == Role.RELAY:
+        return query.where(Handover.relay_id == viewer.organisation_id)
+    return query.where(sa.false())
+
+
+def receipt_pdf(handover: Handover) -> bytes:
+    """The printable receipt: what was given, to whom, the charter and the follow-up."""
+    from equipbank.codes import DeviceCategory, Grade, LocationType
+    from equipbank.donations.services import bank_identity
+    from equipbank.handovers import receipt
+
+    device, relay = handover.device, handover.relay
+    appointment = first_appointment(handover)
+    specs = [
+        spec
+        for spec in (
+            device.cpu,
+            f"{device.ram_gb} Go de mémoire" if device.ram_gb else None,
+            f"{device.storage_gb} Go de stockage" if device.storage_gb else None,
+            device.os_installed,
+            f"Clavier {device.keyboard_layout}" if device.keyboard_layout else None,
+        )
+        if spec
+    ]
+    address = ", ".join(part for part in (relay.address, relay.commune.name if relay.commune else None) if part)
+    return receipt.render_receipt(
+        bank=bank_identity(),
+        relay_name=relay.name,
+        relay_address=address or None,
+        reference=handover.receipt_ref,
+        handed_on=handover.handed_at.astimezone(PARIS).date(),
+        beneficiary=handover.beneficiary.full_name,
+        device=receipt.ReceiptDevice(
+            tag=device.tag,
+            category=DeviceCategory(device.category).label,
+            brand=device.brand,
+            model=device.model,
+            serial=device.serial,
+            grade=Grade(device.grade).label if device.grade else None,
+            specs=specs,
+        ),
+        accessories=handover.accessories,
+        followup=receipt.ReceiptFollowup(
+            advisor=appointment.advisor.name,
+            starts_at=appointment.starts_at,
+            duration_minutes=appointment.duration_minutes,
+            location=LocationType(appointment.location_type).label,
+            place=appointment.place,
+        ),
+    )

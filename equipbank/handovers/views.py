@@ -1,0 +1,160 @@
+"""The handover flow of a relay, its receipt and calendar file, and returns."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from equipbank.appointments import services as appointments
+from equipbank.auth.permissions import roles
+from equipbank.beneficiaries import services as beneficiaries
+from equipbank.beneficiaries.models import Beneficiary
+from equipbank.codes import DeviceStatus, Role
+from equipbank.devices import services as devices
+from equipbank.devices.models import Device
+from equipbank.errors import Conflict, DomainError
+from equipbank.extensions import db
+from equipbank.forms import choices, show_domain_error
+from equipbank.handovers import services
+from equipbank.handovers.forms import HandoverForm, ReturnForm
+from equipbank.jobs.views import send_file_result
+from equipbank.urls import public_base_url
+from equipbank.web import commit_and_flash
+
+bp = Blueprint("handovers", __name__, url_prefix="/remises")
+
+
+@bp.route("/")
+@roles(Role.RELAY, Role.STAFF)
+def index():
+    page = db.paginate(services.visible_handovers(current_user), per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("handovers/index.html", page=page)
+
+
+def _fill_choices(form: HandoverForm) -> None:
+    relay_id = current_user.organisation_id
+    at_relay = db.session.scalars(
+        sa.select(Device).where(Device.holder_id == relay_id, Device.status == DeviceStatus.AT_RELAY).order_by(Device.id)
+    ).all()
+    form.device.choices = choices(
+        ((device.tag, f"{device.tag} · {device.brand or ''} {device.model or ''}".strip()) for device in at_relay),
+        blank="Choisissez l'équipement…" if at_relay else "Aucun équipement à votre structure",
+    )
+    people = db.session.scalars(beneficiaries.visible_beneficiaries(current_user).where(Beneficiary.anonymised_at.is_(None))).all()
+    form.beneficiary_id.choices = choices(
+        ((person.id, f"{person.last_name} {person.first_name} ({person.birth_year})") for person in people),
+        blank="— Nouvelle personne (à enregistrer ci-dessous) —",
+    )
+    form.advisor.choices = choices(
+        ((advisor.id, f"{advisor.name} · {advisor.organisation.name}") for advisor in appointments.active_advisors()),
+        blank="Choisissez le conseiller…",
+    )
+    form.fill_commune_choices()
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+@roles(Role.RELAY)
+def create():
+    """One flow: device, beneficiary (chosen or new), charter, follow-up; one transaction."""
+    form = HandoverForm(formdata=request.form if request.method == "POST" else None, device=request.args.get("device"), beneficiary_id=request.args.get("beneficiary", type=int))
+    _fill_choices(form)
+    if request.method == "POST" and form.validate():
+        done = _save(form)
+        if done is not None:
+            return done
+    return render_template("handovers/form.html", form=form), 422 if form.errors else 200
+
+
+def _save(form: HandoverForm):
+    """Write the beneficiary (when new), the handover and its appointment, or nothing."""
+    try:
+        device = devices.get_device(form.device.data, viewer=current_user)
+        services.check_device(device, actor=current_user)
+        if form.beneficiary_id.data:
+            beneficiary = beneficiaries.get_beneficiary(form.beneficiary_id.data, viewer=current_user)
+        else:
+            commune = form.resolve_commune(required=True)
+            if form.errors:
+                db.session.rollback()
+                return None
+            beneficiary = beneficiaries.create(
+                form.beneficiary_data(commune), actor=current_user, confirmed_distinct=form.confirm_distinct.data
+            )
+        handover = services.hand_over(
+            device,
+            beneficiary,
+            services.HandoverData(charter_accepted=form.charter_accepted.data, accessories=form.accessories.data),
+            form.followup(),
+            actor=current_user,
+        )
+    except Conflict as error:
+        db.session.rollback()
+        earlier = services.just_saved_by(device, current_user) if error.code == "already_handed_over" else None
+        if earlier is not None:  # the same form sent twice: show the handover it made
+            flash("Cette remise est déjà enregistrée.", "info")
+            return redirect(url_for("handovers.detail", handover_id=earlier.id))
+        show_domain_error(form, error)
+        return None
+    except DomainError as error:
+        db.session.rollback()
+        show_domain_error(form, error)
+        return None
+    db.session.commit()
+    flash(f"{device.tag} remis à {beneficiary.full_name}. Imprimez le bon de remise et donnez le rendez-vous.", "success")
+    return redirect(url_for("handovers.detail", handover_id=handover.id))
+
+
+@bp.route("/<int:handover_id>")
+@roles(Role.RELAY, Role.STAFF)
+def detail(handover_id: int):
+    handover = services.get_handover(handover_id, viewer=current_user)
+    beneficiaries.record_access(handover.beneficiary, viewer=current_user, purpose="view_handover")
+    db.session.commit()
+    return render_template(
+        "handovers/detail.html",
+        handover=handover,
+        appointment=services.first_appointment(handover),
+        return_form=ReturnForm(formdata=None),
+    )
+
+
+@bp.route("/<int:handover_id>/bon-de-remise.pdf")
+@roles(Role.RELAY, Role.STAFF)
+def receipt(handover_id: int):
+    handover = services.get_handover(handover_id, viewer=current_user)
+    beneficiaries.record_access(handover.beneficiary, viewer=current_user, purpose="receipt")
+    db.session.commit()
+    return send_file_result(
+        {"content": services.receipt_pdf(handover), "content_type": "application/pdf", "filename": f"{handover.receipt_ref}.pdf"}
+    )
+
+
+@bp.route("/<int:handover_id>/rendez-vous.ics")
+@roles(Role.RELAY, Role.STAFF)
+def calendar_file(handover_id: int):
+    handover = services.get_handover(handover_id, viewer=current_user)
+    appointment = services.first_appointment(handover)
+    return send_file_result(
+        {
+            "content": appointments.appointment_ics(appointment, public_base_url(), for_beneficiary=True),
+            "content_type": "text/calendar",
+            "filename": f"rendez-vous-{handover.receipt_ref}.ics",
+            "attachment": True,
+        }
+    )
+
+
+@bp.route("/<int:handover_id>/retour", methods=["POST"])
+@roles(Role.RELAY, Role.STAFF)
+def give_back(handover_id: int):
+    handover = services.get_handover(handover_id, viewer=current_user)
+    form = ReturnForm()
+    if not form.validate():
+        flash("Indiquez la raison du retour.", "error")
+    else:
+        commit_and_flash(
+            lambda: services.return_device(handover, form.reason.data, actor=current_user),
+            f"Retour de {handover.device.tag} enregistré : rapportez-le à l'atelier pour un nouveau cycle.",
+        )
+    return redirect(url_for("handovers.detail", handover_id=handover_id))

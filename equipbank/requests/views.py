@@ -1,0 +1,124 @@
+"""Requests for devices: relays ask and receive; staff allocate, release, serve."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from equipbank.auth.permissions import roles
+from equipbank.codes import Role
+from equipbank.devices import services as devices
+from equipbank.extensions import db
+from equipbank.requests import services
+from equipbank.requests.forms import RequestFilters, RequestForm
+from equipbank.requests.models import DeviceRequest, Reservation
+from equipbank.web import commit_and_flash, commit_or_show
+
+bp = Blueprint("requests", __name__)
+
+
+@bp.route("/demandes/")
+@roles(Role.STAFF, Role.RELAY)
+def index():
+    filters = RequestFilters(request.args)
+    query = services.visible_requests(current_user).order_by(DeviceRequest.created_at)
+    if filters.status.data:
+        query = query.where(DeviceRequest.status == filters.status.data)
+    elif current_user.role == Role.STAFF:
+        query = query.where(DeviceRequest.status.in_(services.OPEN_REQUESTS))
+    else:
+        query = query.order_by(None).order_by(DeviceRequest.created_at.desc())
+    if filters.category.data:
+        query = query.where(DeviceRequest.category == filters.category.data)
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("requests/index.html", page=page, filters=filters)
+
+
+@bp.route("/demandes/nouvelle", methods=["GET", "POST"])
+@roles(Role.RELAY)
+def create():
+    form = RequestForm()
+    if form.validate_on_submit():
+        data = services.RequestData(category=form.category.data, quantity=form.quantity.data, note=form.note.data)
+        created = commit_or_show(form, lambda: services.create_request(data, actor=current_user))
+        if created is not None:
+            flash(f"Demande n° {created.id} envoyée à la Banque du Numérique.", "success")
+            return redirect(url_for("requests.detail", request_id=created.id))
+    return render_template("requests/form.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/demandes/<int:request_id>")
+@roles(Role.STAFF, Role.RELAY)
+def detail(request_id: int):
+    device_request = services.get_request(request_id, viewer=current_user)
+    suggested = services.suggested_devices(device_request) if current_user.role == Role.STAFF else []
+    return render_template(
+        "requests/detail.html",
+        device_request=device_request,
+        suggested=suggested,
+        missing=device_request.quantity - services.counted(device_request),
+    )
+
+
+@bp.route("/demandes/<int:request_id>/attribution", methods=["POST"])
+@roles(Role.STAFF)
+def allocate(request_id: int):
+    device_request = services.get_request(request_id, viewer=current_user)
+    tags = request.form.getlist("tags")
+    commit_and_flash(
+        lambda: services.allocate(device_request, tags, actor=current_user),
+        f"{len(tags)} équipement(s) réservé(s) pour {device_request.relay.name}.",
+    )
+    return redirect(url_for("requests.detail", request_id=request_id))
+
+
+@bp.route("/demandes/<int:request_id>/servie", methods=["POST"])
+@roles(Role.STAFF)
+def mark_served(request_id: int):
+    device_request = services.get_request(request_id, viewer=current_user)
+    commit_and_flash(lambda: services.mark_served(device_request, actor=current_user), "Demande marquée comme servie.")
+    return redirect(url_for("requests.detail", request_id=request_id))
+
+
+@bp.route("/demandes/<int:request_id>/refus", methods=["POST"])
+@roles(Role.STAFF)
+def reject(request_id: int):
+    device_request = services.get_request(request_id, viewer=current_user)
+    commit_and_flash(lambda: services.reject(device_request, actor=current_user), "Demande refusée.")
+    return redirect(url_for("requests.detail", request_id=request_id))
+
+
+@bp.route("/demandes/<int:request_id>/annulation", methods=["POST"])
+@roles(Role.RELAY)
+def cancel(request_id: int):
+    device_request = services.get_request(request_id, viewer=current_user)
+    commit_and_flash(lambda: services.cancel(device_request, actor=current_user), "Demande annulée.")
+    return redirect(url_for("requests.detail", request_id=request_id))
+
+
+@bp.route("/reservations/<int:reservation_id>/liberation", methods=["POST"])
+@roles(Role.STAFF)
+def release(reservation_id: int):
+    reservation = db.session.get(Reservation, reservation_id) or abort(404)
+    commit_and_flash(
+        lambda: services.release(reservation, actor=current_user),
+        f"Réservation de {reservation.device.tag} libérée : l'équipement revient dans le stock prêt.",
+    )
+    return redirect(url_for("requests.detail", request_id=reservation.request_id))
+
+
+@bp.route("/equipements/<tag>/arrivee", methods=["POST"])
+@roles(Role.RELAY)
+def receive(tag: str):
+    """The relay scans or clicks: a device reserved for it has arrived."""
+    device = devices.get_device(tag, viewer=current_user)
+    if commit_and_flash(
+        lambda: services.receive(device, actor=current_user),
+        f"{device.tag} réceptionné : il est à votre structure, prêt à être remis.",
+    ):
+        return redirect(url_for("handovers.create", device=device.tag))
+    return redirect(request.referrer if _local(request.referrer) else url_for("home.relay"))
+
+
+def _local(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)
