@@ -362,3 +362,5 @@ def move(
         grade(device, grade_code=grade_code, functional_tests_passed=functional_tests_passed, actor=actor)
     holder = actor.organisation if wanted == S.RECEIVED else status.UNSET
     status.transition(device, wanted, actor=actor, reason=reason, holder=holder)
+    if wanted == S.RECEIVED:  # back from a beneficiary: everything is checked again
+        device.grade, device.functional_tests_passed = None, False

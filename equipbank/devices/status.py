@@ -38,10 +38,26 @@ FINAL = frozenset({S.RECYCLED, S.PARTS, S.LOST})
 LOSABLE = frozenset(S) - FINAL - {S.HANDED_OVER}
 
 
+def cycle_started_at(device: Device):
+    """When the device last arrived at the workshop (`received`): its current cycle."""
+    return db.session.scalar(
+        sa.select(sa.func.max(DeviceEvent.at)).where(
+            DeviceEvent.device_id == device.id, DeviceEvent.to_status == S.RECEIVED
+        )
+    )
+
+
+def current_erasures(device: Device) -> list:
+    """Erasures recorded during the current cycle: a device that comes back from a
+    beneficiary holds their data, whatever was erased before it was handed over."""
+    started = cycle_started_at(device)
+    return [record for record in device.erasures if started is None or record.created_at >= started]
+
+
 def ready_missing(device: Device) -> list[str]:
     """What the device still lacks to become `ready` (empty when nothing is missing)."""
     missing = []
-    if not any(_complete_erasure(record) for record in device.erasures):
+    if not any(_complete_erasure(record) for record in current_erasures(device)):
         missing.append("un effacement des données réussi (méthode, outil, référence du certificat, opérateur, date)")
     if not device.functional_tests_passed:
         missing.append("des tests fonctionnels réussis")

@@ -169,3 +169,28 @@ def test_who_sees_which_device():
     assert not services.can_see(advisor, device)
     assert services.can_see(factories.user(Role.STAFF), device)
     assert [d.id for d in db.session.scalars(services.visible_devices(other_donor))] == []
+
+
+def test_a_returned_device_needs_a_new_erasure_before_ready_again(workshop_user):
+    """It comes back holding its last user's data: the erasure of its first cycle no longer counts."""
+    from equipbank.devices import status as machine
+    from tests.devices.test_status import World
+
+    device = World().device_in(DeviceStatus.RETURNED)
+    services.move(device, "received", actor=workshop_user)
+    services.move(device, "refurbishing", actor=workshop_user)
+    db.session.commit()
+    assert (device.grade, device.functional_tests_passed) == (None, False)
+    assert any("effacement" in item for item in machine.ready_missing(device))
+    with pytest.raises(InvalidTransition, match="effacement"):
+        services.move(device, "ready", actor=workshop_user, grade_code="A", functional_tests_passed=True)
+    db.session.rollback()
+    device = db.session.get(Device, device.id)
+    services.record_erasure(
+        device,
+        services.ErasureData(method="certified_software", tool="nwipe", certificate_ref="NW-2ND", performed_at=utcnow()),
+        actor=workshop_user,
+    )
+    services.move(device, "ready", actor=workshop_user, grade_code="B", functional_tests_passed=True)
+    db.session.commit()
+    assert db.session.get(Device, device.id).status == "ready"
