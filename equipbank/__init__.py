@@ -25,6 +25,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     )
     configure(app, config)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -94,6 +95,19 @@ def _configure_sqlite(engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def register_converters(app: Flask) -> None:
+    """`<int:...>` in a URL is an id: a number beyond the database's ids is a 404."""
+    from werkzeug.routing import IntegerConverter
+
+    from equipbank.db import MAX_ID
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, url_map, **kwargs):
+            super().__init__(url_map, min=1, max=MAX_ID, **kwargs)
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_blueprints(app: Flask) -> None:

@@ -77,6 +77,19 @@ def code_check(column: str, codes: Iterable[str], name: str | None = None) -> sa
     return sa.CheckConstraint(f"{column} IN ({values})", name=name or f"{column}_code")
 
 
+# Ids are PostgreSQL `integer`s: a larger number in a URL, a form or a JSON body is no id.
+MAX_ID = 2**31 - 1
+
+
+def as_id(value) -> int | None:
+    """The id a value names, or None when it is not a whole number in 1..MAX_ID."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
 def like_escape(text: str) -> str:
     """Text for a LIKE pattern, its wildcards taken literally (escape character `\\`)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

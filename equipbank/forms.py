@@ -10,7 +10,13 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from equipbank.codes import LabelledEnum
+from equipbank.db import as_id
 from equipbank.errors import DomainError
+
+
+def optional_id(value) -> int | None:
+    """Coerce a select's value to an id; anything else (empty, tampered) is None."""
+    return as_id(value) if value not in (None, "") else None
 
 
 def choices(pairs: Iterable[tuple[Any, str]], *, blank: str | None = None) -> list[SelectChoice]:

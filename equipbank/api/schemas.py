@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
+from equipbank.db import MAX_ID
 from equipbank.extensions import db
 
 FRENCH_FIELD_MESSAGES = {
@@ -39,6 +40,14 @@ def use_french_messages() -> None:
         "type": "Objet JSON attendu.",
         "unknown": "Champ inconnu.",
     }
+
+
+class Id(fields.Integer):
+    """An id in a body or a query: a whole number the database can hold."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID, error="Identifiant invalide."))
+        super().__init__(**kwargs)
 
 
 class BodySchema(Schema):

@@ -116,4 +116,4 @@ def appointment_ics(appointment: Appointment, base_url: str, *, for_beneficiary:
         cancelled=cancelled,
         updated_at=appointment.updated_at,
     )
-    return calendar.event_ics(event, method="CANCEL" if cancelled else "PUBLISH")
+    return calendar.event_ics(event)  # a download: PUBLISH, with STATUS:CANCELLED when cancelled

@@ -3,7 +3,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from equipbank.auth.services import MIN_PASSWORD_LENGTH
 from equipbank.codes import OrganisationKind, Role
-from equipbank.forms import FilterForm, Form, choices, enum_choices
+from equipbank.forms import FilterForm, Form, choices, enum_choices, optional_id
 from equipbank.organisations.services import organisations_of_kinds
 
 
@@ -41,7 +41,7 @@ class UserForm(Form):
     name = StringField("Nom complet", validators=[DataRequired("Indiquez le nom."), Length(max=200)])
     role = SelectField("Rôle", choices=enum_choices(Role))
     organisation_id = SelectField(
-        "Organisation", coerce=int, validators=[DataRequired("Choisissez l'organisation.")]
+        "Organisation", coerce=optional_id, validators=[DataRequired("Choisissez l'organisation.")]
     )
     is_admin = BooleanField("Administrateur des comptes (équipe uniquement)")
 
@@ -64,7 +64,7 @@ def organisation_choices(*, blank: str | None = None) -> list:
 class UserFilters(FilterForm):
     q = SearchField("Nom ou e-mail", validators=[Optional(), Length(max=100)])
     role = SelectField("Rôle", choices=enum_choices(Role, blank="Tous les rôles"))
-    organisation = SelectField("Organisation", coerce=lambda v: int(v) if v else None)
+    organisation = SelectField("Organisation", coerce=optional_id)
     state = SelectField(
         "État",
         choices=choices([("active", "Actifs"), ("inactive", "Désactivés"), ("all", "Tous")]),

@@ -12,11 +12,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from equipbank.codes import DeviceCategory, DeviceStatus, ErasureMethod, ErasureResult, Grade
 from equipbank.devices.services import Diagnostics
-from equipbank.forms import FilterForm, Form, choices, enum_choices
+from equipbank.forms import FilterForm, Form, choices, enum_choices, optional_id
 
 
 class IntakeForm(Form):
-    line_id = SelectField("Ligne déclarée", coerce=lambda value: int(value) if value else None, validate_choice=False)
+    line_id = SelectField("Ligne déclarée", coerce=optional_id, validate_choice=False)
     category = SelectField("Catégorie", choices=enum_choices(DeviceCategory))
     brand = StringField("Marque", validators=[Optional(), Length(max=100)])
     model = StringField("Modèle", validators=[Optional(), Length(max=150)])

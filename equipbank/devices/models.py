@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from equipbank.codes import DeviceCategory, DeviceStatus, ErasureMethod, ErasureResult, Grade
-from equipbank.db import TimestampMixin, UTCDateTime, code_check, db, utcnow
+from equipbank.db import TimestampMixin, UTCDateTime, as_id, code_check, db, utcnow
 
 if TYPE_CHECKING:
     from equipbank.auth.models import User
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 status_machine_active: ContextVar[bool] = ContextVar("status_machine_active", default=False)
 
 TAG_PREFIX = "EB-"
-TAG_PATTERN = re.compile(r"^EB-(\d{6,})$")
+TAG_PATTERN = re.compile(r"^EB-(\d{6,10})$")
 
 
 def format_tag(device_id: int) -> str:
@@ -31,7 +31,7 @@ def format_tag(device_id: int) -> str:
 def parse_tag(tag: str) -> int | None:
     """The device id behind an asset tag, or None when the text is not a tag."""
     match = TAG_PATTERN.match(tag.strip().upper())
-    return int(match.group(1)) if match else None
+    return as_id(match.group(1)) if match else None
 
 
 class Device(TimestampMixin, db.Model):

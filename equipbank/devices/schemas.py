@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from equipbank.api.schemas import BodySchema, PageArgs
+from equipbank.api.schemas import Id, BodySchema, PageArgs
 from equipbank.codes import DeviceCategory, DeviceStatus, ErasureMethod, ErasureResult, Grade, Role
 
 
@@ -66,8 +66,8 @@ class DeviceQuerySchema(PageArgs):
     status = fields.String(validate=validate.OneOf(DeviceStatus.codes()))
     category = fields.String(validate=validate.OneOf(DeviceCategory.codes()))
     grade = fields.String(validate=validate.OneOf(Grade.codes()))
-    holder = fields.Integer(metadata={"description": "id of the holding organisation"})
-    donation = fields.Integer(metadata={"description": "id of the donation"})
+    holder = Id(metadata={"description": "id of the holding organisation"})
+    donation = Id(metadata={"description": "id of the donation"})
 
 
 class IntakeSchema(BodySchema):
@@ -75,7 +75,7 @@ class IntakeSchema(BodySchema):
     brand = fields.String(allow_none=True, validate=validate.Length(max=100))
     model = fields.String(allow_none=True, validate=validate.Length(max=150))
     serial = fields.String(allow_none=True, validate=validate.Length(max=100))
-    line_id = fields.Integer(allow_none=True, metadata={"description": "the declared line this unit answers"})
+    line_id = Id(allow_none=True, metadata={"description": "the declared line this unit answers"})
 
 
 class ErasureCreateSchema(BodySchema):

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
 from equipbank.auth.services import MIN_PASSWORD_LENGTH
 from equipbank.codes import DeviceCategory, DonationStatus
 from equipbank.donations.services import MAX_TYPED_QUANTITY, DonationInput, LineInput
-from equipbank.forms import FilterForm, Form, SubForm, choices, enum_choices
+from equipbank.forms import FilterForm, Form, SubForm, choices, enum_choices, optional_id
 from equipbank.geo.forms import CommuneFieldsMixin
 
 MAX_FORM_LINES = 50
@@ -86,7 +86,7 @@ class LinesMixin:
 
 
 class DonationForm(LinesMixin, PickupFieldsMixin, Form):
-    donor_id = SelectField("Donateur", coerce=int, validate_choice=False)  # staff only
+    donor_id = SelectField("Donateur", coerce=optional_id, validate_choice=False)  # staff only
 
 
 class PickupPlanForm(Form):
@@ -94,7 +94,7 @@ class PickupPlanForm(Form):
 
 
 class InventoryUploadForm(Form):
-    donor_id = SelectField("Donateur", coerce=int, validate_choice=False)  # staff only
+    donor_id = SelectField("Donateur", coerce=optional_id, validate_choice=False)  # staff only
     file = FileField(
         "Fichier d'inventaire",
         validators=[
@@ -148,7 +148,8 @@ def donor_choices(donors) -> list:
 
 
 def _column(value):
-    return int(value) if value not in (None, "") else None
+    """A column index from the mapping form; anything else is "no column"."""
+    return int(value) if str(value).isdigit() and int(value) < 10_000 else None
 
 
 class MappingForm(Form):

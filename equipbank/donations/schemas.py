@@ -1,7 +1,7 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from equipbank.api.schemas import BodySchema, ErrorDetailSchema, PageArgs, QuerySchema
+from equipbank.api.schemas import Id, BodySchema, ErrorDetailSchema, PageArgs, QuerySchema
 from equipbank.codes import DeviceCategory, DonationStatus
 from equipbank.donations.services import MAX_TYPED_QUANTITY
 
@@ -16,7 +16,7 @@ class LineSchema(BodySchema):
 
 
 class DonationCreateSchema(BodySchema):
-    donor_id = fields.Integer(metadata={"description": "staff only: the donor organisation"})
+    donor_id = Id(metadata={"description": "staff only: the donor organisation"})
     lines = fields.List(fields.Nested(LineSchema), required=True, validate=validate.Length(min=1, max=500))
     pickup_address = fields.String(allow_none=True, validate=validate.Length(max=300))
     pickup_commune = fields.String(
@@ -60,7 +60,7 @@ class ImportFormSchema(QuerySchema):
         load_only=True,
         metadata={"description": "the inventory: CSV (comma or semicolon; UTF-8 or Windows-1252) or XLSX"},
     )
-    donor_id = fields.Integer(metadata={"description": "staff only: the donor organisation"})
+    donor_id = Id(metadata={"description": "staff only: the donor organisation"})
     default_category = fields.String(
         validate=validate.OneOf(DeviceCategory.codes()),
         metadata={"description": "category of the rows without one (or of every row, without a category column)"},

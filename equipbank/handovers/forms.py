@@ -5,23 +5,19 @@ from equipbank.appointments.services import FollowupData
 from equipbank.beneficiaries.forms import BeneficiaryFieldsMixin
 from equipbank.codes import LocationType
 from equipbank.db import PARIS
-from equipbank.forms import Form, enum_choices
-
-
-def _optional_int(value):
-    return int(value) if value not in (None, "") else None
+from equipbank.forms import Form, enum_choices, optional_id
 
 
 class HandoverForm(BeneficiaryFieldsMixin, Form):
     """One flow: the device, the beneficiary (chosen, or new), the charter, the follow-up."""
 
     device = SelectField("Équipement", validate_choice=False, validators=[DataRequired("Choisissez l'équipement.")])
-    beneficiary_id = SelectField("Bénéficiaire", coerce=_optional_int, validate_choice=False)
+    beneficiary_id = SelectField("Bénéficiaire", coerce=optional_id, validate_choice=False)
     accessories = StringField(
         "Accessoires remis", validators=[Optional(), Length(max=300)], render_kw={"placeholder": "Chargeur, souris, sacoche…"}
     )
     charter_accepted = BooleanField("La personne a lu et accepté la charte d'utilisation du matériel")
-    advisor = SelectField("Conseiller numérique", coerce=_optional_int, validate_choice=False)
+    advisor = SelectField("Conseiller numérique", coerce=optional_id, validate_choice=False)
     starts_at = DateTimeLocalField("Date et heure du rendez-vous", validators=[Optional()])
     duration_minutes = IntegerField(
         "Durée (minutes)", default=60, validators=[Optional(), NumberRange(min=15, max=480, message="Entre 15 et 480.")]

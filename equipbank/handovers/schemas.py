@@ -1,11 +1,11 @@
 from marshmallow import Schema, fields, validate
 
-from equipbank.api.schemas import BodySchema, PageArgs
+from equipbank.api.schemas import Id, BodySchema, PageArgs
 from equipbank.codes import LocationType
 
 
 class FollowupSchema(BodySchema):
-    advisor = fields.Integer(required=True, metadata={"description": "user id of an active advisor (GET /advisors)"})
+    advisor = Id(required=True, metadata={"description": "user id of an active advisor (GET /advisors)"})
     starts_at = fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with offset or Z"})
     location_type = fields.String(required=True, validate=validate.OneOf(LocationType.codes()))
     place = fields.String(validate=validate.Length(max=300))
@@ -14,7 +14,7 @@ class FollowupSchema(BodySchema):
 
 class HandoverCreateSchema(BodySchema):
     device = fields.String(required=True, metadata={"description": "asset tag of a device at this relay"})
-    beneficiary = fields.Integer(required=True, metadata={"description": "id of a beneficiary of this relay"})
+    beneficiary = Id(required=True, metadata={"description": "id of a beneficiary of this relay"})
     followup = fields.Nested(FollowupSchema, required=True)
     accessories = fields.String(validate=validate.Length(max=300))
     charter_accepted = fields.Boolean(

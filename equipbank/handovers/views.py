@@ -14,6 +14,7 @@ from equipbank.codes import DeviceStatus, Role
 from equipbank.devices import services as devices
 from equipbank.devices.models import Device
 from equipbank.errors import Conflict, DomainError
+from equipbank.db import as_id
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
 from equipbank.handovers import services
@@ -57,7 +58,7 @@ def _fill_choices(form: HandoverForm) -> None:
 @roles(Role.RELAY)
 def create():
     """One flow: device, beneficiary (chosen or new), charter, follow-up; one transaction."""
-    form = HandoverForm(formdata=request.form if request.method == "POST" else None, device=request.args.get("device"), beneficiary_id=request.args.get("beneficiary", type=int))
+    form = HandoverForm(formdata=request.form if request.method == "POST" else None, device=request.args.get("device"), beneficiary_id=as_id(request.args.get("beneficiary")))
     _fill_choices(form)
     if request.method == "POST" and form.validate():
         done = _save(form)

@@ -151,8 +151,8 @@ def validate(organisation: Organisation, *, actor) -> None:
     audit.record("organisation.validate", organisation, actor=actor)
 
 
-def get_organisation(organisation_id: int) -> Organisation:
-    organisation = db.session.get(Organisation, organisation_id)
+def get_organisation(organisation_id: int | None) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
     if organisation is None:
         raise NotFound("Organisation introuvable.")
     return organisation
