@@ -8,7 +8,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from equipbank.codes import DeviceCategory, DeviceStatus, ErasureMethod, ErasureResult, Grade
 from equipbank.devices.services import Diagnostics
@@ -90,6 +90,10 @@ class LabelsForm(Form):
         default=0,
         validators=[Optional(), NumberRange(min=0, max=20, message="Entre 0 et 20.")],
     )
+
+    def validate_offset(self, field) -> None:
+        if field.data and self.layout.data != "sheet_3x7":
+            raise ValidationError("Sans objet pour une étiquette par page : laissez 0.")
 
 
 class DeviceFilters(FilterForm):

@@ -228,7 +228,7 @@ def intake(donation_id: int):
             keep = {"line_id": form.line_id.data or "", "category": form.category.data, "brand": form.brand.data or "", "model": form.model.data or ""}
             return redirect(url_for("devices.intake", donation_id=donation.id, last=device.tag, **keep))
         code = 422
-    last = services.get_device(request.args["last"]) if request.args.get("last") else None
+    last = _last_registered(donation, request.args.get("last"))
     return (
         render_template(
             "devices/intake.html",
@@ -245,6 +245,12 @@ def intake(donation_id: int):
         ),
         code,
     )
+
+
+def _last_registered(donation, tag: str | None) -> Device | None:
+    """The unit just registered, named in the URL; ignored when it is not one of this donation."""
+    device_id = parse_tag(tag or "")
+    return next((device for device in donation.devices if device.id == device_id), None)
 
 
 def _line_label(line, received: int) -> str:

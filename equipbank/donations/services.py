@@ -347,8 +347,9 @@ def documents_available(donation: Donation) -> bool:
 
 
 def _erased_or_recycled(device: Device) -> bool:
-    return device.status in (DeviceStatus.RECYCLED, DeviceStatus.PARTS) or any(
-        record.result == "success" for record in device.erasures
+    """Erased, or out of the chain (recycled, kept for parts, lost): nothing left to wait for."""
+    return device.status in (DeviceStatus.RECYCLED, DeviceStatus.PARTS, DeviceStatus.LOST) or any(
+        record.result == ErasureResult.SUCCESS for record in device.erasures
     )
 
 

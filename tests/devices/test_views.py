@@ -136,3 +136,18 @@ def test_a_relay_cannot_open_a_device_it_does_not_hold(client, auth):
     assert client.get(f"/equipements/{device.tag}").status_code == 404
     assert client.get(f"/equipements/{device.tag}/atelier").status_code == 403
     assert device.tag not in client.get("/equipements/").text
+
+
+def test_one_label_per_page_takes_no_offset(client, workshop):
+    donation = factories.donation()
+    device = factories.device(donation)
+    response = client.post(f"/dons/{donation.id}/etiquettes", data={"layout": "single", "offset": "3", "device": [str(device.id)]})
+    assert response.status_code == 422 and "Sans objet pour une étiquette par page" in response.text
+
+
+def test_the_intake_page_ignores_a_last_tag_that_is_not_of_the_donation(client, workshop):
+    donation = factories.donation()
+    other = factories.device()
+    for last in ("zzz", other.tag, "EB-999999"):
+        page = client.get(f"/dons/{donation.id}/reception?last={last}")
+        assert page.status_code == 200 and "enregistré · " not in page.text

@@ -150,3 +150,16 @@ def test_documents_wait_until_every_device_is_erased_or_recycled(client, auth):
 def test_relays_and_advisors_have_no_donation_pages(client, auth, role):
     auth.login(factories.user(role))
     assert client.get("/dons/").status_code == 403
+
+
+def test_a_lost_device_does_not_hold_the_documents_back(client, auth):
+    from equipbank.devices import status
+
+    donor_user = factories.user(Role.DONOR)
+    donation = factories.donation(donor_user.organisation, status="received")
+    factories.ready_device(donation)
+    lost = factories.device(donation)
+    status.transition(lost, "lost", reason="Disparu pendant le transport")
+    db.session.commit()
+    auth.login(donor_user)
+    assert client.get(f"/dons/{donation.id}/attestation.pdf").status_code == 200
