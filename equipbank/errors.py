@@ -114,6 +114,24 @@ def handle_csrf_error(error: HTTPException):
     )
 
 
+CONCURRENT_CHANGE = (
+    "Ces données viennent d'être modifiées par quelqu'un d'autre : rechargez la page et vérifiez avant de recommencer."
+)
+
+
+def concurrent_change(error: Exception | None = None) -> Conflict:
+    """What a stale write or a unique constraint met at commit means for the person."""
+    return Conflict(CONCURRENT_CHANGE, code="concurrent_change")
+
+
+def handle_concurrent_change(error: Exception):
+    """Two tabs, two people: the database refused the second write. Nothing was saved."""
+    from equipbank.extensions import db
+
+    db.session.rollback()
+    return handle_domain_error(concurrent_change(error))
+
+
 def handle_unexpected(error: Exception):
     from flask import current_app
 
@@ -139,9 +157,13 @@ def _french_bad_request(description: str) -> str:
 
 def register_error_handlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
 
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(StaleDataError, handle_concurrent_change)
+    app.register_error_handler(IntegrityError, handle_concurrent_change)
     app.register_error_handler(HTTPException, handle_http_exception)
     if not app.config.get("TESTING"):
         app.register_error_handler(Exception, handle_unexpected)

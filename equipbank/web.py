@@ -11,7 +11,10 @@ from typing import TypeVar
 
 from flask import flash
 
-from equipbank.errors import DomainError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from equipbank.errors import DomainError, concurrent_change
 from equipbank.extensions import db
 from equipbank.forms import Form, show_domain_error
 
@@ -23,11 +26,15 @@ def commit_or_show(form: Form, operation: Callable[[], T]) -> T | None:
     back and show why on the form's fields; returns None then."""
     try:
         result = operation()
+        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         show_domain_error(form, error)
         return None
-    db.session.commit()
+    except (StaleDataError, IntegrityError) as error:
+        db.session.rollback()
+        show_domain_error(form, concurrent_change(error))
+        return None
     return result
 
 
@@ -36,10 +43,14 @@ def commit_and_flash(operation: Callable[[], object], done: str) -> bool:
     back and say why not. Returns whether it was done."""
     try:
         operation()
+        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
         return False
-    db.session.commit()
+    except (StaleDataError, IntegrityError) as error:
+        db.session.rollback()
+        flash(concurrent_change(error).message, "error")
+        return False
     flash(done, "success")
     return True

@@ -29,7 +29,7 @@ from equipbank.db import PARIS, today
 from equipbank.devices.models import Device, ErasureRecord, format_tag
 from equipbank.donations import documents
 from equipbank.donations.models import Donation, DonationLine
-from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from equipbank.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from equipbank.extensions import db
 from equipbank.geo.models import Commune
 from equipbank.organisations.models import Organisation
@@ -204,22 +204,36 @@ def declare_donation(donor: Organisation, data: DonationInput, *, actor) -> Dona
     return donation
 
 
-def move(donation: Donation, target: DonationStatus, *, actor, on: date | None = None) -> None:
-    """Change a donation's status along `MOVES`; InvalidTransition otherwise."""
+DATE_OF = {D.COLLECTED: "collected_on", D.RECEIVED: "received_on", D.CLOSED: "closed_on"}
+
+
+def move(donation: Donation, target: DonationStatus, *, actor, only_if=None) -> None:
+    """Change a donation's status along `MOVES`; InvalidTransition otherwise.
+
+    The change is a compare-and-set (`UPDATE ... WHERE status = <the status read>`, plus
+    `only_if`): when someone else changed the donation meanwhile, nothing is written and the
+    person is told, on PostgreSQL and SQLite alike.
+    """
     current = DonationStatus(donation.status)
     if target not in MOVES[current]:
         raise InvalidTransition(
             f"Le don {donation.reference} est « {current.label} » : "
             f"il ne peut pas passer « {target.label} ».",
         )
-    day = on or today()
-    donation.status = target
-    if target == D.COLLECTED:
-        donation.collected_on = day
-    elif target == D.RECEIVED:
-        donation.received_on = day
-    elif target == D.CLOSED:
-        donation.closed_on = day
+    values = {"status": target}
+    if target in DATE_OF:
+        values[DATE_OF[target]] = today()
+    update = sa.update(Donation).where(Donation.id == donation.id, Donation.status == current)
+    if only_if is not None:
+        update = update.where(only_if)
+    changed = db.session.execute(update.values(**values).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(donation)
+    if changed != 1:
+        raise InvalidTransition(
+            f"Le don {donation.reference} vient d'être modifié (il est « {D(donation.status).label} ») : "
+            "rechargez la page.",
+            code="concurrent_change",
+        )
     audit.record("donation.status", donation, actor=actor, summary={"from": current, "to": target})
 
 
@@ -254,11 +268,15 @@ def mark_collected(donation: Donation, *, actor) -> None:
 
 
 def cancel(donation: Donation, *, actor) -> None:
+    """Staff cancel a donation with no unit received; its donor only while it is declared."""
+    if actor.role == Role.DONOR and donation.status != D.DECLARED:
+        raise PermissionDenied("Le don est déjà en cours d'enlèvement : contactez la Banque du Numérique.")
+    no_device_yet = ~sa.exists().where(Device.donation_id == Donation.id)
     if donation.devices:
         raise Conflict(
             f"Le don {donation.reference} a déjà des équipements réceptionnés : il ne peut plus être annulé."
         )
-    move(donation, D.CANCELLED, actor=actor)
+    move(donation, D.CANCELLED, actor=actor, only_if=no_device_yet)
 
 
 def close(donation: Donation, *, actor) -> None:
@@ -273,9 +291,14 @@ def close(donation: Donation, *, actor) -> None:
 
 
 def receive_for_intake(donation: Donation, *, actor) -> None:
-    """The first unit registered at the workshop marks the donation received."""
+    """The first unit registered at the workshop marks the donation received; two stations
+    registering the first units at once both go on, a cancellation meanwhile stops them."""
     if donation.status in (D.DECLARED, D.COLLECTED):
-        move(donation, D.RECEIVED, actor=actor)
+        try:
+            move(donation, D.RECEIVED, actor=actor)
+        except InvalidTransition:
+            if donation.status != D.RECEIVED:  # cancelled or closed meanwhile
+                raise
     elif donation.status != D.RECEIVED:
         raise InvalidTransition(
             f"Le don {donation.reference} est « {D(donation.status).label} » : "

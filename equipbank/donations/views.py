@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from equipbank.auth.permissions import public, roles
-from equipbank.codes import DonationStatus, OrganisationKind, Role
+from equipbank.codes import OrganisationKind, Role
 from equipbank.db import contains_text
 from equipbank.devices import services as devices
 from equipbank.donations import services
@@ -128,8 +128,6 @@ def close(donation_id: int):
 @roles(STAFF, DONOR)
 def cancel(donation_id: int):
     donation = services.get_donation(donation_id, viewer=current_user)
-    if current_user.role == DONOR and donation.status != DonationStatus.DECLARED:
-        abort(403)
     return _apply(donation, lambda: services.cancel(donation, actor=current_user), "Don annulé.")
 
 

@@ -151,3 +151,21 @@ def test_the_intake_page_ignores_a_last_tag_that_is_not_of_the_donation(client, 
     for last in ("zzz", other.tag, "EB-999999"):
         page = client.get(f"/dons/{donation.id}/reception?last={last}")
         assert page.status_code == 200 and "enregistré · " not in page.text
+
+
+def test_a_save_overtaken_by_a_concurrent_one_gets_a_clear_message(workshop):
+    """Two requests on one device at the same moment: the one whose copy is stale at commit
+    is refused with a message, nothing half-saved (the other request's bump is simulated)."""
+    from equipbank.forms import Form
+    from equipbank.web import commit_or_show
+
+    device = factories.at_workshop()
+    stale = db.session.get(Device, device.id)
+    with db.engine.begin() as other_request:
+        other_request.execute(sa.update(Device).where(Device.id == device.id).values(version=Device.version + 1, cpu="i5"))
+    form = Form(formdata=None, meta={"csrf": False})
+    stale.cpu = "i7"
+    assert commit_or_show(form, lambda: stale) is None
+    assert "modifiées par quelqu'un d'autre" in form.form_errors[0]
+    db.session.expire_all()
+    assert db.session.get(Device, device.id).cpu == "i5"
