@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+
 from flask import Flask, request, url_for
 
 from equipbank import codes

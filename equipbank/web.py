@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import flash
-
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 

@@ -103,7 +103,7 @@ def paginate(query, args: dict[str, Any]) -> dict[str, Any]:
 class ErrorDetailSchema(Schema):
     code = fields.String()
     message = fields.String()
-    fields_ = fields.Dict(data_key="fields")
+    fields_ = fields.Dict(data_key="fields", attribute="fields")
 
 
 class ErrorResponseSchema(Schema):

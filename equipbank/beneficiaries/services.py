@@ -17,13 +17,13 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
 from equipbank.audit import services as audit
+from equipbank.beneficiaries.models import Beneficiary
 from equipbank.codes import AgeBand, BeneficiaryCategory, EligibilityBasis, ReferrerKind, Role
 from equipbank.db import contains_text, today, utcnow
 from equipbank.errors import DomainError, NotFound, ValidationFailed
 from equipbank.extensions import db
 from equipbank.geo.models import Commune
 from equipbank.handovers.models import Handover
-from equipbank.beneficiaries.models import Beneficiary
 
 PHONE = re.compile(r"^\+?[0-9][0-9 .\-]{7,18}[0-9]$")
 

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from equipbank.api.schemas import Id, BodySchema, PageArgs
+from equipbank.api.schemas import BodySchema, Id, PageArgs
 from equipbank.codes import DeviceCategory, DeviceStatus, ErasureMethod, ErasureResult, Grade, Role
 
 

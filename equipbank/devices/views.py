@@ -35,9 +35,9 @@ from equipbank.donations import services as donations
 from equipbank.errors import DomainError, ValidationFailed
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
-from equipbank.web import commit_or_show
 from equipbank.jobs.views import send_file_result
 from equipbank.urls import public_base_url
+from equipbank.web import commit_or_show
 
 bp = Blueprint("devices", __name__)
 

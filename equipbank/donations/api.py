@@ -12,7 +12,7 @@ from equipbank.auth.permissions import roles
 from equipbank.codes import OrganisationKind, Role
 from equipbank.devices import services as devices
 from equipbank.devices.schemas import DeviceSchema, IntakeSchema
-from equipbank.donations import imports, inventory, services
+from equipbank.donations import imports, services
 from equipbank.donations.models import Donation
 from equipbank.donations.schemas import (
     DonationCreateSchema,
@@ -22,7 +22,7 @@ from equipbank.donations.schemas import (
     ImportQuerySchema,
     ImportReportSchema,
 )
-from equipbank.errors import ValidationFailed, error_body
+from equipbank.errors import DomainError, ValidationFailed, error_body
 from equipbank.extensions import db
 from equipbank.geo.services import resolve_commune
 from equipbank.organisations.models import Organisation
@@ -111,11 +111,9 @@ def import_donation(query, form):
     if upload is None or not upload.filename:
         raise ValidationFailed("Joignez le fichier (champ multipart « file »).", fields={"file": ["Fichier manquant."]})
     donor = _donor(form.get("donor_id"))
-    parsed = imports.read(upload.read(), upload.filename)
-    mapping = inventory.guess_mapping(parsed.headers)
-    if form.get("default_category"):
-        mapping.default_category = form["default_category"]
-    result = imports.check_file(parsed, mapping)
+    parsed, mapping, result = imports.check_upload(
+        upload.read(), upload.filename, default_category=form.get("default_category")
+    )
     report = {
         "rows": result.total,
         "valid": result.valid,
@@ -130,9 +128,11 @@ def import_donation(query, form):
     if not result.ok:
         message = f"{len(result.errors)} erreur(s) dans le fichier : rien n'a été importé."
         return {**report, **error_body("inventory_errors", message)}, 422
-    donation = services.declare_donation(
-        donor, _pickup(form, imports.line_inputs(result.lines)), actor=current_user
-    )
+    try:
+        donation = services.declare_donation(donor, _pickup(form, imports.line_inputs(result.lines)), actor=current_user)
+    except DomainError as error:  # the pickup fields, say: the report comes back with the error
+        db.session.rollback()
+        return {**report, **error_body(error.code, error.message, error.fields)}, error.status
     db.session.commit()
     return {**report, "donation": donation}, 201
 

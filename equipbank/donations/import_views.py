@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from redis.exceptions import RedisError
 
 from equipbank import jobs
 from equipbank.auth.permissions import roles
 from equipbank.codes import InventoryImportStatus, OrganisationKind, Role
-from equipbank.donations import imports, inventory, tasks
+from equipbank.donations import imports, inventory, services, tasks
 from equipbank.donations.forms import ImportConfirmForm, InventoryUploadForm, MappingForm, donor_choices
 from equipbank.donations.models import InventoryImport
-from equipbank.errors import DomainError
 from equipbank.extensions import db
 from equipbank.organisations.services import get_organisation, organisations_of_kinds
 from equipbank.web import commit_or_show
@@ -74,6 +74,9 @@ def preview(import_id: int):
     record = get_import(import_id)
     if record.status == InventoryImportStatus.IMPORTED:
         return redirect(url_for("donations.detail", donation_id=record.donation_id))
+    if imports.release_if_orphaned(record):
+        db.session.commit()
+        flash("La tâche de fond de ce fichier s'est interrompue : vous pouvez recommencer.", "error")
     return _page(record)
 
 
@@ -96,53 +99,56 @@ def check(import_id: int):
         return _page(get_import(import_id), mapping_form=form, code=422)
     if not background:
         return redirect(url_for("imports.preview", import_id=record.id, _anchor="resultat"))
-    state = jobs.enqueue(
-        tasks.check_import, record.id, owner=current_user, description=f"Vérification de {record.total_rows} lignes"
-    )
-    return _after_job(state, record)
+    return _start_job(record, tasks.check_import, description=f"Vérification de {record.total_rows} lignes")
 
 
 @bp.route("/<int:import_id>/import", methods=["POST"])
 @roles(Role.STAFF, Role.DONOR)
 def run(import_id: int):
     record = get_import(import_id)
+    if record.status == InventoryImportStatus.IMPORTED:
+        flash(f"Ce fichier a déjà été importé : don {record.donation.reference}.", "info")
+        return redirect(url_for("donations.detail", donation_id=record.donation_id))
     form = ImportConfirmForm()
     form.fill_commune_choices()
-    if not form.validate():
-        return _page(record, confirm_form=form, code=422)
-    commune = form.resolve_commune(required=False)
+    commune = form.resolve_commune(required=False) if form.validate() else None
     if form.errors:
         return _page(record, confirm_form=form, code=422)
     pickup = form.donation_input([], commune)
-    try:
+    background = imports.runs_in_background(record)
+
+    def start():
+        services.check_pickup(pickup)  # before a job is started: its errors belong on this form
         imports.start_import(record)
-        if not imports.runs_in_background(record):
-            donation, result = imports.import_donation(record, pickup, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("imports.preview", import_id=import_id))
-    db.session.commit()
-    if not imports.runs_in_background(record):
-        if donation is None:
-            flash(f"Le fichier contient {len(result.errors)} erreur(s) : rien n'a été importé.", "error")
-            return redirect(url_for("imports.preview", import_id=record.id, _anchor="resultat"))
-        flash(f"Don {donation.reference} importé : {result.valid} équipements sur {len(result.lines)} lignes.", "success")
-        return redirect(url_for("donations.detail", donation_id=donation.id))
-    state = jobs.enqueue(
-        tasks.run_import,
-        record.id,
-        tasks.pickup_values(pickup),
-        current_user.id,
-        owner=current_user,
-        description=f"Import de {record.total_rows} lignes",
-    )
-    return _after_job(state, record)
+        return (None, None) if background else imports.import_donation(record, pickup, actor=current_user)
+
+    outcome = commit_or_show(form, start)
+    if outcome is None:
+        return _page(get_import(import_id), confirm_form=form, code=422)
+    if background:
+        description = f"Import de {record.total_rows} lignes"
+        return _start_job(record, tasks.run_import, tasks.pickup_values(pickup), current_user.id, description=description)
+    donation, result = outcome
+    if donation is None:
+        flash(f"Le fichier contient {len(result.errors)} erreur(s) : rien n'a été importé.", "error")
+        return redirect(url_for("imports.preview", import_id=record.id, _anchor="resultat"))
+    flash(f"Don {donation.reference} importé : {result.valid} équipements sur {len(result.lines)} lignes.", "success")
+    return redirect(url_for("donations.detail", donation_id=donation.id))
 
 
-def _after_job(state: jobs.JobState, record: InventoryImport):
-    """Inline (no Redis): done already. Otherwise the progress page, then the preview."""
+def _start_job(record: InventoryImport, task, *args, description: str):
+    """Queue the upload's job; its id is kept, so a job the queue loses releases the upload."""
     target = url_for("imports.preview", import_id=record.id)
-    if state.done:
+    try:
+        state = jobs.enqueue(task, record.id, *args, owner=current_user, description=description)
+    except RedisError:
+        db.session.rollback()
+        imports.release(get_import(record.id))
+        db.session.commit()
+        flash("La file des tâches de fond ne répond pas : rien n'a été lancé, réessayez dans un instant.", "error")
         return redirect(target)
+    if state.done:  # inline, without Redis: done already
+        return redirect(target)
+    record.job_id = state.id
+    db.session.commit()
     return redirect(url_for("jobs.progress", job_id=state.id, next=target))

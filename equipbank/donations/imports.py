@@ -182,14 +182,14 @@ def start_import(record: InventoryImport) -> None:
 
 
 def import_donation(
-    record: InventoryImport, pickup: services.DonationInput, *, actor
+    record: InventoryImport, pickup: services.DonationInput, *, actor, progress=None
 ) -> tuple[Donation | None, CheckResult]:
     """Check the claimed upload again (serials may have been registered since the preview)
     and save the donation with all its lines. With any error, no donation: the fresh check
     result is kept on the upload for the preview, and the caller commits just that."""
     if record.status != Status.IMPORTING:
         raise RuntimeError("start_import(record) first")
-    result = run_check(record)
+    result = run_check(record, progress=progress)
     if not result.ok:
         record.status = Status.CHECKED
         return None, result
@@ -203,15 +203,38 @@ def import_donation(
     return donation, result
 
 
-def release(record_id: int) -> None:
-    """After a failed import job: the upload goes back to its preview, in a new transaction."""
-    db.session.rollback()
-    db.session.execute(
-        sa.update(InventoryImport)
-        .where(InventoryImport.id == record_id, InventoryImport.status == Status.IMPORTING)
-        .values(status=Status.CHECKED)
-    )
-    db.session.commit()
+def check_upload(content: bytes, filename: str, *, default_category: str | None = None):
+    """Read and check a file sent in one go (the API): its rows, the guessed mapping, the result."""
+    parsed = read(content, filename)
+    mapping = inventory.guess_mapping(parsed.headers)
+    if default_category:
+        mapping.default_category = default_category
+    return parsed, mapping, check_file(parsed, mapping)
+
+
+# What a job left behind: the upload goes back to the step before the job.
+BEFORE_JOB = {Status.CHECKING: Status.UPLOADED, Status.IMPORTING: Status.CHECKED}
+
+
+def release(record: InventoryImport) -> None:
+    """The check or import job of this upload failed or vanished: back to the step before."""
+    if record.status in BEFORE_JOB:
+        record.status = BEFORE_JOB[record.status]
+        record.job_id = None
+
+
+def release_if_orphaned(record: InventoryImport) -> bool:
+    """An upload waiting for a job the queue no longer knows, or that failed (a worker
+    killed, Redis flushed): released, so the person can start again. True if released."""
+    from equipbank import jobs
+
+    if record.status not in BEFORE_JOB:
+        return False
+    state = jobs.job_state(record.job_id) if record.job_id else None
+    if state is not None and state.status != "failed":
+        return False
+    release(record)
+    return True
 
 
 def runs_in_background(record: InventoryImport) -> bool:

@@ -1,7 +1,7 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from equipbank.api.schemas import Id, BodySchema, ErrorDetailSchema, PageArgs, QuerySchema
+from equipbank.api.schemas import BodySchema, ErrorDetailSchema, Id, PageArgs, QuerySchema
 from equipbank.codes import DeviceCategory, DonationStatus
 from equipbank.donations.services import MAX_TYPED_QUANTITY
 

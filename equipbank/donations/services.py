@@ -38,7 +38,9 @@ from equipbank.organisations.models import Organisation
 # line groups identical rows and may reach the size of a whole inventory.
 MAX_TYPED_QUANTITY = 1000
 MAX_LINE_QUANTITY = 20_000
-MAX_LINES = 500
+# The form shows 50 lines and the JSON schema takes 500; an imported inventory groups its rows
+# into as many lines as it has distinct models, up to its number of rows.
+MAX_LINES = 20_000
 D = DonationStatus
 
 # Who moves a donation where: staff plan and close, the workshop's intake receives it.
@@ -118,7 +120,7 @@ def check_lines(lines: list[LineInput]) -> None:
             "Déclarez au moins une ligne d'équipements.", fields={"lines": ["Au moins une ligne."]}
         )
     if len(lines) > MAX_LINES:
-        raise ValidationFailed(f"{MAX_LINES} lignes au plus par don : importez un inventaire.")
+        raise ValidationFailed(f"{MAX_LINES} lignes au plus par don.")
     errors: dict[str, list[str]] = {}
     for index, line in enumerate(lines):
         errors.update(_line_errors(index, line))
@@ -159,6 +161,17 @@ def registered_serials(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str],
     return found
 
 
+def check_pickup(data: DonationInput) -> None:
+    """The pickup part of a declaration (also checked before an import job is started)."""
+    if data.preferred_pickup_on and data.preferred_pickup_on < today():
+        raise ValidationFailed(
+            "La date d'enlèvement souhaitée est passée.",
+            fields={"preferred_pickup_on": ["Choisissez une date à venir."]},
+        )
+    if data.pickup_address and len(data.pickup_address) > 300:
+        raise ValidationFailed("Adresse trop longue.", fields={"pickup_address": ["300 caractères au plus."]})
+
+
 def declare_donation(donor: Organisation, data: DonationInput, *, actor) -> Donation:
     """A donor's declaration: lines of equipment, where and when to pick them up."""
     if donor.kind != OrganisationKind.DONOR or not donor.is_active:
@@ -168,11 +181,7 @@ def declare_donation(donor: Organisation, data: DonationInput, *, actor) -> Dona
         )
     lines = normalise_lines(data.lines)
     check_lines(lines)
-    if data.preferred_pickup_on and data.preferred_pickup_on < today():
-        raise ValidationFailed(
-            "La date d'enlèvement souhaitée est passée.",
-            fields={"preferred_pickup_on": ["Choisissez une date à venir."]},
-        )
+    check_pickup(data)
     donation = Donation(
         donor=donor,
         declared_on=today(),

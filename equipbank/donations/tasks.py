@@ -26,9 +26,20 @@ def check_import(import_id: int) -> int:
     record = db.session.get(InventoryImport, import_id)
     if record is None or record.status == InventoryImportStatus.IMPORTED:
         return 0
-    result = imports.run_check(record, progress=_progress)
-    db.session.commit()
+    try:
+        result = imports.run_check(record, progress=_progress)
+        db.session.commit()
+    except Exception:
+        _release(import_id)
+        raise
     return len(result.errors)
+
+
+def _release(import_id: int) -> None:
+    """After a failure: the job's own changes are gone, the upload goes back a step."""
+    db.session.rollback()
+    imports.release(db.session.get(InventoryImport, import_id))
+    db.session.commit()
 
 
 def pickup_values(data: services.DonationInput) -> dict:
@@ -59,9 +70,10 @@ def run_import(import_id: int, pickup: dict, actor_id: int) -> int | None:
                 notes=pickup["notes"],
             ),
             actor=db.session.get(User, actor_id),
+            progress=_progress,
         )
         db.session.commit()
     except Exception:
-        imports.release(import_id)
+        _release(import_id)
         raise
     return donation.id if donation else None

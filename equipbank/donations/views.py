@@ -21,8 +21,8 @@ from equipbank.donations.forms import (
 )
 from equipbank.donations.models import Donation
 from equipbank.extensions import db
-from equipbank.organisations.models import Organisation
 from equipbank.organisations import services as organisations
+from equipbank.organisations.models import Organisation
 from equipbank.organisations.services import get_organisation, organisations_of_kinds
 from equipbank.web import commit_and_flash, commit_or_show
 

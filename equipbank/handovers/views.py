@@ -11,10 +11,10 @@ from equipbank.auth.permissions import roles
 from equipbank.beneficiaries import services as beneficiaries
 from equipbank.beneficiaries.models import Beneficiary
 from equipbank.codes import DeviceStatus, Role
+from equipbank.db import as_id
 from equipbank.devices import services as devices
 from equipbank.devices.models import Device
 from equipbank.errors import Conflict, DomainError
-from equipbank.db import as_id
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
 from equipbank.handovers import services

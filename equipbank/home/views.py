@@ -23,9 +23,9 @@ from equipbank.devices.models import Device
 from equipbank.donations.models import Donation
 from equipbank.extensions import db
 from equipbank.handovers.models import Handover
+from equipbank.home.navigation import navigation
 from equipbank.organisations.models import Organisation
 from equipbank.requests.models import DeviceRequest, Reservation
-from equipbank.home.navigation import navigation
 
 bp = Blueprint("home", __name__)
 

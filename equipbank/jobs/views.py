@@ -6,7 +6,6 @@ A job belongs to the user who started it: anyone else gets a 404, as for an unkn
 from __future__ import annotations
 
 import re
-
 from io import BytesIO
 
 from flask import Blueprint, abort, jsonify, render_template, request, send_file

@@ -220,3 +220,47 @@ def test_more_than_a_thousand_identical_rows_make_one_line(client, donor, follow
     follow_job(client.post(f"/dons/importer/{record_id}/verification", data={"category": "0", "brand": "1", "model": "2"}))
     follow_job(client.post(f"/dons/importer/{record_id}/import", data={}))
     assert [(line.quantity, line.model) for line in db.session.scalar(sa.select(Donation)).lines] == [(1200, "Latitude 5490")]
+
+
+def test_api_import_refused_by_the_service_still_returns_the_report(client, api_token):
+    headers = api_token(factories.user(Role.DONOR))
+    response = client.post(
+        "/api/v1/donations/import?dry_run=false",
+        data={"file": (io.BytesIO(cp1252_csv(4)), "parc.csv"), "preferred_pickup_on": "2001-01-01"},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["rows"] == 4 and body["error"]["fields"] == {"preferred_pickup_on": ["Choisissez une date à venir."]}
+    assert count(Donation) == 0
+
+
+def test_many_distinct_models_import_as_many_lines(client, donor, follow_job):
+    content = ("Type;Marque;Modèle\n" + "".join(f"Portable;Dell;Modèle {n}\n" for n in range(520))).encode("cp1252")
+    record_id = int(upload(client, content).headers["Location"].rstrip("/").split("/")[-1])
+    follow_job(client.post(f"/dons/importer/{record_id}/verification", data={"category": "0", "brand": "1", "model": "2"}))
+    follow_job(client.post(f"/dons/importer/{record_id}/import", data={}))
+    assert len(db.session.scalar(sa.select(Donation)).lines) == 520
+
+
+def test_a_past_pickup_date_is_refused_before_any_job(client, donor, app, monkeypatch):
+    monkeypatch.setitem(app.config, "INVENTORY_INLINE_MAX_ROWS", 3)
+    monkeypatch.setitem(app.config, "REDIS_URL", None)  # the check runs inline; the import must not start
+    record_id = int(upload(client, cp1252_csv(5)).headers["Location"].rstrip("/").split("/")[-1])
+    client.post(f"/dons/importer/{record_id}/verification", data={"category": "0", "brand": "1", "model": "2", "serial": "3"})
+    response = client.post(f"/dons/importer/{record_id}/import", data={"preferred_pickup_on": "2001-01-01"})
+    assert response.status_code == 422 and "Choisissez une date à venir" in response.text
+    db.session.expire_all()
+    assert db.session.get(InventoryImport, record_id).status == "checked"  # not claimed
+
+
+def test_an_upload_whose_job_vanished_is_released(client, donor):
+    record_id = int(upload(client, cp1252_csv(5)).headers["Location"].rstrip("/").split("/")[-1])
+    record = db.session.get(InventoryImport, record_id)
+    record.status, record.job_id = "importing", "no-such-job"
+    db.session.commit()
+    page = client.get(f"/dons/importer/{record_id}")
+    assert "de ce fichier s&#39;est interrompue" in page.text
+    db.session.expire_all()
+    assert db.session.get(InventoryImport, record_id).status == "checked"
