@@ -2,7 +2,30 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app, url_for
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path of this site, else None: never an open redirect. A backslash
+    counts as a slash for browsers ("/\\evil.example" is "//evil.example")."""
+    if not target or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def own_hosts() -> set[str]:
+    """The hosts this app answers on: the request's, and BASE_URL's when set."""
+    from flask import request
+
+    hosts = {request.host.lower()}
+    if current_app.config.get("BASE_URL"):
+        hosts.add(urlsplit(current_app.config["BASE_URL"]).netloc.lower())
+    return hosts
 
 
 def public_base_url() -> str:

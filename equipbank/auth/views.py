@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -13,6 +11,7 @@ from equipbank.auth.permissions import logged_in, public
 from equipbank.errors import DomainError
 from equipbank.extensions import db
 from equipbank.forms import add_errors
+from equipbank.urls import local_path
 
 bp = Blueprint("auth", __name__)
 
@@ -33,7 +32,7 @@ def login():
             login_user(user)
             services.record_login(user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+            return redirect(local_path(request.args.get("next")) or url_for("home.index"))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
 
 
@@ -64,12 +63,3 @@ def set_password(token: str):
             return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user)
 
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a local path: never an open redirect."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target

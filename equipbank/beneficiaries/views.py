@@ -14,6 +14,7 @@ from equipbank.beneficiaries.models import Beneficiary
 from equipbank.codes import Role
 from equipbank.extensions import db
 from equipbank.handovers.models import Handover
+from equipbank.urls import local_path
 from equipbank.web import commit_or_show
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaires")
@@ -55,7 +56,8 @@ def create():
             )
             if created is not None:
                 flash(f"{created.full_name} est enregistré(e).", "success")
-                return redirect(request.args.get("next") if _local(request.args.get("next")) else url_for("beneficiaries.detail", beneficiary_id=created.id))
+                next_page = local_path(request.args.get("next"))
+                return redirect(next_page or url_for("beneficiaries.detail", beneficiary_id=created.id))
     return (
         render_template("beneficiaries/form.html", form=form, beneficiary=None, duplicates=duplicates_to_show(form)),
         422 if form.errors else 200,
@@ -109,6 +111,3 @@ def _postal_code(beneficiary: Beneficiary) -> str | None:
     codes = beneficiary.commune.postal_code_list if beneficiary.commune else []
     return codes[0] if codes else None
 
-
-def _local(url: str | None) -> bool:
-    return bool(url) and url.startswith("/") and not url.startswith("//")

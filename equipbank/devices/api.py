@@ -19,6 +19,7 @@ from equipbank.devices.schemas import (
     ErasureSchema,
     TransitionSchema,
     device_detail_schema,
+    device_list_schema,
 )
 from equipbank.extensions import db
 from equipbank.jobs.views import send_file_result
@@ -45,7 +46,8 @@ def list_devices(args):
     ):
         if args.get(name) is not None:
             query = query.where(column == args[name])
-    return paginate(query, args)
+    page = paginate(query, args)
+    return jsonify({**page, "items": device_list_schema(current_user).dump(page["items"])})
 
 
 @blp.route("/<tag>")

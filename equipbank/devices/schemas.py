@@ -56,10 +56,15 @@ class DeviceDetailSchema(DeviceSchema):
 
 
 def device_detail_schema(viewer) -> DeviceDetailSchema:
-    """What each role is shown: a donor sees its device's path, not who moved it or why."""
+    """What each role is shown: a donor sees its device's path, not who holds it, who moved
+    it or why (a reason may speak of the person it was given to)."""
     if viewer.role == Role.DONOR:
         return DeviceDetailSchema(exclude=("holder", "history.actor_id", "history.reason"))
     return DeviceDetailSchema()
+
+
+def device_list_schema(viewer) -> DeviceSchema:
+    return DeviceSchema(many=True, exclude=("holder",) if viewer.role == Role.DONOR else ())
 
 
 class DeviceQuerySchema(PageArgs):

@@ -47,15 +47,23 @@ DIRECT_MOVES: dict[str, frozenset[DeviceStatus]] = {
 SCAN_PATH = re.compile(r"/d/([^/?#]+)/?$")
 
 
-def tag_from_scan(text: str) -> str:
-    """The asset tag in what a scanner or a person gave: a tag, or the URL of a QR label.
+def tag_from_scan(text: str, *, hosts: set[str] | None = None) -> str:
+    """The asset tag in what a scanner or a person gave: a tag, or the URL of a QR label of
+    this app (`hosts`: another bank's equipbank prints the same tag format).
 
     ValidationFailed (French) when the text is neither.
     """
     text = (text or "").strip()
     candidate = text
     if "/" in text:
-        match = SCAN_PATH.search(urlsplit(text).path)
+        url = urlsplit(text)
+        if hosts is not None and url.netloc and url.netloc.lower() not in hosts:
+            raise ValidationFailed(
+                "Ce QR code est l'étiquette d'une autre application : il ne désigne pas un équipement d'ici.",
+                code="bad_scan",
+                fields={"code": ["QR code d'une autre application."]},
+            )
+        match = SCAN_PATH.search(url.path)
         if match is None:
             raise ValidationFailed(
                 "Ce QR code n'est pas une étiquette equipbank.", code="bad_scan",

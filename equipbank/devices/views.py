@@ -36,7 +36,7 @@ from equipbank.errors import DomainError, ValidationFailed
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
 from equipbank.jobs.views import send_file_result
-from equipbank.urls import public_base_url
+from equipbank.urls import own_hosts, public_base_url
 from equipbank.web import commit_or_show
 
 bp = Blueprint("devices", __name__)
@@ -324,7 +324,7 @@ def scan():
     device, error = None, None
     if code:
         try:
-            device = services.get_device(services.tag_from_scan(code), viewer=current_user)
+            device = services.get_device(services.tag_from_scan(code, hosts=own_hosts()), viewer=current_user)
         except ValidationFailed as problem:
             error = problem.message
         except DomainError:

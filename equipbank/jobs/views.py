@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from equipbank import jobs
 from equipbank.auth.permissions import logged_in
+from equipbank.urls import local_path
 
 bp = Blueprint("jobs", __name__, url_prefix="/taches")
 
@@ -26,15 +27,11 @@ def owned_job(job_id: str) -> jobs.JobState:
     return state
 
 
-def _safe_next(target: str | None) -> str | None:
-    return target if target and target.startswith("/") and not target.startswith("//") else None
-
-
 @bp.route("/<job_id>")
 @logged_in
 def progress(job_id: str):
     state = owned_job(job_id)
-    done_url = _safe_next(request.args.get("next"))
+    done_url = local_path(request.args.get("next"))
     return render_template("jobs/progress.html", state=state, done_url=done_url)
 
 

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from equipbank.auth.permissions import admin_only
+from equipbank.auth.permissions import admin_only, roles
+from equipbank.codes import Role
 from equipbank.db import contains_text
 from equipbank.extensions import db
 from equipbank.organisations import services
@@ -70,7 +71,7 @@ def deactivate(organisation_id: int):
 
 
 @bp.route("/<int:organisation_id>/valider", methods=["POST"])
-@admin_only
+@roles(Role.STAFF)  # validating a company is staff work, like on the donation's page
 def validate(organisation_id: int):
     organisation = services.get_organisation(organisation_id)
     commit_and_flash(

@@ -117,8 +117,5 @@ def receive(tag: str):
         f"{device.tag} réceptionné : il est à votre structure, prêt à être remis.",
     ):
         return redirect(url_for("handovers.create", device=device.tag))
-    return redirect(request.referrer if _local(request.referrer) else url_for("home.relay"))
+    return redirect(url_for("devices.scan", code=device.tag) if request.form.get("from") == "scan" else url_for("home.relay"))
 
-
-def _local(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)

@@ -203,3 +203,10 @@ def test_the_relay_home_counts_the_devices_reserved_for_it(client, runner):
     client.post("/login", data={"email": "relay2@demo.equipbank.fr", "password": "equipbank-demo"})
     page = client.get("/relais").text
     assert '<span class="value">1</span>' not in page  # nothing is reserved for Pimms
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example", "/\\/evil.example"])
+def test_login_never_redirects_through_a_backslash(client, target):
+    user = factories.user(Role.STAFF)
+    response = client.post("/login", query_string={"next": target}, data={"email": user.email, "password": factories.PASSWORD})
+    assert response.headers["Location"] == "/"

@@ -140,3 +140,19 @@ def test_a_donor_declares_through_the_api(client, api_token):
     other = client.post("/api/v1/donations", json={"donor_id": 999, "lines": [{"category": "laptop", "quantity": 1}]}, headers=headers)
     assert other.status_code == 422 and "donor_id" in other.get_json()["error"]["fields"]
     assert client.post("/api/v1/donations", json={"lines": [{"category": "laptop", "quantity": 1}]}, headers=api_token(factories.user(Role.RELAY))).status_code == 403
+
+
+def test_donors_see_neither_holder_nor_reasons_in_pages_or_api(client, api_token, app):
+    from equipbank.devices import status as machine
+
+    donor_user = factories.user(Role.DONOR)
+    device = factories.at_workshop(factories.donation(donor_user.organisation))
+    machine.transition(device, "recycled", reason="Remis à Mme Durand puis rendu cassé")
+    db.session.commit()
+    listing = client.get("/api/v1/devices", headers=api_token(donor_user)).get_json()
+    assert listing["items"] and "holder" not in listing["items"][0]
+    browser = app.test_client()
+    browser.post("/login", data={"email": donor_user.email, "password": factories.PASSWORD})
+    page = browser.get(f"/equipements/{device.tag}").text
+    assert "Durand" not in page and "Détenteur" not in page
+    assert "Détenteur" not in browser.get("/equipements/").text

@@ -117,14 +117,22 @@ def test_a_qr_label_opens_the_device_for_its_viewers_and_a_neutral_page_for_othe
 
 def test_the_scan_page_reads_a_label_url_and_offers_the_next_actions(client, workshop):
     device = factories.device()
-    page = client.get("/scanner", query_string={"code": f"https://equipbank.example.org/d/{device.tag}"})
+    page = client.get("/scanner", query_string={"code": f"http://equipbank.test/d/{device.tag}"})  # BASE_URL
     assert page.status_code == 200
     actions = re.findall(r'<a class="button [a-z]+" href="([^"]+)">', page.text)
     assert actions[0] == f"/equipements/{device.tag}/atelier"
     assert f"/equipements/{device.tag}/etiquette.pdf" in actions
 
 
-@pytest.mark.parametrize(("code", "message"), [("bonjour", "numéro d&#39;inventaire"), ("https://evil.example/phish", "pas une étiquette"), ("EB-999999", "Aucun équipement")])
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("bonjour", "numéro d&#39;inventaire"),
+        ("http://equipbank.test/phish", "pas une étiquette"),
+        ("https://equipbank.autre-departement.fr/d/EB-000001", "une autre application"),
+        ("EB-999999", "Aucun équipement"),
+    ],
+)
 def test_the_scan_page_explains_codes_it_cannot_use(client, workshop, code, message):
     page = client.get("/scanner", query_string={"code": code})
     assert page.status_code == 422 and message in page.text
