@@ -33,7 +33,6 @@ from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFa
 from equipbank.extensions import db
 
 S = DeviceStatus
-WORKSHOP = (S.RECEIVED, S.REFURBISHING)
 # Moves a person asks for by name (UI buttons, POST /devices/{tag}/transition); reservations,
 # receipts and handovers have flows of their own that carry their data.
 DIRECT_MOVES: dict[str, frozenset[DeviceStatus]] = {

@@ -26,7 +26,7 @@ from equipbank.codes import (
 )
 from equipbank.db import utcnow
 from equipbank.devices.models import Device, DeviceEvent, status_machine_active
-from equipbank.errors import Conflict, InvalidTransition
+from equipbank.errors import Conflict, InvalidTransition, ValidationFailed
 from equipbank.extensions import db
 
 S = DeviceStatus
@@ -35,6 +35,8 @@ Guard = Callable[[Device], None]
 # A handed-over device belongs to its beneficiary: it can come back (returned) but the bank
 # no longer declares it lost.
 FINAL = frozenset({S.RECYCLED, S.PARTS, S.LOST})
+# At the workshop: registered, or being reconditioned.
+WORKSHOP = frozenset({S.RECEIVED, S.REFURBISHING})
 LOSABLE = frozenset(S) - FINAL - {S.HANDED_OVER}
 
 
@@ -211,7 +213,7 @@ def transition(
         )
     reason = (reason or "").strip() or None
     if rule.needs_reason and reason is None:
-        raise InvalidTransition(
+        raise ValidationFailed(
             f"Indiquez la raison du passage de {device.tag} à « {target_status.label} ».",
             code="reason_required",
             fields={"reason": ["Raison obligatoire."]},

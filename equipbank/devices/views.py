@@ -95,7 +95,7 @@ def _workshop_page(device: Device, forms: dict | None = None, code: int = 200):
             erasure=erasure,
             grade=grade,
             exit_form=exit_form,
-            missing=status.ready_missing(device) if device.status in services.WORKSHOP else [],
+            missing=status.ready_missing(device) if device.status in status.WORKSHOP else [],
         ),
         code,
     )
@@ -337,7 +337,7 @@ def scan_actions(device: Device) -> list[tuple[str, str, str]]:
     """What the person who scanned may do next with this device: (label, url, method)."""
     actions = [("Voir la fiche", url_for("devices.detail", tag=device.tag), "get")]
     if current_user.role in WORKSHOP_ROLES:
-        if device.status in (*services.WORKSHOP, DeviceStatus.RETURNED):
+        if device.status in (*status.WORKSHOP, DeviceStatus.RETURNED):
             actions.insert(0, ("Atelier : diagnostic, effacement, grade", url_for("devices.workshop", tag=device.tag), "get"))
         actions.append(("Imprimer l'étiquette", url_for("devices.label", tag=device.tag), "get"))
     elif current_user.role == Role.RELAY:

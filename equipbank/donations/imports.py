@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -244,3 +245,17 @@ def runs_in_background(record: InventoryImport) -> bool:
 def _require_open(record: InventoryImport) -> None:
     if record.status in (Status.IMPORTED, Status.IMPORTING):
         raise Conflict("Ce fichier est importé ou en cours d'import : il ne se modifie plus.", code="already_imported")
+
+
+def purge_abandoned(*, older_than_days: int) -> int:
+    """Delete the uploads never imported and older than that: a donor's asset export may
+    name its employees, and nothing is kept longer than it serves (DESIGN.md §7)."""
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    deleted = db.session.execute(
+        sa.delete(InventoryImport).where(
+            InventoryImport.status != Status.IMPORTED, InventoryImport.created_at < cutoff
+        )
+    ).rowcount
+    if deleted:
+        audit.record("inventory_import.purge", "inventory_imports", summary={"deleted": deleted, "days": older_than_days})
+    return deleted

@@ -583,7 +583,7 @@ def check_rows(
 
         serial = values["serial"]
         if serial is not None:
-            brand_key = (values["brand"] or "").casefold()
+            brand_key = (values["brand"] or "").lower()  # as Device.brand_key
             first = first_row_of_serial.setdefault((brand_key, serial), line)
             if first != line:
                 same_brand = " pour la même marque" if values["brand"] else ""
@@ -666,7 +666,7 @@ def group_lines(rows: Iterable[InventoryRow]) -> list[LineData]:
     quantities: dict[tuple[str, str, str], int] = {}
     serials: dict[tuple[str, str, str], list[str]] = {}
     for row in rows:
-        key = (row.category, (row.brand or "").casefold(), (row.model or "").casefold())
+        key = (row.category, (row.brand or "").lower(), (row.model or "").lower())
         if key not in firsts:
             firsts[key], quantities[key], serials[key] = row, 0, []
         quantities[key] += row.quantity

@@ -27,7 +27,8 @@ from equipbank.codes import (
 )
 from equipbank.db import PARIS, today
 from equipbank.devices.models import Device, ErasureRecord, format_tag
-from equipbank.donations import documents
+from equipbank.devices import status
+from equipbank.donations import documents, inventory
 from equipbank.donations.models import Donation, DonationLine
 from equipbank.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from equipbank.extensions import db
@@ -36,7 +37,7 @@ from equipbank.organisations.models import Organisation
 
 # A typed line beyond this is a typo (the form and the JSON schema say so); an imported
 # line groups identical rows and may reach the size of a whole inventory.
-MAX_TYPED_QUANTITY = 1000
+MAX_TYPED_QUANTITY = inventory.MAX_QUANTITY
 MAX_LINE_QUANTITY = 20_000
 # The form shows 50 lines and the JSON schema takes 500; an imported inventory groups its rows
 # into as many lines as it has distinct models, up to its number of rows.
@@ -51,8 +52,6 @@ MOVES: dict[DonationStatus, frozenset[DonationStatus]] = {
     D.CLOSED: frozenset(),
     D.CANCELLED: frozenset(),
 }
-# Devices still at the workshop keep a donation open.
-WORKSHOP = (DeviceStatus.RECEIVED, DeviceStatus.REFURBISHING)
 # Donations whose units the workshop may still register.
 INTAKE_OPEN = (D.DECLARED, D.COLLECTED, D.RECEIVED)
 
@@ -290,7 +289,7 @@ def cancel(donation: Donation, *, actor) -> None:
 
 def close(donation: Donation, *, actor) -> None:
     """Close a received donation once no device of it is still at the workshop."""
-    waiting = sum(1 for device in donation.devices if device.status in WORKSHOP)
+    waiting = sum(1 for device in donation.devices if device.status in status.WORKSHOP)
     if waiting:
         raise Conflict(
             f"{waiting} équipement(s) du don {donation.reference} sont encore à l'atelier.",

@@ -14,7 +14,7 @@ from equipbank.codes import OrganisationKind, RequestStatus, ReservationStatus
 from equipbank.db import utcnow
 from equipbank.devices import status
 from equipbank.devices.models import Device, DeviceEvent
-from equipbank.errors import Conflict, InvalidTransition
+from equipbank.errors import Conflict, InvalidTransition, ValidationFailed
 from equipbank.extensions import db
 from equipbank.handovers.models import Handover
 from equipbank.requests.models import DeviceRequest, Reservation
@@ -213,7 +213,7 @@ def test_ready_needs_erasure_grade_and_tests(world, missing, message):
 @pytest.mark.parametrize("target", [S.RECYCLED, S.PARTS, S.LOST])
 def test_side_exits_need_a_reason(world, target):
     device = world.device_in(S.RECEIVED)
-    with pytest.raises(InvalidTransition, match="raison"):
+    with pytest.raises(ValidationFailed, match="raison"):
         status.transition(device, target, reason="   ")
     event = status.transition(device, target, reason="Carte mère HS")
     assert event.data == {"reason": "Carte mère HS"}

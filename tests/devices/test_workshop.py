@@ -122,7 +122,7 @@ def test_working_on_a_received_device_starts_its_reconditioning(workshop_user):
 
 def test_side_exits_need_a_reason_and_end_the_workshop(workshop_user):
     device = factories.at_workshop()
-    with pytest.raises(InvalidTransition, match="raison"):
+    with pytest.raises(ValidationFailed, match="raison"):
         services.move(device, "recycled", actor=workshop_user, reason="")
     services.move(device, "recycled", actor=workshop_user, reason="Carte mère HS")
     db.session.commit()

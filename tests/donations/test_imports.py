@@ -264,3 +264,19 @@ def test_an_upload_whose_job_vanished_is_released(client, donor):
     assert "de ce fichier s&#39;est interrompue" in page.text
     db.session.expire_all()
     assert db.session.get(InventoryImport, record_id).status == "checked"
+
+
+def test_uploads_never_imported_are_purged_after_thirty_days(client, donor, runner):
+    from datetime import timedelta
+
+    from equipbank.db import utcnow
+
+    old = int(upload(client, cp1252_csv(3)).headers["Location"].rstrip("/").split("/")[-1])
+    recent = int(upload(client, cp1252_csv(3)).headers["Location"].rstrip("/").split("/")[-1])
+    db.session.get(InventoryImport, old).created_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    result = runner.invoke(args=["imports", "purge"])
+    assert result.exit_code == 0 and "1 fichier" in result.output
+    db.session.expire_all()
+    assert db.session.get(InventoryImport, old) is None
+    assert db.session.get(InventoryImport, recent) is not None

@@ -1,0 +1,24 @@
+"""`flask imports purge`: forget the inventory files nobody imported."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from equipbank.donations import imports
+from equipbank.extensions import db
+
+
+@click.group("imports", help="Fichiers d'inventaire déposés par les donateurs.")
+def imports_cli() -> None:
+    pass
+
+
+@imports_cli.command("purge")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(min=1), help="Âge minimum des fichiers.")
+@with_appcontext
+def purge(days: int) -> None:
+    """Supprimer les fichiers jamais importés, déposés il y a plus de DAYS jours."""
+    deleted = imports.purge_abandoned(older_than_days=days)
+    db.session.commit()
+    click.echo(f"{deleted} fichier(s) d'inventaire non importé(s) supprimé(s).")
