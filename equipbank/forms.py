@@ -7,11 +7,19 @@ from typing import Any
 
 import wtforms
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import SelectChoice, SelectField
 
 from equipbank.codes import LabelledEnum
 from equipbank.db import as_id
 from equipbank.errors import DomainError
+
+
+class OptionalSelectField(SelectField):
+    """A select whose first option is blank: nothing (None on the edited object, or absent
+    from the request) is that blank option, not an invalid choice."""
+
+    def process_data(self, value) -> None:
+        super().process_data("" if value is None else value)
 
 
 def optional_id(value) -> int | None:

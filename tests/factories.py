@@ -102,3 +102,68 @@ def at_workshop(donation_: Donation | None = None, **fields) -> Device:
     status.transition(created, "refurbishing")
     db.session.commit()
     return created
+
+
+def beneficiary(relay_user, **fields):
+    """A beneficiary registered by `relay_user`'s relay, through the service."""
+    from equipbank.beneficiaries import services as beneficiaries
+    from equipbank.geo.models import Commune
+
+    n = next(_counter)
+    data = beneficiaries.BeneficiaryData(
+        first_name=fields.pop("first_name", f"Camille{n}"),
+        last_name=fields.pop("last_name", "Martin"),
+        birth_year=fields.pop("birth_year", 1958),
+        commune=db.session.get(Commune, fields.pop("commune", "06057")),
+        category=fields.pop("category", "senior_isolated"),
+        consent=True,
+        **fields,
+    )
+    created = beneficiaries.create(data, actor=relay_user, confirmed_distinct=True)
+    db.session.commit()
+    return created
+
+
+def at_relay(relay_user, *, staff=None) -> Device:
+    """A ready device requested by, allocated to and received by `relay_user`'s relay."""
+    from equipbank.requests import services as requests
+
+    device_ = ready_device()
+    request = requests.create_request(requests.RequestData(category=device_.category, quantity=1), actor=relay_user)
+    db.session.flush()
+    requests.allocate(request, [device_.tag], actor=staff or user(Role.STAFF))
+    requests.receive(device_, actor=relay_user)
+    db.session.commit()
+    return device_
+
+
+def followup(advisor_, *, days: int = 7, **fields):
+    from datetime import timedelta
+
+    from equipbank.appointments.services import FollowupData
+
+    return FollowupData(
+        advisor_id=advisor_.id,
+        starts_at=fields.pop("starts_at", utcnow() + timedelta(days=days)),
+        location_type=fields.pop("location_type", "office"),
+        place=fields.pop("place", "Salle 2"),
+        **fields,
+    )
+
+
+def handover(relay_user, *, advisor_=None, device_=None, beneficiary_=None, **fields):
+    """A device handed over by `relay_user`'s relay, with its follow-up appointment."""
+    from equipbank.handovers import services as handovers
+
+    device_ = device_ or at_relay(relay_user)
+    beneficiary_ = beneficiary_ or beneficiary(relay_user)
+    advisor_ = advisor_ or user(Role.ADVISOR, organisation_=relay_user.organisation)
+    created = handovers.hand_over(
+        device_,
+        beneficiary_,
+        handovers.HandoverData(charter_accepted=True, accessories=fields.pop("accessories", "Chargeur")),
+        followup(advisor_, **fields),
+        actor=relay_user,
+    )
+    db.session.commit()
+    return created

@@ -3,7 +3,7 @@ from wtforms.validators import Email, Length, NumberRange, Optional
 
 from equipbank.beneficiaries.services import BeneficiaryData
 from equipbank.codes import BeneficiaryCategory, EligibilityBasis, ReferrerKind
-from equipbank.forms import FilterForm, Form, enum_choices
+from equipbank.forms import FilterForm, Form, OptionalSelectField, enum_choices
 from equipbank.geo.forms import CommuneFieldsMixin
 
 
@@ -18,8 +18,10 @@ class BeneficiaryFieldsMixin(CommuneFieldsMixin):
         render_kw={"inputmode": "numeric", "placeholder": "1958"},
     )
     category = SelectField("Public", choices=enum_choices(BeneficiaryCategory))
-    referrer_kind = SelectField("Orienté(e) par", choices=enum_choices(ReferrerKind, blank="—"))
-    eligibility_basis = SelectField("Motif d'éligibilité", choices=enum_choices(EligibilityBasis, blank="—"))
+    referrer_kind = OptionalSelectField("Orienté(e) par", choices=enum_choices(ReferrerKind, blank="—"))
+    eligibility_basis = OptionalSelectField(
+        "Motif d'éligibilité", choices=enum_choices(EligibilityBasis, blank="—")
+    )
     eligibility_verified_by = StringField("Vérifié par", validators=[Optional(), Length(max=150)])
     eligibility_verified_on = DateField("Vérifié le", validators=[Optional()])
     phone = TelField("Téléphone (facultatif)", validators=[Optional(), Length(max=30)], render_kw={"autocomplete": "off"})

@@ -30,8 +30,8 @@ def index():
 
 
 def duplicates_to_show(form, beneficiary: Beneficiary | None = None) -> list[services.PossibleDuplicate]:
-    """The possible duplicates to warn about, until the person confirms it is someone else."""
-    if request.method != "POST" or form.confirm_distinct.data or form.errors:
+    """The people the service's duplicate refusal was about, to name (ours) or date (others)."""
+    if not form.confirm_distinct.errors:
         return []
     commune = form.resolve_commune(required=False)
     relay_id = beneficiary.relay_id if beneficiary else current_user.organisation_id

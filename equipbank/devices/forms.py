@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from equipbank.codes import DeviceCategory, DeviceStatus, ErasureMethod, ErasureResult, Grade
 from equipbank.devices.services import Diagnostics
-from equipbank.forms import FilterForm, Form, choices, enum_choices, optional_id
+from equipbank.forms import FilterForm, Form, OptionalSelectField, choices, enum_choices, optional_id
 
 
 class IntakeForm(Form):
@@ -34,7 +34,7 @@ class DiagnosticsForm(Form):
     screen_inches = DecimalField("Écran (pouces)", places=1, validators=[Optional(), NumberRange(min=1, max=99)])
     battery_health_pct = IntegerField("Santé de la batterie (%)", validators=[Optional(), NumberRange(min=0, max=100)])
     os_installed = StringField("Système installé", validators=[Optional(), Length(max=100)])
-    keyboard_layout = SelectField(
+    keyboard_layout = OptionalSelectField(
         "Clavier",
         choices=choices(
             [("AZERTY", "AZERTY (français)"), ("QWERTY", "QWERTY"), ("QWERTZ", "QWERTZ"), ("Sans clavier", "Sans clavier")],
@@ -66,7 +66,7 @@ class ErasureForm(Form):
 
 
 class GradeForm(Form):
-    grade = SelectField("Grade esthétique", choices=enum_choices(Grade, blank="—"))
+    grade = OptionalSelectField("Grade esthétique", choices=enum_choices(Grade, blank="—"))
     functional_tests_passed = BooleanField("Tests fonctionnels réussis (démarrage, clavier, écran, ports, Wi-Fi, son)")
 
 

@@ -83,13 +83,13 @@ def counted(request: DeviceRequest) -> int:
 
 
 def suggested_devices(request: DeviceRequest, limit: int = 50) -> list[Device]:
-    """Ready devices of the request's category, the longest in stock first, then by grade."""
+    """Ready devices of the request's category, the longest in stock first (by day), then by grade."""
     grade_order = sa.case({code: rank for rank, code in enumerate(Grade.codes())}, value=Device.grade, else_=9)
     return list(
         db.session.scalars(
             sa.select(Device)
             .where(Device.status == DeviceStatus.READY, Device.category == request.category)
-            .order_by(Device.status_changed_at, grade_order, Device.id)
+            .order_by(sa.func.date(Device.status_changed_at), grade_order, Device.id)
             .limit(limit)
         )
     )
@@ -208,9 +208,8 @@ def receive(device: Device, *, actor) -> Reservation:
     reservation = active_reservation(device)
     if reservation is None or reservation.request.relay_id != actor.organisation_id:
         raise NotFound(f"Aucun équipement {device.tag} n'est réservé pour votre structure.")
-    reservation.status, reservation.ended_at = ReservationStatus.DELIVERED, utcnow()
-    db.session.flush()
     status.transition(device, DeviceStatus.AT_RELAY, actor=actor, holder=actor.organisation)
+    reservation.status, reservation.ended_at = ReservationStatus.DELIVERED, utcnow()
     audit.record("device.receive", device, actor=actor, summary={"request_id": reservation.request_id})
     return reservation
 
