@@ -45,7 +45,8 @@ def show_domain_error(form: Form, error: DomainError) -> None:
     """
     placed = False
     for path, messages in error.fields.items():
-        chain = _path_in(form, path)
+        # Paths follow the API's nesting ("followup.starts_at"); a flat form has "starts_at".
+        chain = _path_in(form, path) or _path_in(form, path.rsplit(".", 1)[-1])
         if chain:
             add_errors(chain, messages if isinstance(messages, list) else [messages])
             placed = True
