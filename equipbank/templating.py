@@ -54,11 +54,16 @@ def label(code: str | None, enum_name: str) -> str:
     return codes.label(codes.ENUMS[enum_name], code)
 
 
-def url_with_page(page: int) -> str:
+def url_with(**changes) -> str:
+    """The current page's URL with some query arguments changed (None removes one)."""
     args = dict(request.view_args or {})
     args.update(request.args.to_dict())
-    args["page"] = page
-    return url_for(request.endpoint, **args)
+    args.update(changes)
+    return url_for(request.endpoint, **{key: value for key, value in args.items() if value not in (None, "")})
+
+
+def url_with_page(page: int) -> str:
+    return url_with(page=page)
 
 
 def init_app(app: Flask) -> None:
@@ -72,7 +77,9 @@ def init_app(app: Flask) -> None:
     )
     from equipbank.handovers.services import first_appointment
 
-    app.jinja_env.globals.update(codes=codes, url_with_page=url_with_page, first_appointment=first_appointment)
+    app.jinja_env.globals.update(
+        codes=codes, url_with=url_with, url_with_page=url_with_page, first_appointment=first_appointment
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

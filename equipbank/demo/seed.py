@@ -10,9 +10,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from equipbank.appointments import services as appointments
 from equipbank.auth import services as auth
 from equipbank.auth.models import User
-from equipbank.codes import OrganisationKind, RequestStatus, Role
+from equipbank.beneficiaries import services as beneficiaries
+from equipbank.codes import OrganisationKind, Role
 from equipbank.db import today as local_today
 from equipbank.db import utcnow
 from equipbank.devices import services as workshop
@@ -22,8 +24,9 @@ from equipbank.donations import services as donations
 from equipbank.donations.models import Donation, DonationLine
 from equipbank.extensions import db
 from equipbank.geo.models import Commune
+from equipbank.handovers import services as handovers
 from equipbank.organisations.models import Organisation
-from equipbank.requests.models import DeviceRequest, Reservation
+from equipbank.requests import services as requests
 
 DEMO_PASSWORD = "equipbank-demo"
 
@@ -177,19 +180,42 @@ def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]
         status.transition(device, "ready", actor=operator)
     status.transition(desktop, "recycled", actor=operator, reason="Carte mère hors service")
 
-    relay = organisations["Clic & Déclic"]
-    request = DeviceRequest(
-        relay=relay,
-        category="laptop",
-        quantity=2,
-        note="Deux seniors de L'Escarène orientés par le CCAS.",
-        status=RequestStatus.APPROVED,
-        created_by_id=users["relay@demo.equipbank.fr"].id,
+    # Clic & Déclic asked for three laptops: one still to receive, one at the relay, one
+    # handed over to a senior of L'Escarène with a follow-up appointment in three days.
+    relay_user, staff = users["relay@demo.equipbank.fr"], users["staff@demo.equipbank.fr"]
+    request = requests.create_request(
+        requests.RequestData(category="laptop", quantity=3, note="Trois seniors de L'Escarène orientés par le CCAS."),
+        actor=relay_user,
     )
-    staff = users["staff@demo.equipbank.fr"]
-    db.session.add(Reservation(request=request, device=devices[4], reserved_by_id=staff.id))
     db.session.flush()
-    status.transition(devices[4], "reserved", actor=staff)
+    requests.allocate(request, [device.tag for device in devices[4:7]], actor=staff)
+    for device in devices[5:7]:
+        requests.receive(device, actor=relay_user)
+    person = beneficiaries.create(
+        beneficiaries.BeneficiaryData(
+            first_name="Rose",
+            last_name="Bianchi",
+            birth_year=1950,
+            commune=db.session.get(Commune, "06057"),
+            category="senior_isolated",
+            consent=True,
+            referrer_kind="ccas",
+            eligibility_basis="social_minima",
+        ),
+        actor=relay_user,
+    )
+    handovers.hand_over(
+        devices[6],
+        person,
+        handovers.HandoverData(charter_accepted=True, accessories="Chargeur, souris"),
+        appointments.FollowupData(
+            advisor_id=users["advisor@demo.equipbank.fr"].id,
+            starts_at=(utcnow() + timedelta(days=3)).replace(hour=13, minute=0, second=0, microsecond=0),
+            location_type="office",
+            place="Clic & Déclic, L'Escarène",
+        ),
+        actor=relay_user,
+    )
 
 
 def _seed_declarations(organisations: dict[str, Organisation], users: dict[str, User]) -> None:

@@ -101,3 +101,8 @@ class DeviceFilters(FilterForm):
     status = SelectField("Statut", choices=enum_choices(DeviceStatus, blank="Tous les statuts"))
     category = SelectField("Catégorie", choices=enum_choices(DeviceCategory, blank="Toutes"))
     grade = SelectField("Grade", choices=enum_choices(Grade, blank="Tous"))
+    min_days = IntegerField(
+        "Dans ce statut depuis (jours)",
+        validators=[Optional(), NumberRange(min=0, max=3650)],
+        render_kw={"inputmode": "numeric", "placeholder": "ex. 30", "size": 6},
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import (
@@ -58,12 +58,24 @@ def index():
             | contains_text(Device.model, text)
             | contains_text(Device.brand, text)
         )
-    for name in ("status", "category", "grade"):
+    for name in ("category", "grade"):
         value = getattr(filters, name).data
         if value:
             query = query.where(getattr(Device, name) == value)
+    if filters.min_days.data:
+        query = query.where(Device.status_changed_at <= utcnow() - timedelta(days=filters.min_days.data))
+    # The counts by status follow every other filter: "how many ready laptops of grade A".
+    counts = _status_counts(query)
+    if filters.status.data:
+        query = query.where(Device.status == filters.status.data)
     page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("devices/index.html", page=page, filters=filters)
+    return render_template("devices/index.html", page=page, filters=filters, counts=counts)
+
+
+def _status_counts(query: sa.Select) -> dict[str, int]:
+    """How many devices of each status the (filtered) list holds, by the database."""
+    rows = query.order_by(None).subquery()
+    return dict(db.session.execute(sa.select(rows.c.status, sa.func.count()).group_by(rows.c.status)).tuples().all())
 
 
 @bp.route("/equipements/<tag>")

@@ -26,8 +26,8 @@ from equipbank.codes import (
     Role,
 )
 from equipbank.db import PARIS, today
-from equipbank.devices.models import Device, ErasureRecord, format_tag
 from equipbank.devices import status
+from equipbank.devices.models import Device, ErasureRecord, format_tag
 from equipbank.donations import documents, inventory
 from equipbank.donations.models import Donation, DonationLine
 from equipbank.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed

@@ -177,3 +177,21 @@ def test_a_save_overtaken_by_a_concurrent_one_gets_a_clear_message(workshop):
     assert "modifiées par quelqu'un d'autre" in form.form_errors[0]
     db.session.expire_all()
     assert db.session.get(Device, device.id).cpu == "i5"
+
+
+def test_the_stock_view_counts_by_status_and_filters_by_days_in_stock(client, auth):
+    from datetime import timedelta
+
+    from equipbank.db import utcnow
+
+    old = factories.ready_device()
+    old.status_changed_at = utcnow() - timedelta(days=45)
+    factories.ready_device()
+    factories.device()
+    db.session.commit()
+    auth.login(factories.user(Role.STAFF))
+    page = client.get("/equipements/?category=laptop").text
+    assert re.search(r"Prêt</span> <strong>2</strong>", page) and re.search(r"Réceptionné</span> <strong>1</strong>", page)
+    aged = client.get("/equipements/?min_days=30").text
+    assert old.tag in aged and re.search(r"Prêt</span> <strong>1</strong>", aged)
+    assert "status=ready" in aged and ">45<" in aged
