@@ -16,6 +16,8 @@ def demo(host: str, port: int) -> None:
     from equipbank.geo import services as geo
 
     app = create_app()
+    # Emails sent by the demo's reminders link back to the address it serves on.
+    app.config["BASE_URL"] = app.config.get("BASE_URL") or f"http://{host}:{port}"
     with app.app_context():
         print(f"Base de données : {db.engine.url.render_as_string(hide_password=True)}")
         upgrade()

@@ -215,6 +215,7 @@ class NotificationChannel(LabelledEnum):
 
 
 class NotificationResult(LabelledEnum):
+    PENDING = ("pending", "En cours d'envoi")
     SENT = ("sent", "Envoyé")
     FAILED = ("failed", "Échec")
 

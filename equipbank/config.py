@@ -65,6 +65,25 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
+    # Mail: SMTP when MAIL_SERVER is set, else .eml files in instance/outbox (the demo).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@banque-numerique-06.fr")
+    MAIL_FROM_NAME = os.environ.get("MAIL_FROM_NAME", "Banque du Numérique Alpes-Maritimes")
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", 20))
+
+    # Reminders: 48 hours before an appointment; each advisor's digest after this Paris hour;
+    # a notification left claimed but unsent this many minutes is taken again.
+    REMINDER_HOURS_BEFORE = 48
+    DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", 7))
+    NOTIFICATION_STALE_MINUTES = 15
+    NOTIFICATION_MAX_ATTEMPTS = 5
+    SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", 600))
+
     # Inventory files: larger ones are refused; beyond the inline limit, a background job.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     INVENTORY_MAX_ROWS = int(os.environ.get("INVENTORY_MAX_ROWS", 20_000))
@@ -105,6 +124,10 @@ class ProductionConfig(Config):
         super().resolve(app)
         if not app.config.get("SECRET_KEY"):
             raise RuntimeError("SECRET_KEY doit être défini en production (variable d'environnement).")
+        if not app.config.get("BASE_URL"):
+            raise RuntimeError(
+                "BASE_URL doit être défini en production : les e-mails et les étiquettes QR portent l'adresse publique."
+            )
 
 
 class TestingConfig(Config):

@@ -75,11 +75,7 @@ def init_app(app: Flask) -> None:
         commune_name=commune_name,
         days_ago=days_ago,
     )
-    from equipbank.handovers.services import first_appointment
-
-    app.jinja_env.globals.update(
-        codes=codes, url_with=url_with, url_with_page=url_with_page, first_appointment=first_appointment
-    )
+    app.jinja_env.globals.update(codes=codes, url_with=url_with, url_with_page=url_with_page)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -63,6 +63,7 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": url,
             "REDIS_URL": os.environ.get("REDIS_URL") or None,
             "RQ_QUEUE": f"equipbank-test-{os.getpid()}",
+            "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
         }
     )
     app.test_client_class = IsolatedClient
@@ -145,3 +146,39 @@ def follow_job(client, runner):
         return client.get(following) if following else client.get(location)
 
     return follow
+
+
+class MailCollector:
+    """What the local SMTP server received, parsed."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list:
+        return [message for message in self.messages if message["To"] == address]
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """A real SMTP server on localhost (aiosmtpd); the app sends its mail there."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    collector = MailCollector()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    collector.port = port
+    yield collector
+    controller.stop()

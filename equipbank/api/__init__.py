@@ -27,6 +27,7 @@ class ContractApi(Api):
 
 def blueprints():
     from equipbank.api.views import blp as health_blp
+    from equipbank.appointments.api import blp as appointments_blp
     from equipbank.auth.api import blp as tokens_blp
     from equipbank.beneficiaries.api import blp as beneficiaries_blp
     from equipbank.devices.api import blp as devices_blp
@@ -48,6 +49,7 @@ def blueprints():
         beneficiaries_blp,
         handovers_blp,
         advisors_blp,
+        appointments_blp,
     ]
 
 

@@ -74,7 +74,13 @@ class Appointment(TimestampMixin, db.Model):
 
 
 class NotificationReceipt(db.Model):
-    """Proof that a notification went out: unique per (kind, subject, recipient), sent once."""
+    """A notification, claimed before it is sent: unique per (kind, subject, recipient).
+
+    The claim (`pending`) is committed before sending, so two sweeps or two workers cannot
+    both send it; `sent` or `failed` is recorded after. A claim left `pending` by a crash is
+    taken again once it is stale: a notification can then be repeated, never lost.
+    The recipient is named by role and id ("advisor:7", "beneficiary:42"), never by address.
+    """
 
     __tablename__ = "notification_receipts"
     __table_args__ = (
@@ -93,8 +99,12 @@ class NotificationReceipt(db.Model):
     subject_key: Mapped[str] = mapped_column(sa.String(60))
     channel: Mapped[str] = mapped_column(sa.String(10), default=NotificationChannel.EMAIL)
     recipient: Mapped[str] = mapped_column(sa.String(254))
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     result: Mapped[str] = mapped_column(sa.String(10))
+    attempts: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Why the last attempt failed (the SMTP error class and code), never the message's content.
+    error: Mapped[str | None] = mapped_column(sa.String(200))
 
     def __repr__(self) -> str:
         return f"<NotificationReceipt {self.id} {self.kind} {self.subject_key}>"

@@ -1,25 +1,34 @@
-"""Follow-up appointments with a conseiller numérique.
+"""Follow-up appointments with a conseiller numérique: scheduling, the agenda, outcomes,
+rescheduling, and the private calendar feed.
 
-A handover always schedules the first one (`schedule`, in the handover's transaction).
+A handover always schedules the first one (`schedule`, in the handover's transaction). A new
+appointment after a no-show, or a moved one, is a new row linked to the previous one
+(`rescheduled_from`): the chain is the history of the accompaniment.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from equipbank.appointments.models import Appointment
 from equipbank.audit import services as audit
 from equipbank.auth.models import User
-from equipbank.codes import AppointmentStatus, LocationType, Role
-from equipbank.db import utcnow
-from equipbank.errors import ValidationFailed
+from equipbank.beneficiaries.models import Beneficiary
+from equipbank.codes import AppointmentStatus, Autonomy, LocationType, NextStep, Role, Topic
+from equipbank.db import PARIS, today, utcnow
+from equipbank.errors import InvalidTransition, NotFound, ValidationFailed
 from equipbank.extensions import db
 
 MAX_DURATION_MINUTES = 8 * 60
-CANCELLED = (AppointmentStatus.CANCELLED_BY_BENEFICIARY, AppointmentStatus.CANCELLED_BY_SERVICE)
+A = AppointmentStatus
+CANCELLED = (A.CANCELLED_BY_BENEFICIARY, A.CANCELLED_BY_SERVICE)
+MAX_OUTCOME_MINUTES = 8 * 60
 # How far ahead an appointment may be set: beyond, it is a typo in the year.
 MAX_AHEAD = timedelta(days=366)
 
@@ -73,7 +82,7 @@ def schedule(data: FollowupData, *, beneficiary, actor, handover=None) -> Appoin
         handover=handover,
         beneficiary=beneficiary,
         advisor=advisor,
-        starts_at=data.starts_at,
+        starts_at=data.starts_at.replace(second=0, microsecond=0),  # to the minute, as calendars show it
         duration_minutes=data.duration_minutes,
         location_type=data.location_type,
         place=(data.place or "").strip() or None,
@@ -90,8 +99,8 @@ def schedule(data: FollowupData, *, beneficiary, actor, handover=None) -> Appoin
     return appointment
 
 
-def appointment_ics(appointment: Appointment, base_url: str, *, for_beneficiary: bool = False) -> bytes:
-    """The appointment as a calendar file. For the beneficiary: who they meet and where; for
+def calendar_event(appointment: Appointment, base_url: str, *, for_beneficiary: bool = False, organizer_email: str | None = None, attendee=None):
+    """The appointment as a calendar event. For the beneficiary: who they meet and where; for
     the advisor's calendar: the device and a link to the appointment page, no personal data."""
     from equipbank.appointments import calendar
 
@@ -103,8 +112,7 @@ def appointment_ics(appointment: Appointment, base_url: str, *, for_beneficiary:
         tag = appointment.handover.device.tag if appointment.handover else None
         summary = f"Suivi {tag}" if tag else "Rendez-vous de suivi"
         description = f"Rendez-vous de suivi : {base_url}/rendez-vous/{appointment.id}"
-    cancelled = appointment.status in CANCELLED
-    event = calendar.CalendarEvent(
+    return calendar.CalendarEvent(
         uid=calendar.appointment_uid(appointment.id),
         sequence=appointment.calendar_sequence,
         starts_at=appointment.starts_at,
@@ -112,8 +120,304 @@ def appointment_ics(appointment: Appointment, base_url: str, *, for_beneficiary:
         summary=summary,
         description=description,
         location=place,
-        organizer_name=appointment.advisor.name,
-        cancelled=cancelled,
+        organizer_name=current_app.config["MAIL_FROM_NAME"],
+        organizer_email=organizer_email,
+        attendees=(attendee,) if attendee else (),
+        cancelled=appointment.status in CANCELLED,
         updated_at=appointment.updated_at,
     )
-    return calendar.event_ics(event)  # a download: PUBLISH, with STATUS:CANCELLED when cancelled
+
+
+def appointment_ics(appointment: Appointment, base_url: str, *, for_beneficiary: bool = False) -> bytes:
+    """A download: PUBLISH, with STATUS:CANCELLED when the appointment is cancelled."""
+    from equipbank.appointments import calendar
+
+    return calendar.event_ics(calendar_event(appointment, base_url, for_beneficiary=for_beneficiary))
+
+
+# Who sees which appointment ------------------------------------------------------------------
+
+
+def visible_appointments(viewer) -> sa.Select:
+    """An advisor's own appointments; a relay's, for the people it equipped; all for staff."""
+    query = sa.select(Appointment)
+    if viewer.role == Role.STAFF:
+        return query
+    if viewer.role == Role.ADVISOR:
+        return query.where(Appointment.advisor_id == viewer.id)
+    if viewer.role == Role.RELAY:
+        return query.join(Beneficiary, Appointment.beneficiary_id == Beneficiary.id).where(
+            Beneficiary.relay_id == viewer.organisation_id
+        )
+    return query.where(sa.false())
+
+
+def get_appointment(appointment_id: int, *, viewer) -> Appointment:
+    """The appointment if `viewer` may see it; NotFound otherwise (never a hint it exists)."""
+    appointment = db.session.scalar(visible_appointments(viewer).where(Appointment.id == appointment_id))
+    if appointment is None:
+        raise NotFound("Rendez-vous introuvable.")
+    return appointment
+
+
+def can_record_outcome(viewer, appointment: Appointment) -> bool:
+    return viewer.role == Role.STAFF or (viewer.role == Role.ADVISOR and appointment.advisor_id == viewer.id)
+
+
+# The advisor's agenda ------------------------------------------------------------------------
+
+
+def _paris_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=PARIS)
+
+
+@dataclass
+class Agenda:
+    today: list[Appointment] = field(default_factory=list)
+    this_week: list[Appointment] = field(default_factory=list)
+    later: list[Appointment] = field(default_factory=list)
+    to_fill: list[Appointment] = field(default_factory=list)
+
+
+def to_fill(advisor) -> sa.Select:
+    """Past appointments with no outcome yet: the advisor's "À renseigner" queue."""
+    return (
+        sa.select(Appointment)
+        .where(Appointment.advisor_id == advisor.id, Appointment.status == A.SCHEDULED, Appointment.starts_at < utcnow())
+        .order_by(Appointment.starts_at)
+    )
+
+
+def to_fill_count(advisor) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(to_fill(advisor).subquery()))
+
+
+def agenda(advisor, *, horizon_days: int = 60) -> Agenda:
+    """What is left today, the rest of the week, the next weeks; and what to fill in (every
+    past appointment without an outcome, the same count as the navigation's)."""
+    now, day = utcnow(), today()
+    tomorrow = _paris_midnight(day + timedelta(days=1))
+    next_monday = _paris_midnight(day + timedelta(days=7 - day.weekday()))
+    upcoming = db.session.scalars(
+        sa.select(Appointment)
+        .where(
+            Appointment.advisor_id == advisor.id,
+            Appointment.status == A.SCHEDULED,
+            Appointment.starts_at >= now,
+            Appointment.starts_at < now + timedelta(days=horizon_days),
+        )
+        .order_by(Appointment.starts_at)
+    ).all()
+    result = Agenda(to_fill=list(db.session.scalars(to_fill(advisor))))
+    for appointment in upcoming:
+        if appointment.starts_at < tomorrow:
+            result.today.append(appointment)
+        elif appointment.starts_at < next_monday:
+            result.this_week.append(appointment)
+        else:
+            result.later.append(appointment)
+    return result
+
+
+def overlapping(advisor_id: int, starts_at: datetime, duration_minutes: int, *, exclude_id: int | None = None) -> list[Appointment]:
+    """The advisor's scheduled appointments that overlap this slot: a warning, not a refusal
+    (a workshop may take several people at once)."""
+    ends_at = starts_at + timedelta(minutes=duration_minutes)
+    candidates = db.session.scalars(
+        sa.select(Appointment).where(
+            Appointment.advisor_id == advisor_id,
+            Appointment.status == A.SCHEDULED,
+            Appointment.id != (exclude_id or 0),
+            Appointment.starts_at < ends_at,
+            Appointment.starts_at > starts_at - timedelta(minutes=MAX_DURATION_MINUTES),
+        )
+    )
+    return [a for a in candidates if a.starts_at + timedelta(minutes=a.duration_minutes) > starts_at]
+
+
+def overlap_message(overlaps: list[Appointment]) -> str:
+    first = overlaps[0]
+    moment = first.starts_at.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+    others = f" (et {len(overlaps) - 1} autre(s))" if len(overlaps) > 1 else ""
+    return f"{first.advisor.name} a déjà un rendez-vous le {moment}{others} sur ce créneau."
+
+
+# Outcomes and rescheduling -----------------------------------------------------------------
+
+
+@dataclass
+class OutcomeData:
+    status: str
+    duration_minutes: int | None = None
+    topics: list[str] = field(default_factory=list)
+    autonomy: str | None = None
+    confidence: int | None = None
+    next_step: str | None = None
+
+
+def _check_outcome(appointment: Appointment, data: OutcomeData) -> None:
+    errors: dict[str, list[str]] = {}
+    if data.status not in A.codes() or data.status == A.SCHEDULED:
+        raise ValidationFailed("Choisissez ce qui s'est passé.", fields={"status": ["Issue inconnue."]})
+    if data.status in (A.DONE, A.NO_SHOW) and appointment.starts_at > utcnow():
+        raise ValidationFailed(
+            "Ce rendez-vous n'a pas encore eu lieu : seule une annulation peut être enregistrée.",
+            fields={"status": ["Le rendez-vous est à venir."]},
+        )
+    if data.status == A.DONE:
+        if not isinstance(data.duration_minutes, int) or not 1 <= data.duration_minutes <= MAX_OUTCOME_MINUTES:
+            errors["duration_minutes"] = ["Indiquez la durée, en minutes (1 à 480)."]
+        if not data.topics:
+            errors["topics"] = ["Cochez au moins un thème abordé."]
+        elif not set(data.topics) <= set(Topic.codes()):
+            errors["topics"] = ["Thème inconnu."]
+        if data.autonomy not in Autonomy.codes():
+            errors["autonomy"] = ["Choisissez le niveau d'autonomie."]
+        if not isinstance(data.confidence, int) or not 1 <= data.confidence <= 4:
+            errors["confidence"] = ["Une note de 1 à 4."]
+        if data.next_step and data.next_step not in NextStep.codes():
+            errors["next_step"] = ["Suite inconnue."]
+    if errors:
+        raise ValidationFailed("Le bilan est incomplet.", fields=errors)
+
+
+def record_outcome(appointment: Appointment, data: OutcomeData, *, actor) -> Appointment:
+    """What happened: done (with the session's content), no-show, or cancelled. It can be
+    corrected later; a cancellation is sent to the calendars (the caller queues it)."""
+    if not can_record_outcome(actor, appointment):
+        raise NotFound("Rendez-vous introuvable.")
+    if successor(appointment) is not None:
+        raise InvalidTransition("Ce rendez-vous a été remplacé par un autre : renseignez le nouveau.")
+    _check_outcome(appointment, data)
+    was = appointment.status
+    done = data.status == A.DONE
+    appointment.status = data.status
+    appointment.outcome_duration_minutes = data.duration_minutes if done else None
+    appointment.topics = sorted(set(data.topics)) if done else []
+    appointment.autonomy = data.autonomy if done else None
+    appointment.confidence = data.confidence if done else None
+    appointment.next_step = (data.next_step or None) if done else None
+    appointment.outcome_recorded_at, appointment.outcome_recorded_by_id = utcnow(), actor.id
+    if data.status in CANCELLED and was not in CANCELLED:
+        appointment.calendar_sequence += 1
+    audit.record("appointment.outcome", appointment, actor=actor, summary={"from": was, "to": data.status})
+    return appointment
+
+
+def reschedule(appointment: Appointment, data: FollowupData, *, actor, previous_status: str | None = None) -> Appointment:
+    """A new appointment that continues this one (after a no-show, or to move it). A moved
+    appointment is closed as cancelled (by the beneficiary or the service)."""
+    if not (can_record_outcome(actor, appointment) or _relay_owns(actor, appointment)):
+        raise NotFound("Rendez-vous introuvable.")
+    if successor(appointment) is not None:
+        raise InvalidTransition("Ce rendez-vous a déjà un rendez-vous suivant.")
+    if appointment.status == A.SCHEDULED:
+        if previous_status not in CANCELLED:
+            raise ValidationFailed(
+                "Indiquez qui reporte le rendez-vous.", fields={"previous_status": ["Le bénéficiaire ou le service."]}
+            )
+        appointment.status = previous_status
+        appointment.calendar_sequence += 1
+        appointment.outcome_recorded_at, appointment.outcome_recorded_by_id = utcnow(), actor.id
+    new = schedule(data, beneficiary=appointment.beneficiary, actor=actor, handover=appointment.handover)
+    new.rescheduled_from = appointment
+    db.session.flush()
+    audit.record("appointment.reschedule", appointment, actor=actor, summary={"next": new.id})
+    return new
+
+
+def _relay_owns(viewer, appointment: Appointment) -> bool:
+    return viewer.role == Role.RELAY and appointment.beneficiary.relay_id == viewer.organisation_id
+
+
+def successor(appointment: Appointment) -> Appointment | None:
+    """The appointment that continues this one, if any."""
+    return db.session.scalar(sa.select(Appointment).where(Appointment.rescheduled_from_id == appointment.id))
+
+
+def chain(appointment: Appointment) -> list[Appointment]:
+    """Every appointment of this accompaniment, first to last."""
+    first = appointment
+    while first.rescheduled_from is not None:
+        first = first.rescheduled_from
+    appointments = [first]
+    while (following := successor(appointments[-1])) is not None:
+        appointments.append(following)
+    return appointments
+
+
+
+# What relays follow ------------------------------------------------------------------------
+
+
+def latest_by_handover(handover_ids) -> dict[int, Appointment]:
+    """The last appointment of each handover's chain (a later one always has a larger id)."""
+    handover_ids = list(handover_ids)
+    if not handover_ids:
+        return {}
+    latest = (
+        sa.select(sa.func.max(Appointment.id))
+        .where(Appointment.handover_id.in_(handover_ids))
+        .group_by(Appointment.handover_id)
+    )
+    return {a.handover_id: a for a in db.session.scalars(sa.select(Appointment).where(Appointment.id.in_(latest)))}
+
+
+def is_overdue(appointment: Appointment | None) -> bool:
+    """A follow-up that should have happened: past and not filled in, or missed and not set
+    again."""
+    if appointment is None:
+        return False
+    past_and_open = appointment.status == A.SCHEDULED and appointment.starts_at < utcnow()
+    return past_and_open or appointment.status in (A.NO_SHOW, *CANCELLED)
+
+
+def overdue_followups(relay_id: int) -> list[Appointment]:
+    """The relay's handovers whose follow-up is overdue: what to chase with the person."""
+    from equipbank.handovers.models import Handover
+
+    handover_ids = db.session.scalars(
+        sa.select(Handover.id).where(Handover.relay_id == relay_id, Handover.returned_at.is_(None))
+    ).all()
+    late = [a for a in latest_by_handover(handover_ids).values() if is_overdue(a)]
+    return sorted(late, key=lambda appointment: appointment.starts_at)
+
+
+# The advisor's calendar feed -----------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_calendar_token(advisor, *, actor) -> str:
+    """A new secret feed address for the advisor; the previous one stops working. Only its
+    digest is kept: the address is shown once."""
+    token = secrets.token_urlsafe(24)
+    advisor.calendar_token_hash = _digest(token)
+    audit.record("user.calendar_token", advisor, actor=actor)
+    return token
+
+
+def advisor_from_calendar_token(token: str):
+    advisor = db.session.scalar(sa.select(User).where(User.calendar_token_hash == _digest(token)))
+    return advisor if advisor is not None and advisor.is_active and advisor.role == Role.ADVISOR else None
+
+
+def feed_ics(advisor, base_url: str) -> bytes:
+    """The advisor's appointments from a month ago to six months ahead, cancelled ones kept
+    (so subscribed calendars remove them), without any personal data."""
+    from equipbank.appointments import calendar
+
+    now = utcnow()
+    appointments = db.session.scalars(
+        sa.select(Appointment)
+        .where(
+            Appointment.advisor_id == advisor.id,
+            Appointment.starts_at >= now - timedelta(days=31),
+            Appointment.starts_at <= now + timedelta(days=183),
+        )
+        .order_by(Appointment.starts_at)
+    )
+    events = [calendar_event(appointment, base_url) for appointment in appointments]
+    return calendar.feed_ics(events, name=f"Suivis equipbank · {advisor.name}")

@@ -9,16 +9,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from redis.exceptions import RedisError
 
-from equipbank.auth import services
+from equipbank import jobs
+from equipbank.auth import services, tasks
 from equipbank.auth.forms import UserEditForm, UserFilters, UserForm
 from equipbank.auth.models import User
 from equipbank.auth.permissions import admin_only
 from equipbank.db import contains_text
 from equipbank.errors import DomainError, NotFound
 from equipbank.extensions import db
+from equipbank.mail import MailError
 from equipbank.organisations.services import get_organisation
-from equipbank.urls import external_url
+from equipbank.urls import external_url, public_base_url
 from equipbank.web import commit_and_flash, commit_or_show
 
 bp = Blueprint("users", __name__, url_prefix="/admin/comptes")
@@ -68,6 +71,7 @@ def create():
             ),
         )
         if user is not None:
+            _email_welcome(user)
             return _link_page(user, created=True)
     return render_template("users/form.html", form=form, user=None), 422 if form.errors else 200
 
@@ -124,6 +128,15 @@ def _set_active(user_id: int, active: bool, done: str):
     user = get_user(user_id)
     commit_and_flash(lambda: services.set_user_active(user, active, actor=current_user), f"Compte de {user.name} {done}.")
     return redirect(url_for("users.edit", user_id=user.id))
+
+
+def _email_welcome(user: User) -> None:
+    """The link by email too; a mail server down does not undo the account (the admin has
+    the link on screen)."""
+    try:
+        jobs.enqueue(tasks.send_welcome, user.id, public_base_url(), owner=current_user, description="E-mail de bienvenue")
+    except (MailError, RedisError):
+        flash("L'e-mail de bienvenue n'a pas pu partir : transmettez le lien ci-dessous.", "error")
 
 
 def _link_page(user: User, *, created: bool):

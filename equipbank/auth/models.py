@@ -32,6 +32,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The secret of an advisor's calendar feed URL, hashed: a leaked database gives no feed.
+    calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     organisation: Mapped[Organisation] = relationship()
     api_tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")

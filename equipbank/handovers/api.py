@@ -35,21 +35,23 @@ def create_handover(data):
     """Remettre un équipement à un bénéficiaire, avec son rendez-vous de suivi, en une transaction."""
     device = devices.get_device(data["device"], viewer=current_user)
     beneficiary = beneficiaries.get_beneficiary(data["beneficiary"], viewer=current_user)
-    followup = data["followup"]
+    followup = appointments.FollowupData(
+        advisor_id=data["followup"]["advisor"],
+        starts_at=data["followup"]["starts_at"],
+        location_type=data["followup"]["location_type"],
+        place=data["followup"].get("place"),
+        duration_minutes=data["followup"]["duration_minutes"],
+    )
+    overlaps = appointments.overlapping(followup.advisor_id, followup.starts_at, followup.duration_minutes)
     handover = services.hand_over(
         device,
         beneficiary,
         services.HandoverData(charter_accepted=data["charter_accepted"], accessories=data.get("accessories")),
-        appointments.FollowupData(
-            advisor_id=followup["advisor"],
-            starts_at=followup["starts_at"],
-            location_type=followup["location_type"],
-            place=followup.get("place"),
-            duration_minutes=followup["duration_minutes"],
-        ),
+        followup,
         actor=current_user,
     )
     db.session.commit()
+    handover.warnings = [appointments.overlap_message(overlaps)] if overlaps else []
     return handover
 
 

@@ -24,6 +24,7 @@ class HandoverForm(BeneficiaryFieldsMixin, Form):
     )
     location_type = SelectField("Lieu", choices=enum_choices(LocationType))
     place = TextAreaField("Adresse ou salle", validators=[Optional(), Length(max=300)], render_kw={"rows": 2})
+    confirm_overlap = BooleanField("Je confirme ce créneau malgré le chevauchement")
 
     def followup(self) -> FollowupData:
         starts_at = self.starts_at.data.replace(tzinfo=PARIS) if self.starts_at.data else None  # typed in Paris time

@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from equipbank.api.schemas import BodySchema, Id, PageArgs
+from equipbank.appointments.schemas import AppointmentSchema
 from equipbank.codes import LocationType
 
 
@@ -22,16 +23,6 @@ class HandoverCreateSchema(BodySchema):
     )
 
 
-class AppointmentSchema(Schema):
-    id = fields.Integer()
-    advisor = fields.Integer(attribute="advisor_id")
-    starts_at = fields.AwareDateTime()
-    duration_minutes = fields.Integer()
-    location_type = fields.String()
-    place = fields.String(allow_none=True)
-    status = fields.String()
-
-
 class HandoverSchema(Schema):
     id = fields.Integer()
     device = fields.Function(lambda handover: handover.device.tag)
@@ -43,6 +34,7 @@ class HandoverSchema(Schema):
     receipt_ref = fields.String()
     returned_at = fields.AwareDateTime(allow_none=True)
     appointment = fields.Method("first_appointment")
+    warnings = fields.List(fields.String(), metadata={"description": "e.g. the advisor has another appointment then"})
 
     def first_appointment(self, handover):
         from equipbank.handovers.services import first_appointment

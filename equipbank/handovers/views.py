@@ -14,11 +14,12 @@ from equipbank.codes import DeviceStatus, Role
 from equipbank.db import as_id
 from equipbank.devices import services as devices
 from equipbank.devices.models import Device
-from equipbank.errors import Conflict, DomainError
+from equipbank.errors import DomainError, ValidationFailed
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
 from equipbank.handovers import services
 from equipbank.handovers.forms import HandoverForm, ReturnForm
+from equipbank.handovers.models import Handover
 from equipbank.jobs.views import send_file_result
 from equipbank.urls import public_base_url
 from equipbank.web import commit_and_flash
@@ -29,8 +30,18 @@ bp = Blueprint("handovers", __name__, url_prefix="/remises")
 @bp.route("/")
 @roles(Role.RELAY, Role.STAFF)
 def index():
-    page = db.paginate(services.visible_handovers(current_user), per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("handovers/index.html", page=page)
+    """The handovers and their follow-up; `?suivi=en-retard`: those whose follow-up is late."""
+    query = services.visible_handovers(current_user)
+    overdue_only = request.args.get("suivi") == "en-retard"
+    if overdue_only:
+        relay_id = current_user.organisation_id if current_user.role == Role.RELAY else None
+        late = [a.handover_id for a in appointments.overdue_followups(relay_id)] if relay_id else []
+        query = query.where(Handover.id.in_(late))
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    followups = appointments.latest_by_handover(handover.id for handover in page.items)
+    return render_template(
+        "handovers/index.html", page=page, followups=followups, is_overdue=appointments.is_overdue, overdue_only=overdue_only
+    )
 
 
 def _fill_choices(form: HandoverForm) -> None:
@@ -71,6 +82,21 @@ def _save(form: HandoverForm):
     """Write the beneficiary (when new), the handover and its appointment, or nothing."""
     try:
         device = devices.get_device(form.device.data, viewer=current_user)
+    except DomainError as error:
+        show_domain_error(form, error)
+        return None
+    earlier = services.just_saved_by(device, current_user)
+    if earlier is not None:  # the same form sent twice: show the handover it made
+        flash("Cette remise est déjà enregistrée.", "info")
+        return redirect(url_for("handovers.detail", handover_id=earlier.id))
+    followup = form.followup()
+    if followup.advisor_id and followup.starts_at and not form.confirm_overlap.data:
+        overlaps = appointments.overlapping(followup.advisor_id, followup.starts_at, followup.duration_minutes)
+        if overlaps:  # a warning: the person confirms, or picks another slot
+            message = appointments.overlap_message(overlaps)
+            show_domain_error(form, ValidationFailed(message, fields={"confirm_overlap": [message]}))
+            return None
+    try:
         services.check_device(device, actor=current_user)
         if form.beneficiary_id.data:
             beneficiary = beneficiaries.get_beneficiary(form.beneficiary_id.data, viewer=current_user)
@@ -86,19 +112,15 @@ def _save(form: HandoverForm):
             device,
             beneficiary,
             services.HandoverData(charter_accepted=form.charter_accepted.data, accessories=form.accessories.data),
-            form.followup(),
+            followup,
             actor=current_user,
         )
-    except Conflict as error:
-        db.session.rollback()
-        earlier = services.just_saved_by(device, current_user) if error.code == "already_handed_over" else None
-        if earlier is not None:  # the same form sent twice: show the handover it made
-            flash("Cette remise est déjà enregistrée.", "info")
-            return redirect(url_for("handovers.detail", handover_id=earlier.id))
-        show_domain_error(form, error)
-        return None
     except DomainError as error:
         db.session.rollback()
+        earlier = services.just_saved_by(device, current_user) if error.code == "already_handed_over" else None
+        if earlier is not None:  # sent twice at the same moment: the other one won
+            flash("Cette remise est déjà enregistrée.", "info")
+            return redirect(url_for("handovers.detail", handover_id=earlier.id))
         show_domain_error(form, error)
         return None
     db.session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import request
@@ -10,11 +11,19 @@ from flask_login import current_user
 from equipbank.codes import Role
 
 
+def _to_fill() -> int:
+    from equipbank.appointments.services import to_fill_count
+
+    return to_fill_count(current_user)
+
+
 @dataclass(frozen=True)
 class NavItem:
     label: str
     endpoint: str
     admin_only: bool = False
+    # A number shown beside the label (work waiting), computed for the page being shown.
+    count: Callable[[], int] | None = None
 
     @property
     def active(self) -> bool:
@@ -52,7 +61,11 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Équipements", "devices.index"),
         NavItem("Scanner", "devices.scan"),
     ),
-    Role.ADVISOR: (NavItem("Mon agenda", "home.advisor"),),
+    Role.ADVISOR: (
+        NavItem("Mon agenda", "home.advisor"),
+        NavItem("À renseigner", "appointments.to_fill", count=_to_fill),
+        NavItem("Mon calendrier", "appointments.calendar"),
+    ),
 }
 
 

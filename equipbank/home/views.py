@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from equipbank.appointments.models import Appointment
+from equipbank.appointments import services as appointments
 from equipbank.auth.permissions import logged_in, roles
 from equipbank.codes import (
-    AppointmentStatus,
     DeviceStatus,
     DonationStatus,
     OrganisationKind,
     ReservationStatus,
     Role,
 )
-from equipbank.db import utcnow
 from equipbank.devices.models import Device
 from equipbank.donations.models import Donation
 from equipbank.extensions import db
@@ -129,21 +125,16 @@ def relay():
     at_relay_rows = db.session.scalars(
         sa.select(Device).where(Device.holder_id == relay_id, Device.status == DeviceStatus.AT_RELAY).order_by(Device.id)
     ).all()
-    return render_template("home/relay.html", counts=counts, reserved=reserved_rows, at_relay=at_relay_rows)
+    return render_template(
+        "home/relay.html",
+        counts=counts,
+        reserved=reserved_rows,
+        at_relay=at_relay_rows,
+        overdue=appointments.overdue_followups(relay_id),
+    )
 
 
 @bp.route("/conseiller")
 @roles(Role.ADVISOR)
 def advisor():
-    now = utcnow()
-    mine = Appointment.advisor_id == current_user.id
-    scheduled = Appointment.status == AppointmentStatus.SCHEDULED
-    upcoming = db.session.scalar(
-        sa.select(sa.func.count(Appointment.id)).where(
-            mine, scheduled, Appointment.starts_at.between(now, now + timedelta(days=7))
-        )
-    )
-    to_fill = db.session.scalar(
-        sa.select(sa.func.count(Appointment.id)).where(mine, scheduled, Appointment.starts_at < now)
-    )
-    return render_template("home/advisor.html", upcoming=upcoming, to_fill=to_fill)
+    return render_template("home/advisor.html", agenda=appointments.agenda(current_user))

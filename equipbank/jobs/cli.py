@@ -28,3 +28,19 @@ def worker(burst: bool) -> None:
     worker = SimpleWorker([jobs.queue()], connection=jobs.redis_connection())
     current_app.logger.info("rq worker on queue %s", current_app.config["RQ_QUEUE"])
     worker.work(burst=burst)
+
+
+@rq_cli.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Mettre la tournée périodique (rappels, récapitulatifs, ménage) dans la file, à intervalle régulier."""
+    from rq.cron import CronScheduler
+
+    from equipbank import jobs
+    from equipbank.appointments.tasks import sweep
+
+    if not jobs.uses_redis():
+        raise click.ClickException("REDIS_URL n'est pas défini : lancez « flask reminders send-due » depuis cron.")
+    cron = CronScheduler(connection=jobs.redis_connection())
+    cron.register(sweep, queue_name=current_app.config["RQ_QUEUE"], interval=current_app.config["SWEEP_INTERVAL_SECONDS"])
+    cron.start()

@@ -52,3 +52,16 @@
     toggle();
   });
 })();
+// The outcome form: the session's content is asked only when the appointment took place.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-outcome]").forEach(function (form) {
+    var block = form.querySelector("[data-when-done]");
+    function toggle() {
+      var checked = form.querySelector('input[name="status"]:checked');
+      block.hidden = !checked || checked.value !== "done";
+    }
+    form.addEventListener("change", toggle);
+    toggle();
+  });
+})();

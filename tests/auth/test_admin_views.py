@@ -142,3 +142,17 @@ def test_non_staff_cannot_reach_the_account_pages(client, auth, role):
     auth.login(factories.user(role))
     assert client.get("/admin/comptes/").status_code == 403
     assert client.post("/admin/comptes/nouveau", data={}).status_code == 403
+
+
+def test_a_new_account_also_receives_its_link_by_email(client, admin, app, smtp_server, follow_job):
+    relay = factories.organisation("relay", name="Carrefour des Paillons")
+    follow_job(client.post(
+        "/admin/comptes/nouveau",
+        data={"email": "accueil@carrefour.example", "name": "Inès Accueil", "role": "relay", "organisation_id": relay.id},
+    ))
+    if not smtp_server.messages:  # with Redis the job waits for a worker
+        assert app.test_cli_runner().invoke(args=["rq", "worker", "--burst"]).exit_code == 0
+    [welcome] = smtp_server.to("accueil@carrefour.example")
+    link = re.search(r"http://equipbank\.test(/set-password/\S+)", welcome.get_body(("plain",)).get_content()).group(1)
+    newcomer = app.test_client()
+    assert newcomer.post(link, data={"password": "une longue phrase", "confirm": "une longue phrase"}).status_code == 302

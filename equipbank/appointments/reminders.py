@@ -1,0 +1,274 @@
+"""Reminders, cancellations and daily digests by email, each sent once.
+
+Once-only: a notification is *claimed* before it is sent: a `NotificationReceipt` row unique on
+(kind, subject, recipient), inserted and committed first. Whoever loses that race (a second
+sweep, a second worker) does not send. After sending, the receipt says `sent` or `failed`.
+
+A crash between sending and recording leaves the claim `pending`; once it is older than
+`NOTIFICATION_STALE_MINUTES`, a later sweep takes it again and sends. So a crash can make a
+reminder **repeat, never lost**: for a missed follow-up a second reminder costs less than none.
+Failed sends (mail server down) are retried by later sweeps, up to
+`NOTIFICATION_MAX_ATTEMPTS`.
+
+The functions here flush; the sweep job (`tasks.py`) commits around each notification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from equipbank import mail
+from equipbank.appointments import calendar
+from equipbank.appointments.models import Appointment, NotificationReceipt
+from equipbank.appointments.services import CANCELLED, A, calendar_event, to_fill_count
+from equipbank.auth.models import User
+from equipbank.beneficiaries.models import Beneficiary
+from equipbank.codes import LocationType, NotificationKind, NotificationResult, Role
+from equipbank.db import PARIS, utcnow
+from equipbank.extensions import db
+
+K, R = NotificationKind, NotificationResult
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification to send: what, about what, to whom, and the message."""
+
+    kind: str
+    subject_key: str
+    recipient: str  # "advisor:7", "beneficiary:42"
+    appointment_id: int | None
+    message: mail.Message
+
+
+# Claiming ------------------------------------------------------------------------------------
+
+
+def claim(notice: Notice) -> NotificationReceipt | None:
+    """This sweep's right to send `notice`, or None when it is sent, being sent, or given up.
+
+    New: an insert, refused by the unique key if someone else claimed it first. Known: a
+    compare-and-set that takes back a failed attempt, or a claim left pending too long.
+    """
+    existing = db.session.scalar(
+        sa.select(NotificationReceipt).where(
+            NotificationReceipt.kind == notice.kind,
+            NotificationReceipt.subject_key == notice.subject_key,
+            NotificationReceipt.recipient == notice.recipient,
+        )
+    )
+    now = utcnow()
+    if existing is None:
+        receipt = NotificationReceipt(
+            appointment_id=notice.appointment_id,
+            kind=notice.kind,
+            subject_key=notice.subject_key,
+            recipient=notice.recipient,
+            claimed_at=now,
+            result=R.PENDING,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(receipt)
+        except IntegrityError:
+            return None
+        return receipt
+    config = current_app.config
+    stale = now - timedelta(minutes=config["NOTIFICATION_STALE_MINUTES"])
+    taken = db.session.execute(
+        sa.update(NotificationReceipt)
+        .where(
+            NotificationReceipt.id == existing.id,
+            NotificationReceipt.attempts < config["NOTIFICATION_MAX_ATTEMPTS"],
+            (NotificationReceipt.result == R.FAILED)
+            | ((NotificationReceipt.result == R.PENDING) & (NotificationReceipt.claimed_at < stale)),
+        )
+        .values(result=R.PENDING, claimed_at=now, attempts=NotificationReceipt.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        return None
+    db.session.refresh(existing)
+    return existing
+
+
+def record(receipt: NotificationReceipt, *, error: str | None) -> None:
+    receipt.result = R.FAILED if error else R.SENT
+    receipt.error = error
+    receipt.sent_at = None if error else utcnow()
+
+
+# What is due ---------------------------------------------------------------------------------
+
+
+def due_reminders(now: datetime | None = None) -> list[Notice]:
+    """Reminders of the appointments starting within the next 48 hours, to the advisor and,
+    when they gave an email and agreed, to the beneficiary."""
+    now = now or utcnow()
+    horizon = now + timedelta(hours=current_app.config["REMINDER_HOURS_BEFORE"])
+    appointments = db.session.scalars(
+        sa.select(Appointment)
+        .where(Appointment.status == A.SCHEDULED, Appointment.starts_at > now, Appointment.starts_at <= horizon)
+        .order_by(Appointment.starts_at)
+    )
+    notices = []
+    for appointment in appointments:
+        notices.append(_advisor_notice(appointment, K.REMINDER_48H))
+        beneficiary_notice = _beneficiary_notice(appointment, K.REMINDER_48H)
+        if beneficiary_notice:
+            notices.append(beneficiary_notice)
+    return notices
+
+
+def due_cancellations(now: datetime | None = None) -> list[Notice]:
+    """A cancelled appointment whose reminder went out: its calendar copies are cancelled."""
+    now = now or utcnow()
+    reminded = (
+        sa.select(NotificationReceipt.appointment_id)
+        .where(NotificationReceipt.kind == K.REMINDER_48H, NotificationReceipt.result == R.SENT)
+    )
+    appointments = db.session.scalars(
+        sa.select(Appointment).where(
+            Appointment.status.in_(CANCELLED),
+            Appointment.starts_at > now - timedelta(days=1),
+            Appointment.id.in_(reminded),
+        )
+    )
+    notices = []
+    for appointment in appointments:
+        sent_to = set(
+            db.session.scalars(
+                sa.select(NotificationReceipt.recipient).where(
+                    NotificationReceipt.appointment_id == appointment.id,
+                    NotificationReceipt.kind == K.REMINDER_48H,
+                    NotificationReceipt.result == R.SENT,
+                )
+            )
+        )
+        for notice in (_advisor_notice(appointment, K.CANCELLATION), _beneficiary_notice(appointment, K.CANCELLATION)):
+            if notice is not None and notice.recipient in sent_to:
+                notices.append(notice)
+    return notices
+
+
+def due_digests(now: datetime | None = None) -> list[Notice]:
+    """Each morning (from DIGEST_HOUR, Paris time), each advisor's day and "À renseigner"
+    count; nothing for an advisor with neither."""
+    now = now or utcnow()
+    local = now.astimezone(PARIS)
+    if local.hour < current_app.config["DIGEST_HOUR"]:
+        return []
+    day = local.date()
+    start = datetime.combine(day, datetime.min.time(), tzinfo=PARIS)
+    notices = []
+    for advisor in db.session.scalars(sa.select(User).where(User.role == Role.ADVISOR, User.active.is_(True))):
+        todays = db.session.scalars(
+            sa.select(Appointment)
+            .where(
+                Appointment.advisor_id == advisor.id,
+                Appointment.status == A.SCHEDULED,
+                Appointment.starts_at >= start,
+                Appointment.starts_at < start + timedelta(days=1),
+            )
+            .order_by(Appointment.starts_at)
+        ).all()
+        pending = to_fill_count(advisor)
+        if todays or pending:
+            notices.append(
+                Notice(K.DAILY_DIGEST, f"digest:{day.isoformat()}", f"advisor:{advisor.id}", None, _digest(advisor, todays, pending, day))
+            )
+    return notices
+
+
+# The messages --------------------------------------------------------------------------------
+
+
+def _base_url() -> str:
+    return (current_app.config.get("BASE_URL") or "").rstrip("/")
+
+
+def _when(moment: datetime) -> str:
+    from equipbank.handovers.receipt import french_datetime
+
+    return french_datetime(moment)
+
+
+def _where(appointment: Appointment) -> str:
+    return ", ".join(part for part in (LocationType(appointment.location_type).label, appointment.place) if part)
+
+
+def _ics(appointment: Appointment, email: str, *, for_beneficiary: bool, cancel: bool) -> mail.Attachment:
+    method = "CANCEL" if cancel else "REQUEST"
+    event = calendar_event(
+        appointment,
+        _base_url(),
+        for_beneficiary=for_beneficiary,
+        organizer_email=current_app.config["MAIL_FROM"],
+        attendee=calendar.Attendee(email),
+    )
+    return mail.Attachment("rendez-vous.ics", f"text/calendar; method={method}", calendar.event_ics(event, method=method))
+
+
+def _advisor_notice(appointment: Appointment, kind: str) -> Notice:
+    advisor, person = appointment.advisor, appointment.beneficiary
+    who = f"{person.first_name} {person.last_name[:1]}." if person.anonymised_at is None else "une personne accompagnée"
+    relay = person.relay.name
+    link = f"{_base_url()}/rendez-vous/{appointment.id}"
+    cancel = kind == K.CANCELLATION
+    if cancel:
+        subject = f"Annulé : rendez-vous de suivi du {_when(appointment.starts_at)}"
+        text = f"Bonjour {advisor.name},\n\nLe rendez-vous de suivi avec {who} ({relay}) du {_when(appointment.starts_at)} est annulé.\n\n{link}\n"
+    else:
+        subject = f"Rappel : rendez-vous de suivi le {_when(appointment.starts_at)}"
+        text = (
+            f"Bonjour {advisor.name},\n\nRappel de votre rendez-vous de suivi avec {who}, équipé(e) par {relay} :\n"
+            f"{_when(appointment.starts_at)} ({appointment.duration_minutes} min), {_where(appointment)}.\n\n"
+            f"Coordonnées et détails, et le bilan à renseigner après la séance :\n{link}\n"
+        )
+    message = mail.Message(advisor.email, subject, text, (_ics(appointment, advisor.email, for_beneficiary=False, cancel=cancel),))
+    return Notice(kind, f"appointment:{appointment.id}", f"advisor:{advisor.id}", appointment.id, message)
+
+
+def _beneficiary_notice(appointment: Appointment, kind: str) -> Notice | None:
+    person: Beneficiary = appointment.beneficiary
+    if not (person.email and person.email_reminders and person.anonymised_at is None):
+        return None
+    cancel = kind == K.CANCELLATION
+    relay = person.relay
+    if cancel:
+        subject = "Votre rendez-vous de suivi est annulé"
+        text = (
+            f"Bonjour {person.first_name},\n\nVotre rendez-vous avec {appointment.advisor.name}, conseiller numérique, "
+            f"du {_when(appointment.starts_at)} est annulé. {relay.name} vous recontacte pour en fixer un autre.\n"
+        )
+    else:
+        subject = f"Rappel : votre rendez-vous le {_when(appointment.starts_at)}"
+        text = (
+            f"Bonjour {person.first_name},\n\nNous vous rappelons votre rendez-vous avec {appointment.advisor.name}, "
+            f"conseiller numérique, pour bien utiliser votre nouvel équipement :\n{_when(appointment.starts_at)}, {_where(appointment)}.\n\n"
+            f"En cas d'empêchement, prévenez {relay.name}"
+            f"{' au ' + relay.contact_phone if relay.contact_phone else ''}.\n"
+        )
+    message = mail.Message(person.email, subject, text, (_ics(appointment, person.email, for_beneficiary=True, cancel=cancel),))
+    return Notice(kind, f"appointment:{appointment.id}", f"beneficiary:{person.id}", appointment.id, message)
+
+
+def _digest(advisor: User, todays: list[Appointment], pending: int, day) -> mail.Message:
+    lines = [f"Bonjour {advisor.name},", ""]
+    if todays:
+        lines.append(f"Vos rendez-vous de suivi aujourd'hui ({len(todays)}) :")
+        for appointment in todays:
+            moment = appointment.starts_at.astimezone(PARIS).strftime("%H:%M")
+            lines.append(f"- {moment}, {_where(appointment)} ({appointment.beneficiary.relay.name})")
+    else:
+        lines.append("Aucun rendez-vous de suivi aujourd'hui.")
+    if pending:
+        lines += ["", f"À renseigner : {pending} rendez-vous passé(s) sans bilan."]
+    lines += ["", f"Votre agenda : {_base_url()}/conseiller", ""]
+    return mail.Message(advisor.email, f"Votre journée du {day:%d/%m/%Y}", "\n".join(lines))
+

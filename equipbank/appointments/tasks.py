@@ -1,0 +1,70 @@
+"""The periodic sweep: reminders, cancellations and digests, each sent once; housekeeping.
+
+Run every few minutes by `flask rq scheduler` (with Redis) or by cron through
+`flask reminders send-due` (without). Safe to run twice, or on two workers at once: see the
+once-only rule in `reminders.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from equipbank import mail
+from equipbank.appointments import reminders
+from equipbank.extensions import db
+
+
+@dataclass
+class SweepReport:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0  # claimed by someone else, or already sent
+
+    def __str__(self) -> str:
+        return f"{self.sent} envoyé(s), {self.failed} en échec, {self.skipped} déjà traité(s)"
+
+
+def send_notices(notices: list[reminders.Notice]) -> SweepReport:
+    """Claim, send, record: one committed step per notification, so a crash costs at most
+    the notification being sent."""
+    report = SweepReport()
+    for notice in notices:
+        receipt = reminders.claim(notice)
+        db.session.commit()
+        if receipt is None:
+            report.skipped += 1
+            continue
+        try:
+            mail.send(notice.message)
+        except mail.MailError as error:
+            reminders.record(receipt, error=str(error)[:200])
+            report.failed += 1
+            current_app.logger.warning("notification %s failed: %s", receipt.id, error)
+        else:
+            reminders.record(receipt, error=None)
+            report.sent += 1
+        db.session.commit()
+    return report
+
+
+def send_due() -> SweepReport:
+    """Everything due now: reminders, cancellations, the morning digests."""
+    notices = reminders.due_reminders() + reminders.due_cancellations() + reminders.due_digests()
+    return send_notices(notices)
+
+
+def notify() -> str:
+    """The notifications due now, alone: queued right after a cancellation."""
+    return str(send_due())
+
+
+def sweep() -> str:
+    """The periodic job: notifications, then the uploads nobody imported."""
+    from equipbank.donations import imports
+
+    report = send_due()
+    purged = imports.purge_abandoned(older_than_days=30)
+    db.session.commit()
+    return f"{report} ; {purged} fichier(s) d'inventaire purgé(s)"

@@ -1,0 +1,165 @@
+"""The follow-up appointments: the advisor's work, the relay's follow-up, the calendar feed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from equipbank import jobs
+from equipbank.appointments import services
+from equipbank.appointments.forms import OutcomeForm, RescheduleForm
+from equipbank.appointments.models import Appointment
+from equipbank.appointments.tasks import notify
+from equipbank.auth.permissions import public, roles
+from equipbank.beneficiaries import services as beneficiaries
+from equipbank.codes import Role
+from equipbank.db import PARIS
+from equipbank.errors import ValidationFailed
+from equipbank.extensions import db
+from equipbank.forms import choices, show_domain_error
+from equipbank.jobs.views import send_file_result
+from equipbank.urls import external_url, public_base_url
+from equipbank.web import commit_or_show
+
+bp = Blueprint("appointments", __name__)
+
+VIEWERS = (Role.ADVISOR, Role.STAFF, Role.RELAY)
+
+
+def _reschedule_form(appointment: Appointment, formdata=None) -> RescheduleForm:
+    """Prefilled for one click: the same advisor, place and time, a week later."""
+    next_week = appointment.starts_at.astimezone(PARIS) + timedelta(days=7)
+    form = RescheduleForm(
+        formdata=formdata,
+        advisor=appointment.advisor_id,
+        starts_at=next_week.replace(tzinfo=None),
+        duration_minutes=appointment.duration_minutes,
+        location_type=appointment.location_type,
+        place=appointment.place,
+    )
+    form.advisor.choices = choices(((advisor.id, advisor.name) for advisor in services.active_advisors()))
+    return form
+
+
+def _outcome_form(appointment: Appointment) -> OutcomeForm:
+    """Prefilled with the recorded outcome, for a correction."""
+    recorded = appointment.status != services.A.SCHEDULED
+    return OutcomeForm(
+        formdata=None,
+        status=appointment.status if recorded else None,
+        duration_minutes=appointment.outcome_duration_minutes,
+        topics=appointment.topics,
+        autonomy=appointment.autonomy,
+        confidence=str(appointment.confidence) if appointment.confidence else None,
+        next_step=appointment.next_step,
+    )
+
+
+def _page(appointment: Appointment, outcome_form=None, reschedule_form=None, overlaps=(), code: int = 200):
+    beneficiaries.record_access(appointment.beneficiary, viewer=current_user, purpose="appointment")
+    db.session.commit()
+    return (
+        render_template(
+            "appointments/detail.html",
+            appointment=appointment,
+            chain=services.chain(appointment),
+            successor=services.successor(appointment),
+            outcome_form=outcome_form or _outcome_form(appointment),
+            reschedule_form=reschedule_form or _reschedule_form(appointment),
+            can_record=services.can_record_outcome(current_user, appointment),
+            overlaps=overlaps,
+        ),
+        code,
+    )
+
+
+@bp.route("/rendez-vous/<int:appointment_id>")
+@roles(*VIEWERS)
+def detail(appointment_id: int):
+    """The appointment, with the person's contact: shown here only, to who follows them."""
+    return _page(services.get_appointment(appointment_id, viewer=current_user))
+
+
+@bp.route("/rendez-vous/<int:appointment_id>/bilan", methods=["POST"])
+@roles(Role.ADVISOR, Role.STAFF)
+def outcome(appointment_id: int):
+    appointment = services.get_appointment(appointment_id, viewer=current_user)
+    form = OutcomeForm()
+    if form.validate() and commit_or_show(form, lambda: services.record_outcome(appointment, form.outcome(), actor=current_user)):
+        if appointment.status in services.CANCELLED:
+            jobs.enqueue(notify, owner=current_user, description="Envoi des annulations")
+        flash("Bilan enregistré.", "success")
+        return redirect(url_for("appointments.detail", appointment_id=appointment.id))
+    return _page(services.get_appointment(appointment_id, viewer=current_user), outcome_form=form, code=422)
+
+
+@bp.route("/rendez-vous/<int:appointment_id>/nouveau", methods=["POST"])
+@roles(*VIEWERS)
+def reschedule(appointment_id: int):
+    """A new appointment after this one (one click after a no-show), or this one moved."""
+    appointment = services.get_appointment(appointment_id, viewer=current_user)
+    form = _reschedule_form(appointment, formdata=request.form)
+    overlaps = []
+    if form.validate():
+        followup = form.followup()
+        if followup.advisor_id and followup.starts_at and not form.confirm_overlap.data:
+            overlaps = services.overlapping(followup.advisor_id, followup.starts_at, followup.duration_minutes)
+        if overlaps:
+            show_domain_error(form, ValidationFailed(services.overlap_message(overlaps), fields={"confirm_overlap": [services.overlap_message(overlaps)]}))
+        else:
+            new = commit_or_show(
+                form,
+                lambda: services.reschedule(appointment, followup, actor=current_user, previous_status=form.previous_status.data or None),
+            )
+            if new is not None:
+                if appointment.status in services.CANCELLED:
+                    jobs.enqueue(notify, owner=current_user, description="Envoi des annulations")
+                flash("Nouveau rendez-vous enregistré.", "success")
+                return redirect(url_for("appointments.detail", appointment_id=new.id))
+    return _page(services.get_appointment(appointment_id, viewer=current_user), reschedule_form=form, overlaps=overlaps, code=422)
+
+
+@bp.route("/rendez-vous/<int:appointment_id>/rendez-vous.ics")
+@roles(*VIEWERS)
+def calendar_file(appointment_id: int):
+    appointment = services.get_appointment(appointment_id, viewer=current_user)
+    return send_file_result(
+        {
+            "content": services.appointment_ics(appointment, public_base_url()),
+            "content_type": "text/calendar",
+            "filename": f"rendez-vous-{appointment.id}.ics",
+            "attachment": True,
+        }
+    )
+
+
+@bp.route("/rendez-vous/a-renseigner")
+@roles(Role.ADVISOR)
+def to_fill():
+    appointments = db.session.scalars(services.to_fill(current_user)).all()
+    return render_template("appointments/to_fill.html", appointments=appointments)
+
+
+@bp.route("/calendrier", methods=["GET", "POST"])
+@roles(Role.ADVISOR)
+def calendar():
+    """The private feed address calendar apps subscribe to; a new one revokes the old."""
+    feed_url = None
+    if request.method == "POST":
+        token = services.new_calendar_token(current_user, actor=current_user)
+        db.session.commit()
+        feed_url = external_url("appointments.feed", token=token)
+    return render_template("appointments/calendar.html", feed_url=feed_url), 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/calendrier/<token>.ics")
+@public
+def feed(token: str):
+    advisor = services.advisor_from_calendar_token(token)
+    if advisor is None:
+        abort(404)
+    return send_file_result(
+        {"content": services.feed_ics(advisor, public_base_url()), "content_type": "text/calendar", "filename": "suivis.ics"}
+    )
