@@ -15,7 +15,7 @@ from equipbank.appointments.tasks import notify
 from equipbank.auth.permissions import public, roles
 from equipbank.beneficiaries import services as beneficiaries
 from equipbank.codes import Role
-from equipbank.db import PARIS
+from equipbank.db import PARIS, utcnow
 from equipbank.errors import ValidationFailed
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
@@ -69,6 +69,7 @@ def _page(appointment: Appointment, outcome_form=None, reschedule_form=None, ove
             outcome_form=outcome_form or _outcome_form(appointment),
             reschedule_form=reschedule_form or _reschedule_form(appointment),
             can_record=services.can_record_outcome(current_user, appointment),
+            is_future=appointment.starts_at > utcnow(),
             overlaps=overlaps,
         ),
         code,
