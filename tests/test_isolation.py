@@ -10,8 +10,8 @@ import pytest
 
 from equipbank.codes import Role
 from equipbank.db import utcnow
-from equipbank.requests import services as requests
 from equipbank.extensions import db
+from equipbank.requests import services as requests
 from tests import factories
 
 

@@ -13,7 +13,7 @@ from equipbank.appointments.models import Appointment
 from equipbank.audit.models import AuditEvent
 from equipbank.codes import Role
 from equipbank.db import PARIS, utcnow
-from equipbank.errors import InvalidTransition, NotFound, ValidationFailed
+from equipbank.errors import InvalidTransition, ValidationFailed
 from equipbank.extensions import db
 from tests import factories
 
