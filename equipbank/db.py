@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names: migrations can name what they alter, on SQLite and PostgreSQL.
@@ -98,3 +99,41 @@ def like_escape(text: str) -> str:
 def contains_text(column, text: str):
     """Case-insensitive "column contains text", with the text's wildcards taken literally."""
     return column.ilike(f"%{like_escape(text.strip())}%", escape="\\")
+
+
+class days_between(sa.sql.functions.FunctionElement):
+    """Days (fractional) from one timestamp to another, computed by the database."""
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between, "postgresql")
+def _days_between_postgresql(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)})) / 86400.0)"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return f"(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}))"
+
+
+def month_buckets(last_day: date, months: int = 12) -> list[tuple[str, datetime, datetime]]:
+    """The `months` calendar months (Paris time) ending with `last_day`'s: (YYYY-MM, start,
+    end) with aware bounds, so both engines bucket a timestamp into the same month."""
+    buckets = []
+    year, month = last_day.year, last_day.month
+    for _ in range(months):
+        start = datetime(year, month, 1, tzinfo=PARIS)
+        following = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=PARIS)
+        buckets.append((f"{year:04d}-{month:02d}", start, following))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return buckets[::-1]
+
+
+def bucket_of(column, buckets: list[tuple[str, datetime, datetime]]):
+    """A CASE giving the bucket a timestamp falls in (NULL outside them all)."""
+    return sa.case(*[((column >= start) & (column < end), key) for key, start, end in buckets], else_=None)

@@ -66,11 +66,19 @@ def _path_in(form, path: str) -> list:
                 return []
             node = entries[int(part)]
         else:
-            node = getattr(getattr(node, "form", node), part, None)
+            node = _child(getattr(node, "form", node), part)
             if node is None:
                 return []
         chain.append(node)
     return chain if hasattr(node, "errors") else []
+
+
+def _child(form, name: str):
+    """A form's field by attribute name, or by its HTML name when they differ ("from")."""
+    field = getattr(form, name, None)
+    if field is None and hasattr(form, "_fields"):
+        field = next((f for f in form._fields.values() if f.name == name), None)
+    return field
 
 
 def add_errors(chain: list, messages: list[str]) -> None:

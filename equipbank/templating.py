@@ -54,12 +54,14 @@ def label(code: str | None, enum_name: str) -> str:
     return codes.label(codes.ENUMS[enum_name], code)
 
 
-def url_with(**changes) -> str:
-    """The current page's URL with some query arguments changed (None removes one)."""
-    args = dict(request.view_args or {})
+def url_with(_endpoint: str | None = None, **changes) -> str:
+    """The current page's URL with some query arguments changed (None removes one); with
+    `_endpoint`, that page's URL with the current query arguments (an export's filters on
+    the report's page)."""
+    args = {} if _endpoint else dict(request.view_args or {})
     args.update(request.args.to_dict())
     args.update(changes)
-    return url_for(request.endpoint, **{key: value for key, value in args.items() if value not in (None, "")})
+    return url_for(_endpoint or request.endpoint, **{key: value for key, value in args.items() if value not in (None, "")})
 
 
 def url_with_page(page: int) -> str:

@@ -238,3 +238,29 @@ def commune_from_postal_choice(postal_code: str | None, commune_code: str | None
         f"Cette commune n'a pas le code postal {postal_code}.",
         fields={"commune_code": [f"Cette commune n'a pas le code postal {postal_code}."]},
     )
+
+
+def departments() -> list[tuple[str, str]]:
+    """Every département as (code, name), in code order (01, 02, 2A, 2B, ..., 976)."""
+    statement = (
+        sa.select(Commune.department_code, sa.func.max(Commune.department_name))
+        .group_by(Commune.department_code)
+        .order_by(Commune.department_code)
+    )
+    return list(db.session.execute(statement).tuples())
+
+
+def epcis(department: str | None = None) -> list[tuple[str, str, str]]:
+    """Every EPCI as (code, name, first département of its communes), by name; only those
+    with a commune in `department` when given."""
+    statement = (
+        sa.select(Commune.epci_code, sa.func.max(Commune.epci_name), sa.func.min(Commune.department_code))
+        .where(Commune.epci_code.is_not(None), Commune.kind == "commune")
+        .group_by(Commune.epci_code)
+        .order_by(sa.func.max(Commune.epci_name), Commune.epci_code)
+    )
+    if department:
+        statement = statement.where(
+            Commune.epci_code.in_(sa.select(Commune.epci_code).where(Commune.department_code == department))
+        )
+    return list(db.session.execute(statement).tuples())
