@@ -38,10 +38,12 @@ class Appointment(TimestampMixin, db.Model):
             "status <> 'done' OR outcome_duration_minutes > 0", name="done_has_duration"
         ),
         sa.Index("ix_appointments_advisor_starts", "advisor_id", "starts_at"),
+        # "Has this handover a follow-up done?", asked for each handover by the reports.
+        sa.Index("ix_appointments_handover_status", "handover_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    handover_id: Mapped[int | None] = mapped_column(sa.ForeignKey("handovers.id"), index=True)
+    handover_id: Mapped[int | None] = mapped_column(sa.ForeignKey("handovers.id"))
     beneficiary_id: Mapped[int] = mapped_column(sa.ForeignKey("beneficiaries.id"), index=True)
     advisor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -121,6 +121,8 @@ class DeviceEvent(db.Model):
     __table_args__ = (
         code_check("from_status", DeviceStatus.codes()),
         code_check("to_status", DeviceStatus.codes()),
+        # The reports' monthly flows and lead times: events of one kind over a period.
+        sa.Index("ix_device_events_to_status_at", "to_status", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
