@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from equipbank.home.views import bp as home_bp
     from equipbank.jobs.views import bp as jobs_bp
     from equipbank.organisations.views import bp as organisations_bp
+    from equipbank.reports.views import bp as reports_bp
     from equipbank.requests.views import bp as requests_bp
 
     for blueprint in (
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
         imports_bp,
         devices_bp,
         requests_bp,
+        reports_bp,
         beneficiaries_bp,
         handovers_bp,
         appointments_bp,

@@ -173,6 +173,12 @@ class LocationType(LabelledEnum):
     WORKSHOP = ("workshop", "En atelier collectif")
 
 
+class ReportGrouping(LabelledEnum):
+    COMMUNE = ("commune", "Commune")
+    EPCI = ("epci", "Intercommunalité (EPCI)")
+    DEPARTMENT = ("department", "Département")
+
+
 class AppointmentStatus(LabelledEnum):
     SCHEDULED = ("scheduled", "Planifié")
     DONE = ("done", "Réalisé")

@@ -88,6 +88,8 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     INVENTORY_MAX_ROWS = int(os.environ.get("INVENTORY_MAX_ROWS", 20_000))
     INVENTORY_INLINE_MAX_ROWS = 300
+    # Open-data exports of reports: counts from 1 to this minus one are masked (DESIGN.md §7).
+    REPORT_MASK_THRESHOLD = int(os.environ.get("REPORT_MASK_THRESHOLD", 5))
 
     PER_PAGE = 25
     API_MAX_PER_PAGE = 200

@@ -124,11 +124,11 @@ def beneficiary(relay_user, **fields):
     return created
 
 
-def at_relay(relay_user, *, staff=None) -> Device:
+def at_relay(relay_user, *, staff=None, donation_: Donation | None = None) -> Device:
     """A ready device requested by, allocated to and received by `relay_user`'s relay."""
     from equipbank.requests import services as requests
 
-    device_ = ready_device()
+    device_ = ready_device(donation_)
     request = requests.create_request(requests.RequestData(category=device_.category, quantity=1), actor=relay_user)
     db.session.flush()
     requests.allocate(request, [device_.tag], actor=staff or user(Role.STAFF))
@@ -165,5 +165,53 @@ def handover(relay_user, *, advisor_=None, device_=None, beneficiary_=None, **fi
         followup(advisor_, **fields),
         actor=relay_user,
     )
+    db.session.commit()
+    return created
+
+
+def equipped(
+    relay_user,
+    *,
+    commune: str = "06057",
+    on=None,
+    followup_done: bool = False,
+    advisor_=None,
+    beneficiary_=None,
+    device_=None,
+    **fields,
+):
+    """A beneficiary of `commune` equipped by `relay_user`'s relay through the services, the
+    whole story moved back to day `on` (a date; today when None): the handover, its device's
+    events, the follow-up two days later, done when `followup_done`."""
+    from datetime import time, timedelta
+
+    import sqlalchemy as sa
+
+    from equipbank.appointments import services as appointments
+    from equipbank.appointments.models import Appointment
+    from equipbank.db import PARIS
+    from equipbank.devices.models import DeviceEvent
+
+    advisor_ = advisor_ or user(Role.ADVISOR, organisation_=relay_user.organisation)
+    beneficiary_ = beneficiary_ or beneficiary(relay_user, commune=commune, **fields)
+    created = handover(relay_user, advisor_=advisor_, beneficiary_=beneficiary_, device_=device_)
+    appointment = db.session.scalar(sa.select(Appointment).where(Appointment.handover_id == created.id))
+    if on is not None:
+        handed_at = datetime.combine(on, time(10), PARIS)
+        shift = handed_at - created.handed_at
+        created.handed_at = handed_at
+        for event in db.session.scalars(sa.select(DeviceEvent).where(DeviceEvent.device_id == created.device_id)):
+            event.at += shift
+        created.device.created_at += shift
+        appointment.starts_at = handed_at + timedelta(days=2)
+    if followup_done:
+        appointment.starts_at = min(appointment.starts_at, utcnow() - timedelta(hours=1))
+        appointments.record_outcome(
+            appointment,
+            appointments.OutcomeData(
+                status="done", duration_minutes=45, topics=["email"], autonomy="partly_autonomous", confidence=3
+            ),
+            actor=advisor_,
+        )
     db.session.commit()
     return created

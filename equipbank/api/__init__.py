@@ -35,6 +35,7 @@ def blueprints():
     from equipbank.geo.api import blp as communes_blp
     from equipbank.handovers.api import advisors as advisors_blp
     from equipbank.handovers.api import blp as handovers_blp
+    from equipbank.reports.api import blp as reports_blp
     from equipbank.requests.api import blp as requests_blp
     from equipbank.requests.api import receipts as receipts_blp
 
@@ -50,6 +51,7 @@ def blueprints():
         handovers_blp,
         advisors_blp,
         appointments_blp,
+        reports_blp,
     ]
 
 
@@ -63,7 +65,7 @@ def init_api(app: Flask) -> None:
         {
             "info": {
                 "description": "API publique d'equipbank : dons, équipements, demandes, "
-                "bénéficiaires, remises et rendez-vous de suivi. Authentification : "
+                "bénéficiaires, remises, rendez-vous de suivi et rapports. Authentification : "
                 "POST /api/v1/tokens en HTTP Basic, puis `Authorization: Bearer <jeton>`."
             },
             "components": {

@@ -24,10 +24,12 @@ class NavItem:
     admin_only: bool = False
     # A number shown beside the label (work waiting), computed for the page being shown.
     count: Callable[[], int] | None = None
+    # A blueprint whose every page lights this entry up (the reports' tabs).
+    section: str | None = None
 
     @property
     def active(self) -> bool:
-        return request.endpoint == self.endpoint
+        return request.endpoint == self.endpoint or (self.section is not None and request.blueprint == self.section)
 
 
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
@@ -38,6 +40,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Demandes", "requests.index"),
         NavItem("Remises", "handovers.index"),
         NavItem("Scanner", "devices.scan"),
+        NavItem("Rapports", "reports.communes", section="reports"),
         NavItem("Organisations", "organisations.index", admin_only=True),
         NavItem("Comptes", "users.index", admin_only=True),
     ),
@@ -45,6 +48,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Accueil", "home.donor"),
         NavItem("Mes dons", "donations.index"),
         NavItem("Déclarer un don", "donations.create"),
+        NavItem("Impact de mes dons", "reports.impact"),
     ),
     Role.REFURBISHER: (
         NavItem("Atelier", "home.refurbisher"),

@@ -1,0 +1,53 @@
+"""Reports in the API: the per-commune table and the stock counts, for staff."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from equipbank.api.schemas import ErrorResponseSchema
+from equipbank.auth.permissions import roles
+from equipbank.codes import Role
+from equipbank.extensions import db
+from equipbank.reports import services
+from equipbank.reports.schemas import CommuneReportQuerySchema, CommuneReportSchema, StockReportSchema
+
+blp = Blueprint("api-reports", __name__, url_prefix="/reports", description="Rapports")
+
+
+@blp.route("/communes")
+@roles(Role.STAFF)
+@blp.arguments(CommuneReportQuerySchema, location="query")
+@blp.response(200, CommuneReportSchema)
+@blp.alt_response(422, schema=ErrorResponseSchema, description="reversed or out-of-range dates, unknown codes")
+def communes(args):
+    """Bénéficiaires équipés, remises et suivis réalisés par commune (ou EPCI, ou département)."""
+    report = services.commune_query(
+        args.get("from_"),
+        args.get("to"),
+        args.get("department"),
+        args.get("epci"),
+        relay_id=args.get("relay"),
+        category=args.get("category"),
+        grouping=args.get("grouping"),
+        with_zeros=args["with_zeros"],
+        sort=args.get("sort"),
+        descending=None if "order" not in args else args["order"] == "desc",
+    )
+    rows = services.commune_rows(report)
+    result = {
+        "period": {"from": report.period.start, "to": report.period.end},
+        "rows": rows,
+        "totals": services.commune_totals(report, units=len(rows)),
+    }
+    services.record_export("communes", "json", actor=current_user, filters={k: str(v) for k, v in args.items()})
+    db.session.commit()
+    return result
+
+
+@blp.route("/stock")
+@roles(Role.STAFF)
+@blp.response(200, StockReportSchema)
+def stock():
+    """Équipements par statut, catégorie et grade ; flux mensuels et délais médians sur 12 mois."""
+    return services.stock_report()

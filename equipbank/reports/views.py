@@ -1,0 +1,336 @@
+"""Report pages and their exports: per commune, stock, roadmap indicators, donor impact."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from datetime import date
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
+
+from equipbank.auth.permissions import roles
+from equipbank.codes import DeviceCategory, DeviceStatus, OrganisationKind, ReportGrouping, Role
+from equipbank.db import today
+from equipbank.donations.services import bank_identity
+from equipbank.errors import NotFound, ValidationFailed
+from equipbank.extensions import db
+from equipbank.forms import show_domain_error
+from equipbank.jobs.views import send_file_result
+from equipbank.organisations.services import get_organisation
+from equipbank.reports import charts, exports, services
+from equipbank.reports.forms import CommuneReportForm, ImpactForm, ReportForm
+from equipbank.reports.impact import render_impact_report
+
+bp = Blueprint("reports", __name__, url_prefix="/rapports")
+
+PER_PAGE = 100
+CHART_BARS = 20
+UNIT_NAMES = {ReportGrouping.COMMUNE: "commune", ReportGrouping.EPCI: "intercommunalité", ReportGrouping.DEPARTMENT: "département"}
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+class ReportPage(Pagination):
+    """A page of the per-commune table: a slice of its rows, aggregated and sorted by the
+    database in one query (a few hundred at most)."""
+
+    def _query_items(self) -> list[services.CommuneRow]:
+        return self._query_args["rows"][self._query_offset : self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["rows"])
+
+
+def _checked(form, build):
+    """`build()` once the form is valid, or None with the errors on the form's fields."""
+    if not form.validate():
+        return None
+    try:
+        return build()
+    except ValidationFailed as error:
+        show_domain_error(form, error)
+        return None
+
+
+def _show_period(form, period: services.Period) -> None:
+    """The dates the report covers, in the form, also when they were left to their default."""
+    form.start.data, form.end.data = period.start, period.end
+
+
+def period_presets() -> list[tuple[str, date | None, date]]:
+    """Quick choices above a report's form."""
+    now = today()
+    return [
+        ("12 derniers mois", services.twelve_months_to(now), now),
+        (f"Année {now.year}", date(now.year, 1, 1), now),
+        (f"Année {now.year - 1}", date(now.year - 1, 1, 1), date(now.year - 1, 12, 31)),
+        ("Depuis le début", services.EARLIEST, now),
+    ]
+
+
+# Per commune ---------------------------------------------------------------------------------
+
+
+@bp.route("/communes")
+@roles(Role.STAFF)
+def communes():
+    form = CommuneReportForm(request.args)
+    report = _checked(form, lambda: services.commune_query(**form.scope(), **form.options()))
+    if report is None:
+        return render_template("reports/communes.html", form=form, report=None, presets=period_presets()), 422
+    _show_period(form, report.period)
+    rows = services.commune_rows(report)
+    totals = services.commune_totals(report, units=len(rows))
+    page = ReportPage(per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False, rows=rows)
+    most_first = report.sort == "equipped_beneficiaries" and report.descending
+    top = rows[:CHART_BARS] if most_first else services.commune_rows(replace(report, sort="equipped_beneficiaries", descending=True), limit=CHART_BARS)
+    chart = charts.bar_chart_svg(
+        [charts.Bar(row.name, row.equipped_beneficiaries) for row in top if row.equipped_beneficiaries],
+        title=f"Bénéficiaires équipés par {UNIT_NAMES[report.grouping]}",
+        value_label="Bénéficiaires équipés",
+        max_bars=CHART_BARS,
+    )
+    return render_template(
+        "reports/communes.html",
+        form=form,
+        report=report,
+        page=page,
+        totals=totals,
+        chart=chart,
+        territory_name=report.territory.name(),
+        relay_name=get_organisation(report.relay_id).name if report.relay_id else None,
+        presets=period_presets(),
+    )
+
+
+@bp.route("/communes.<any(csv, xlsx):file_format>")
+@roles(Role.STAFF)
+def communes_export(file_format: str):
+    return _commune_export(file_format, open_data=False)
+
+
+@bp.route("/communes-donnees-ouvertes.<any(csv, xlsx):file_format>")
+@roles(Role.STAFF)
+def communes_open_data(file_format: str):
+    return _commune_export(file_format, open_data=True)
+
+
+def _commune_export(file_format: str, *, open_data: bool):
+    form = CommuneReportForm(request.args)
+    report = _checked(form, lambda: services.commune_query(**form.scope(), **form.options()))
+    if report is None:  # an edited URL: the report's page says what is wrong
+        return render_template(
+            "reports/communes.html", form=form, report=None, presets=period_presets(), page_endpoint="reports.communes"
+        ), 422
+    rows = [asdict(row) for row in services.commune_rows(report)]
+    columns = commune_columns(report.grouping)
+    name = (
+        "beneficiaires-equipes-par-"
+        + {"commune": "commune", "epci": "epci", "department": "departement"}[report.grouping]
+    )
+    if open_data:
+        threshold = current_app.config["REPORT_MASK_THRESHOLD"]
+        rows = services.open_data_rows(rows, threshold)
+        name += "-donnees-ouvertes"
+    filename = f"{name}-{report.period.start:%Y%m%d}-{report.period.end:%Y%m%d}.{file_format}"
+    services.record_export(
+        "open_data" if open_data else "communes",
+        file_format,
+        actor=current_user,
+        filters=request.args.to_dict(),
+    )
+    db.session.commit()
+    return _file(file_format, columns, rows, filename, sheet_title="Bénéficiaires équipés")
+
+
+def commune_columns(grouping: str) -> list[exports.Column]:
+    code_header = {"commune": "Code INSEE", "epci": "Code EPCI (SIREN)", "department": "Code département"}[
+        grouping
+    ]
+    name_header = {"commune": "Commune", "epci": "Intercommunalité", "department": "Département"}[grouping]
+    columns = [exports.Column("code", code_header), exports.Column("name", name_header)]
+    if grouping == ReportGrouping.COMMUNE:
+        columns.append(exports.Column("epci_name", "Intercommunalité"))
+    if grouping != ReportGrouping.DEPARTMENT:
+        columns.append(exports.Column("department_code", "Département"))
+    return [
+        *columns,
+        exports.Column("population", "Population", "int"),
+        exports.Column("equipped_beneficiaries", "Bénéficiaires équipés", "int"),
+        exports.Column("handovers", "Remises", "int"),
+        exports.Column("followups_done", "Suivis réalisés", "int"),
+        exports.Column("followup_rate", "Taux de suivi", "percent"),
+        exports.Column("per_thousand", "Équipés pour 1 000 habitants", "decimal"),
+    ]
+
+
+def _file(file_format: str, columns, rows, filename: str, *, sheet_title: str):
+    content = (
+        exports.csv_bytes(columns, rows)
+        if file_format == "csv"
+        else exports.xlsx_bytes(columns, rows, sheet_title=sheet_title)
+    )
+    return send_file_result(
+        {
+            "content": content,
+            "content_type": CONTENT_TYPES[file_format],
+            "filename": filename,
+            "attachment": True,
+        }
+    )
+
+
+# Stock ---------------------------------------------------------------------------------------
+
+
+@bp.route("/stock")
+@roles(Role.STAFF)
+def stock():
+    report = services.stock_report()
+    chart = charts.grouped_bars_svg(
+        [_month_label(flow.month) for flow in report.flows],
+        [
+            charts.Series(label, [getattr(flow, key) for flow in report.flows])
+            for key, label in services.FLOWS.items()
+        ],
+        title="Flux mensuels d'équipements",
+    )
+    return render_template(
+        "reports/stock.html",
+        report=report,
+        chart=chart,
+        matrix=services.stock_matrix(report.counts),
+        flows=services.FLOWS,
+        age_buckets=services.AGE_BUCKETS,
+        month_label=_month_label,
+    )
+
+
+@bp.route("/stock.<any(csv, xlsx):file_format>")
+@roles(Role.STAFF)
+def stock_export(file_format: str):
+    columns = [
+        exports.Column("status", "Statut"),
+        exports.Column("category", "Catégorie"),
+        exports.Column("grade", "Grade"),
+        exports.Column("count", "Équipements", "int"),
+    ]
+    rows = [
+        {
+            "status": DeviceStatus(count.status).label,
+            "category": DeviceCategory(count.category).label,
+            "grade": count.grade or "",
+            "count": count.count,
+        }
+        for count in services.stock_counts()
+    ]
+    services.record_export("stock", file_format, actor=current_user, filters={})
+    db.session.commit()
+    return _file(file_format, columns, rows, f"stock-{today():%Y%m%d}.{file_format}", sheet_title="Stock")
+
+
+MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+
+
+def _month_label(month: str) -> str:
+    year, number = month.split("-")
+    return f"{MONTHS[int(number) - 1]} {year}"
+
+
+# Roadmap indicators --------------------------------------------------------------------------
+
+
+@bp.route("/indicateurs")
+@roles(Role.STAFF)
+def indicators():
+    form = ReportForm(request.args)
+    scope = _checked(form, lambda: services.report_scope(**form.scope()))
+    if scope is None:
+        return render_template(
+            "reports/indicators.html", form=form, figures=None, presets=period_presets()
+        ), 422
+    period, territory = scope
+    _show_period(form, period)
+    return render_template(
+        "reports/indicators.html",
+        form=form,
+        figures=services.indicators(period, territory),
+        period=period,
+        territory_name=territory.name(),
+        presets=period_presets(),
+    )
+
+
+# Donor impact --------------------------------------------------------------------------------
+
+
+@bp.route("/impact")
+@roles(Role.STAFF, Role.DONOR)
+def impact():
+    form, donor, period = _impact_request()
+    if period is None:
+        return render_template(
+            "reports/impact.html", form=form, donor=donor, figures=None, presets=period_presets()
+        ), 422
+    _show_period(form, period)
+    figures = services.donor_impact(donor, period) if donor is not None else None
+    return render_template(
+        "reports/impact.html",
+        form=form,
+        donor=donor,
+        figures=figures,
+        period=period,
+        presets=period_presets(),
+    )
+
+
+@bp.route("/impact.pdf")
+@roles(Role.STAFF, Role.DONOR)
+def impact_pdf():
+    form, donor, period = _impact_request()
+    if donor is None and not form.donor.errors:
+        form.donor.errors.append("Choisissez un donateur.")
+    if period is None or donor is None:
+        return render_template(
+            "reports/impact.html",
+            form=form,
+            donor=donor,
+            figures=None,
+            presets=period_presets(),
+            page_endpoint="reports.impact",
+        ), 422
+    content = render_impact_report(
+        bank=bank_identity(),
+        donor_name=donor.name,
+        period_label=period.label,
+        figures=services.donor_impact(donor, period),
+        issued_on=today(),
+    )
+    services.record_export(
+        "impact", "pdf", actor=current_user, filters={"donor": donor.id, **request.args.to_dict()}
+    )
+    db.session.commit()
+    filename = f"rapport-impact-{period.start:%Y%m%d}-{period.end:%Y%m%d}.pdf"
+    return send_file_result(
+        {"content": content, "content_type": CONTENT_TYPES["pdf"], "filename": filename, "attachment": True}
+    )
+
+
+def _impact_request():
+    """The impact form, the donor it is about (a donor's own organisation, whatever the URL
+    says) and the period; the period is None when the form is in error."""
+    form = ImpactForm(request.args)
+    period = _checked(form, lambda: services.Period.of(form.start.data, form.end.data))
+    if current_user.role == Role.DONOR:
+        donor = current_user.organisation
+    elif form.donor.data is not None:
+        donor = get_organisation(form.donor.data)
+        if donor.kind != OrganisationKind.DONOR:
+            raise NotFound("Donateur introuvable.")
+    else:
+        donor = None
+    return form, donor, period
