@@ -11,6 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from equipbank.appointments import services as appointments
+from equipbank.appointments.models import Appointment
 from equipbank.auth import services as auth
 from equipbank.auth.models import User
 from equipbank.beneficiaries import services as beneficiaries
@@ -19,7 +20,7 @@ from equipbank.db import today as local_today
 from equipbank.db import utcnow
 from equipbank.devices import services as workshop
 from equipbank.devices import status
-from equipbank.devices.models import ErasureRecord
+from equipbank.devices.models import DeviceEvent, ErasureRecord
 from equipbank.donations import services as donations
 from equipbank.donations.models import Donation, DonationLine
 from equipbank.extensions import db
@@ -65,6 +66,9 @@ ORGANISATIONS = [
         "06057",
         {"mediation_typology": "Association", "mediation_services": "Cours informatiques pour seniors"},
     ),
+    (OrganisationKind.RELAY, "BGE Côte d'Azur", "06000", "06088", {"mediation_typology": "Association"}),
+    (OrganisationKind.RELAY, "Fondation de Nice", "06000", "06088", {"mediation_typology": "Fondation"}),
+    (OrganisationKind.RELAY, "France Travail La Trinité", "06340", "06149", {"mediation_typology": "Service public"}),
 ]
 
 LOGINS = [
@@ -122,6 +126,7 @@ def seed() -> list[DemoLogin]:
             password=DEMO_PASSWORD,
         )
     _seed_devices(organisations, users)
+    _seed_roadmap_history(organisations, users)
     _seed_declarations(organisations, users)
     db.session.flush()
     return LOGINS
@@ -159,25 +164,10 @@ def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]
     )
 
     # Two at the workshop, five ready (one of them reserved for Clic & Déclic), one recycled.
-    for device in devices[2:]:
+    for device in devices[2:4]:
         status.transition(device, "refurbishing", actor=operator)
     for index, device in enumerate(devices[4:]):
-        db.session.add(
-            ErasureRecord(
-                device=device,
-                method="certified_software",
-                tool="Blancco Drive Eraser 7",
-                certificate_ref=f"BLC-2026-{4100 + index}",
-                operator=operator.name,
-                performed_at=utcnow() - timedelta(days=3),
-                recorded_by_id=operator.id,
-            )
-        )
-        device.cpu, device.ram_gb, device.storage_gb = "Intel Core i5-8350U", 8, 256
-        device.os_installed, device.keyboard_layout = "Linux Mint 22", "AZERTY"
-        device.functional_tests_passed, device.grade = True, "AB"[index % 2]
-        db.session.flush()
-        status.transition(device, "ready", actor=operator)
+        _make_ready(device, operator, f"BLC-2026-{4100 + index}", grade="AB"[index % 2])
     status.transition(desktop, "recycled", actor=operator, reason="Carte mère hors service")
 
     # Clic & Déclic asked for three laptops: one still to receive, one at the relay, one
@@ -216,6 +206,125 @@ def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]
         ),
         actor=relay_user,
     )
+
+
+# Seed 000: "5 bénéficiaires ont été équipés (2 à L'Escarène, 1 à Berre-les-Alpes, 1 à Peille,
+# 1 à Blausasc), via des partenaires tels que la BGE, la Fondation de Nice et France Travail de
+# la Trinité". Rose Bianchi (Clic & Déclic, today) is the fifth.
+# relay, commune, first name, last name, birth year, category, handed over so many days ago
+ROADMAP_HANDOVERS = [
+    ("BGE Côte d'Azur", "06057", "Marcel", "Ottavi", 1948, "senior_isolated", 75),
+    ("Fondation de Nice", "06015", "Yasmina", "Belkacem", 1987, "job_seeker", 60),
+    ("Fondation de Nice", "06091", "Lucas", "Ferri", 2004, "young", 41),
+    ("France Travail La Trinité", "06019", "Sandrine", "Roux", 1979, "job_seeker", 20),
+]
+# Days before the handover at which each earlier step happened, for realistic lead times.
+STEP_DAYS_BEFORE = {"received": 34, "refurbishing": 30, "ready": 21, "reserved": 9, "at_relay": 5, "handed_over": 0}
+
+
+def _seed_roadmap_history(organisations: dict[str, Organisation], users: dict[str, User]) -> None:
+    """Past handovers through the services, then dated back: a second donation, its four
+    laptops reconditioned, requested, handed over in the Pays des Paillons, followed up."""
+    today = local_today()
+    operator, staff = users["refurbisher@demo.equipbank.fr"], users["staff@demo.equipbank.fr"]
+    advisor = users["advisor@demo.equipbank.fr"]
+    donation = Donation(
+        donor=organisations["Riviera Solutions Informatiques"],
+        declared_on=today - timedelta(days=120),
+        status="received",
+        pickup_planned_on=today - timedelta(days=113),
+        collected_on=today - timedelta(days=112),
+        received_on=today - timedelta(days=111),
+        pickup_address="12 avenue Jean Médecin",
+        pickup_commune_code="06088",
+        lines=[DonationLine(category="laptop", quantity=len(ROADMAP_HANDOVERS), brand="Dell", model="Latitude 7490")],
+    )
+    db.session.add(donation)
+    for index, (relay_name, commune, first_name, last_name, birth_year, category, days_ago) in enumerate(ROADMAP_HANDOVERS):
+        relay = organisations[relay_name]
+        relay_user = auth.create_user(
+            email=f"relais{index + 3}@demo.equipbank.fr",
+            name=f"Accueil {relay_name}",
+            role=Role.RELAY,
+            organisation=relay,
+            password=DEMO_PASSWORD,
+        )
+        device = workshop.intake(
+            donation,
+            workshop.IntakeData(category="laptop", brand="Dell", model="Latitude 7490", serial=f"DL7490-{3000 + index}"),
+            actor=operator,
+        )
+        _make_ready(device, operator, f"BLC-2026-{3900 + index}")
+        request = requests.create_request(requests.RequestData(category="laptop", quantity=1), actor=relay_user)
+        db.session.flush()
+        requests.allocate(request, [device.tag], actor=staff)
+        requests.receive(device, actor=relay_user)
+        person = beneficiaries.create(
+            beneficiaries.BeneficiaryData(
+                first_name=first_name,
+                last_name=last_name,
+                birth_year=birth_year,
+                commune=db.session.get(Commune, commune),
+                category=category,
+                consent=True,
+            ),
+            actor=relay_user,
+        )
+        handover = handovers.hand_over(
+            device,
+            person,
+            handovers.HandoverData(charter_accepted=True, accessories="Chargeur"),
+            appointments.FollowupData(
+                advisor_id=advisor.id, starts_at=utcnow() + timedelta(days=1), location_type="office", place=relay_name
+            ),
+            actor=relay_user,
+        )
+        handed_at = (utcnow() - timedelta(days=days_ago)).replace(hour=9, minute=30, second=0, microsecond=0)
+        _date_back(handover, handed_at)
+        appointment = db.session.scalar(sa.select(Appointment).where(Appointment.handover_id == handover.id))
+        appointment.starts_at = handed_at + timedelta(days=7)
+        if days_ago > 30:  # the older follow-ups took place; the last one waits for its outcome
+            appointments.record_outcome(
+                appointment,
+                appointments.OutcomeData(
+                    status="done", duration_minutes=60, topics=["device_basics", "email"], autonomy="partly_autonomous", confidence=3
+                ),
+                actor=advisor,
+            )
+
+
+def _make_ready(device, operator: User, certificate_ref: str, *, grade: str = "A") -> None:
+    """Reconditioned through the workshop's steps: erased, diagnosed, graded, ready."""
+    status.transition(device, "refurbishing", actor=operator)
+    db.session.add(
+        ErasureRecord(
+            device=device,
+            method="certified_software",
+            tool="Blancco Drive Eraser 7",
+            certificate_ref=certificate_ref,
+            operator=operator.name,
+            performed_at=utcnow() - timedelta(days=3),
+            recorded_by_id=operator.id,
+        )
+    )
+    device.cpu, device.ram_gb, device.storage_gb = "Intel Core i5-8350U", 8, 256
+    device.os_installed, device.keyboard_layout = "Linux Mint 22", "AZERTY"
+    device.functional_tests_passed, device.grade = True, grade
+    db.session.flush()
+    status.transition(device, "ready", actor=operator)
+
+
+def _date_back(handover, handed_at) -> None:
+    """Demo history only: the handover and its device's steps moved to the past, each step
+    so many days before the handover (the statuses themselves went through the machine)."""
+    handover.handed_at = handed_at
+    handover.device.created_at = handed_at - timedelta(days=STEP_DAYS_BEFORE["received"])
+    for event in db.session.scalars(sa.select(DeviceEvent).where(DeviceEvent.device_id == handover.device_id)):
+        event.at = handed_at - timedelta(days=STEP_DAYS_BEFORE[event.to_status])
+    handover.device.status_changed_at = handed_at
+    for record in handover.device.erasures:
+        record.performed_at = record.created_at = handed_at - timedelta(days=STEP_DAYS_BEFORE["ready"] + 1)
+    handover.beneficiary.created_at = handover.beneficiary.consent_at = handed_at - timedelta(days=6)
 
 
 def _seed_declarations(organisations: dict[str, Organisation], users: dict[str, User]) -> None:
