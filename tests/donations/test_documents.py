@@ -8,22 +8,14 @@ import pypdfium2 as pdfium
 import pytest
 
 from equipbank.donations.documents import (
-    Bank,
     DonatedDevice,
     Donor,
     ErasedDevice,
     render_attestation,
     render_erasure_certificate,
 )
+from tests.pdfs import BANK
 
-BANK = Bank(
-    name="Banque du Numérique Nice Côte d’Azur",
-    address="12 avenue Jean Médecin, 06000 Nice",
-    contact="contact@banque-numerique.example.org · 04 93 00 00 00",
-    signatory_name="Hélène Brémond",
-    signatory_title="Présidente",
-    city="Nice",
-)
 DONOR = Donor(
     name="Société Générale d’Équipements « Azur »",
     siret="12345678900012",

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta, timezone
 import pypdfium2 as pdfium
 import pytest
 
-from equipbank.donations.documents import Bank
 from equipbank.handovers.receipt import (
     CHARTER,
     ReceiptDevice,
@@ -17,15 +16,8 @@ from equipbank.handovers.receipt import (
     french_duration,
     render_receipt,
 )
+from tests.pdfs import BANK, pages_text
 
-BANK = Bank(
-    name="Banque du Numérique Nice Côte d’Azur",
-    address="12 avenue Jean Médecin, 06000 Nice",
-    contact="contact@banque-numerique.example.org · 04 93 00 00 00",
-    signatory_name="Hélène Brémond",
-    signatory_title="Présidente",
-    city="Nice",
-)
 DEVICE = ReceiptDevice(
     tag="EB-000123",
     category="Ordinateur portable",
@@ -60,22 +52,6 @@ def receipt(**changes) -> bytes:
         **changes,
     }
     return render_receipt(**arguments)
-
-
-def pages_text(pdf: bytes) -> list[str]:
-    """Each page's text, line breaks as spaces: cells and paragraphs wrap anywhere."""
-    document = pdfium.PdfDocument(pdf)
-    try:
-        texts = []
-        for index in range(len(document)):
-            page = document[index]
-            textpage = page.get_textpage()
-            texts.append(" ".join(textpage.get_text_range().split()))
-            textpage.close()
-            page.close()
-        return texts
-    finally:
-        document.close()
 
 
 def test_a_typical_receipt_says_what_was_given_to_whom_and_fits_on_one_page():

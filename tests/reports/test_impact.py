@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import astuple, replace
 from datetime import date
 
-import pypdfium2 as pdfium
 import pytest
 
-from equipbank.donations.documents import Bank
 from equipbank.reports.impact import ImpactFigures, render_impact_report
 from equipbank.templating import format_number
+from tests.pdfs import BANK, pages_text
 
-BANK = Bank(
-    name="Banque du Numérique Nice Côte d’Azur",
-    address="12 avenue Jean Médecin, 06000 Nice",
-    contact="contact@banque-numerique.example.org · 04 93 00 00 00",
-    signatory_name="Hélène Brémond",
-    signatory_title="Présidente",
-    city="Nice",
-)
 DONOR = "Société Générale d’Équipements « Azur »"
 FIGURES = ImpactFigures(
     devices_given=1234,
@@ -44,23 +34,6 @@ def report(figures: ImpactFigures = FIGURES, **changes) -> bytes:
         "issued_on": date(2026, 11, 23),
     }
     return render_impact_report(**{**arguments, **changes})
-
-
-def pages_text(pdf: bytes) -> list[str]:
-    """Each page's text, line breaks as spaces (captions wrap in their boxes), the narrow
-    no-break spaces of French numbers kept."""
-    document = pdfium.PdfDocument(pdf)
-    try:
-        texts = []
-        for index in range(len(document)):
-            page = document[index]
-            textpage = page.get_textpage()
-            texts.append(re.sub(r"[ \r\n]+", " ", textpage.get_text_range()))
-            textpage.close()
-            page.close()
-        return texts
-    finally:
-        document.close()
 
 
 def test_report_gives_the_donor_the_figures_of_the_period():
