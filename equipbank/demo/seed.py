@@ -133,25 +133,17 @@ def seed() -> list[DemoLogin]:
 
 
 def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]) -> None:
-    today = local_today()
     donor = organisations["Riviera Solutions Informatiques"]
     operator = users["refurbisher@demo.equipbank.fr"]
-    donation = Donation(
-        donor=donor,
-        declared_on=today - timedelta(days=30),
-        status="received",
-        pickup_planned_on=today - timedelta(days=24),
-        collected_on=today - timedelta(days=24),
-        received_on=today - timedelta(days=23),
-        pickup_address="12 avenue Jean Médecin",
-        pickup_commune_code="06088",
-        erasure_certificate_requested=True,
-        lines=[
+    donation = _received_donation(
+        donor,
+        30,
+        [
             *(DonationLine(category="laptop", quantity=3, brand=b, model=m) for b, m, _ in LAPTOPS),
             DonationLine(category="desktop", quantity=1, brand="HP", model="ProDesk 600 G4"),
         ],
+        erasure_certificate_requested=True,
     )
-    db.session.add(donation)
     devices = []
     for index in range(9):
         brand, model, prefix = LAPTOPS[index % len(LAPTOPS)]
@@ -225,21 +217,13 @@ STEP_DAYS_BEFORE = {"received": 34, "refurbishing": 30, "ready": 21, "reserved":
 def _seed_roadmap_history(organisations: dict[str, Organisation], users: dict[str, User]) -> None:
     """Past handovers through the services, then dated back: a second donation, its four
     laptops reconditioned, requested, handed over in the Pays des Paillons, followed up."""
-    today = local_today()
     operator, staff = users["refurbisher@demo.equipbank.fr"], users["staff@demo.equipbank.fr"]
     advisor = users["advisor@demo.equipbank.fr"]
-    donation = Donation(
-        donor=organisations["Riviera Solutions Informatiques"],
-        declared_on=today - timedelta(days=120),
-        status="received",
-        pickup_planned_on=today - timedelta(days=113),
-        collected_on=today - timedelta(days=112),
-        received_on=today - timedelta(days=111),
-        pickup_address="12 avenue Jean Médecin",
-        pickup_commune_code="06088",
-        lines=[DonationLine(category="laptop", quantity=len(ROADMAP_HANDOVERS), brand="Dell", model="Latitude 7490")],
+    donation = _received_donation(
+        organisations["Riviera Solutions Informatiques"],
+        120,
+        [DonationLine(category="laptop", quantity=len(ROADMAP_HANDOVERS), brand="Dell", model="Latitude 7490")],
     )
-    db.session.add(donation)
     for index, (relay_name, commune, first_name, last_name, birth_year, category, days_ago) in enumerate(ROADMAP_HANDOVERS):
         relay = organisations[relay_name]
         relay_user = auth.create_user(
@@ -291,6 +275,25 @@ def _seed_roadmap_history(organisations: dict[str, Organisation], users: dict[st
                 ),
                 actor=advisor,
             )
+
+
+def _received_donation(donor: Organisation, days_ago: int, lines: list[DonationLine], **fields) -> Donation:
+    """A donation declared `days_ago` days ago, collected in Nice a week later, received."""
+    declared_on = local_today() - timedelta(days=days_ago)
+    donation = Donation(
+        donor=donor,
+        declared_on=declared_on,
+        status="received",
+        pickup_planned_on=declared_on + timedelta(days=6),
+        collected_on=declared_on + timedelta(days=6),
+        received_on=declared_on + timedelta(days=7),
+        pickup_address="12 avenue Jean Médecin",
+        pickup_commune_code="06088",
+        lines=lines,
+        **fields,
+    )
+    db.session.add(donation)
+    return donation
 
 
 def _make_ready(device, operator: User, certificate_ref: str, *, grade: str = "A") -> None:
