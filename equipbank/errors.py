@@ -132,6 +132,21 @@ def handle_concurrent_change(error: Exception):
     return handle_domain_error(concurrent_change(error))
 
 
+NUL_MESSAGE = "La requête contient un caractère invalide (caractère nul) : vérifiez l'adresse ou le texte saisi."
+
+
+def reject_nul_characters():
+    """before_request: a NUL character in a query string, a form field or a JSON body (where
+    it is written \\u0000) is a 400 with a message, before PostgreSQL, which cannot store
+    one, turns it into a 500."""
+    values = [value for _key, value in request.args.items(multi=True)]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [value for _key, value in request.form.items(multi=True)]
+    if any("\x00" in value for value in values) or (request.is_json and b"\\u0000" in request.get_data()):
+        return _respond(400, "bad_request", NUL_MESSAGE)
+    return None
+
+
 def handle_unexpected(error: Exception):
     from flask import current_app
 
@@ -164,6 +179,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(StaleDataError, handle_concurrent_change)
     app.register_error_handler(IntegrityError, handle_concurrent_change)
+    app.before_request(reject_nul_characters)
     app.register_error_handler(HTTPException, handle_http_exception)
     if not app.config.get("TESTING"):
         app.register_error_handler(Exception, handle_unexpected)

@@ -62,3 +62,36 @@ def test_a_huge_id_in_a_json_body_is_a_field_error(client, api_token):
     )
     assert response.status_code == 422
     assert {"beneficiary", "followup"} <= set(response.get_json()["error"]["fields"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/equipements/?q=%00",
+        "/beneficiaires/?q=abc&q=d%00",
+        "/rapports/communes?department=%00",
+        "/rapports/communes?epci=06%00",
+        "/api/v1/reports/communes?department=%00",
+        "/api/v1/communes?q=Nice%00",
+    ],
+)
+def test_a_nul_character_in_a_url_is_a_clear_400(client, auth, api_token, path):
+    staff = factories.user(Role.STAFF)
+    auth.login(staff)
+    api = path.startswith("/api/")
+    response = client.get(path, headers=api_token(staff) if api else {})
+    assert response.status_code == 400
+    text = response.get_json()["error"]["message"] if api else response.get_data(as_text=True)
+    assert "caractère nul" in text
+
+
+def test_a_nul_character_in_a_form_or_a_json_body_is_a_clear_400(client, auth, api_token):
+    relay = factories.user(Role.RELAY)
+    headers = api_token(relay)
+    response = client.post("/api/v1/beneficiaries", data='{"first_name": "Ana\\u0000"}', headers={**headers, "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
+    auth.login(relay)
+    response = client.post("/beneficiaires/nouveau", data={"first_name": "Ana\x00", "last_name": "B"})
+    assert response.status_code == 400
+    assert "caractère nul" in response.get_data(as_text=True)
