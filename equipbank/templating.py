@@ -59,7 +59,9 @@ def url_with(_endpoint: str | None = None, **changes) -> str:
     `_endpoint`, that page's URL with the current query arguments (an export's filters on
     the report's page)."""
     args = {} if _endpoint else dict(request.view_args or {})
-    args.update(request.args.to_dict())
+    # Query arguments that would collide with url_for's own ("endpoint", "_external"...)
+    # mean nothing to any page: an edited URL is not worth a 500.
+    args.update({key: value for key, value in request.args.items() if key != "endpoint" and not key.startswith("_")})
     args.update(changes)
     return url_for(_endpoint or request.endpoint, **{key: value for key, value in args.items() if value not in (None, "")})
 

@@ -95,3 +95,13 @@ def test_a_nul_character_in_a_form_or_a_json_body_is_a_clear_400(client, auth, a
     response = client.post("/beneficiaires/nouveau", data={"first_name": "Ana\x00", "last_name": "B"})
     assert response.status_code == 400
     assert "caractère nul" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/equipements/", "/rapports/communes", "/rapports/indicateurs", "/rapports/stock", "/rapports/impact"]
+)
+def test_query_arguments_named_like_url_building_ones_are_ignored(client, auth, path):
+    factories.equipped(factories.user(Role.RELAY))  # rows, hence links built from the URL
+    auth.login(factories.user(Role.STAFF))
+    response = client.get(path, query_string={"endpoint": "x", "file_format": "x", "_anchor": "y", "_external": "1"})
+    assert response.status_code == 200
