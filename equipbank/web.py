@@ -6,10 +6,12 @@ rolls back, so a refused action never leaves anything half-written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from flask import flash
+from flask import flash, request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -53,3 +55,45 @@ def commit_and_flash(operation: Callable[[], object], done: str) -> bool:
         return False
     flash(done, "success")
     return True
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list already computed (a report's rows): what the pagination macro
+    reads, for the page asked for in the query string (kept within the list)."""
+
+    rows: Sequence[Any]
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(len(self.rows) / self.per_page))
+
+    @property
+    def page(self) -> int:
+        return min(max(request.args.get("page", 1, type=int) or 1, 1), self.pages)
+
+    @property
+    def items(self) -> Sequence[Any]:
+        start = (self.page - 1) * self.per_page
+        return self.rows[start : start + self.per_page]
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
