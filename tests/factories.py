@@ -181,8 +181,9 @@ def equipped(
     **fields,
 ):
     """A beneficiary of `commune` equipped by `relay_user`'s relay through the services, the
-    whole story moved back to day `on` (a date; today when None): the handover, its device's
-    events, the follow-up two days later, done when `followup_done`."""
+    whole story moved back to day `on` (a date, at 10:00 in Paris, or a datetime; today when
+    None): the handover, its device's events, the follow-up two days later, done when
+    `followup_done`."""
     from datetime import time, timedelta
 
     import sqlalchemy as sa
@@ -197,7 +198,7 @@ def equipped(
     created = handover(relay_user, advisor_=advisor_, beneficiary_=beneficiary_, device_=device_)
     appointment = db.session.scalar(sa.select(Appointment).where(Appointment.handover_id == created.id))
     if on is not None:
-        handed_at = datetime.combine(on, time(10), PARIS)
+        handed_at = on if isinstance(on, datetime) else datetime.combine(on, time(10), PARIS)
         shift = handed_at - created.handed_at
         created.handed_at = handed_at
         for event in db.session.scalars(sa.select(DeviceEvent).where(DeviceEvent.device_id == created.device_id)):

@@ -22,17 +22,18 @@ blp = Blueprint("api-reports", __name__, url_prefix="/reports", description="Rap
 @blp.alt_response(422, schema=ErrorResponseSchema, description="reversed or out-of-range dates, unknown codes")
 def communes(args):
     """Bénéficiaires équipés, remises et suivis réalisés par commune (ou EPCI, ou département)."""
+    # An empty value means "not set", as on the pages (`?category=` is every public).
     report = services.commune_query(
         args.get("from_"),
         args.get("to"),
         args.get("department"),
         args.get("epci"),
         relay_id=args.get("relay"),
-        category=args.get("category"),
-        grouping=args.get("grouping"),
+        category=args.get("category") or None,
+        grouping=args.get("grouping") or None,
         with_zeros=args["with_zeros"],
-        sort=args.get("sort"),
-        descending=None if "order" not in args else args["order"] == "desc",
+        sort=args.get("sort") or None,
+        descending=None if not args.get("order") else args["order"] == "desc",
     )
     rows = services.commune_rows(report)
     result = {
@@ -40,7 +41,7 @@ def communes(args):
         "rows": rows,
         "totals": services.commune_totals(report, units=len(rows)),
     }
-    services.record_export("communes", "json", actor=current_user, filters={k: str(v) for k, v in args.items()})
+    services.record_export("communes", "json", actor=current_user, filters=report.filters())
     db.session.commit()
     return result
 
@@ -50,4 +51,7 @@ def communes(args):
 @blp.response(200, StockReportSchema)
 def stock():
     """Équipements par statut, catégorie et grade ; flux mensuels et délais médians sur 12 mois."""
-    return services.stock_report()
+    report = services.stock_report()
+    services.record_export("stock", "json", actor=current_user, filters={})
+    db.session.commit()
+    return report

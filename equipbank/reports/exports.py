@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from equipbank.donations.inventory import escape_formula
 
 KINDS = ("text", "int", "decimal", "percent")
-XLSX_FORMATS = {"int": "#,##0", "decimal": "#,##0.0", "percent": "0.0%"}
+XLSX_FORMATS = {"int": "#,##0", "decimal": "#,##0.00", "percent": "0.0%"}
 SHEET_TITLE_LENGTH = 31
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 MIN_WIDTH, MAX_WIDTH = 8, 50  # XLSX column widths, in characters
@@ -38,7 +38,7 @@ MIN_WIDTH, MAX_WIDTH = 8, 50  # XLSX column widths, in characters
 class Column:
     key: str  # the key in each row mapping
     header: str  # French header
-    kind: str = "text"  # "text", "int", "decimal" (1 decimal), "percent" (a ratio 0..1)
+    kind: str = "text"  # "text", "int", "decimal" (2 decimals), "percent" (a ratio 0..1, 1 decimal)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -106,8 +106,8 @@ def _csv_cell(column: Column, value: object) -> str:
     if column.kind == "int":
         return str(round(number))
     if column.kind == "percent":
-        number *= 100
-    return f"{number:.1f}".replace(".", ",")
+        return f"{number * 100:.1f}".replace(".", ",")
+    return f"{number:.2f}".replace(".", ",")
 
 
 def _fill_cell(cell: Cell, column: Column, value: object) -> None:

@@ -15,7 +15,7 @@ from equipbank.db import as_id
 from equipbank.forms import Form, OptionalSelectField, choices, enum_choices
 from equipbank.geo import services as geo
 from equipbank.organisations.services import organisations_of_kinds
-from equipbank.reports.services import EARLIEST, LATEST, SORTS
+from equipbank.reports.services import DEPARTMENT_CODE, EARLIEST, LATEST, SORTS
 
 DATE_LIMITS = {"min": EARLIEST.isoformat(), "max": LATEST.isoformat()}
 
@@ -44,9 +44,14 @@ class ReportForm(PeriodForm):
             ((code, f"{code} – {name}") for code, name in geo.departments()), blank="Tous les départements"
         )
         self.epci.choices = choices(
-            ((code, name) for code, name, _department in geo.epcis(self.department.data or None)),
+            ((code, name) for code, name, _department in geo.epcis(self._department_code())),
             blank="Toutes les intercommunalités",
         )
+
+    def _department_code(self) -> str | None:
+        """The chosen département when it looks like one (its EPCIs are then offered)."""
+        code = (self.department.data or "").strip().upper()
+        return code if DEPARTMENT_CODE.fullmatch(code) else None
 
     def scope(self) -> dict:
         """The period and territory as the services take them."""

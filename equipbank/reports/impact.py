@@ -31,7 +31,7 @@ class ImpactFigures:
     devices_given: int
     reconditioned: int  # reached "ready" at least once
     recycled: int  # recycled or kept for parts (DEEE channel)
-    in_progress: int  # still at the workshop
+    in_progress: int  # today, still on the way: workshop, stock, reserved, at a relay
     handed_over: int
     beneficiaries_equipped: int
     communes_reached: int
@@ -97,8 +97,8 @@ def _captioned(figures: ImpactFigures) -> list[tuple[int, str]]:
         (figures.reconditioned, "équipement reconditionné", "équipements reconditionnés"),
         (
             figures.in_progress,
-            "équipement en cours de reconditionnement",
-            "équipements en cours de reconditionnement",
+            "équipement encore en chemin aujourd'hui (atelier, stock, structures relais)",
+            "équipements encore en chemin aujourd'hui (atelier, stock, structures relais)",
         ),
         (
             figures.recycled,

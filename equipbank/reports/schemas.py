@@ -23,7 +23,7 @@ class CommuneReportQuerySchema(QuerySchema):
         load_default=False, metadata={"description": "every commune of the EPCI or département, also at zero"}
     )
     sort = fields.String(metadata={"enum": list(SORTS), "description": "default: equipped_beneficiaries"})
-    order = fields.String(validate=validate.OneOf(("asc", "desc")))
+    order = fields.String(validate=validate.OneOf(("asc", "desc", "")))
 
 
 class CommuneRowSchema(Schema):

@@ -14,6 +14,7 @@ Definitions, the same on every page, export and API answer:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -143,14 +144,18 @@ class Territory:
         return int(total or 0)
 
 
+DEPARTMENT_CODE = re.compile(r"\d{2,3}|2[AB]", re.ASCII)
+EPCI_CODE = re.compile(r"\d{9}", re.ASCII)
+
+
 def check_territory(department: str | None, epci: str | None) -> Territory:
     """The territory asked for; raises ValidationFailed naming an unknown code."""
     department = (department or "").strip().upper() or None
     epci = (epci or "").strip() or None
     errors = {}
-    if department and not _exists(Commune.department_code == department):
+    if department and not (DEPARTMENT_CODE.fullmatch(department) and _exists(Commune.department_code == department)):
         errors["department"] = [f"Département inconnu : « {department} » (exemples : 06, 2A, 971)."]
-    if epci and not _exists(Commune.epci_code == epci):
+    if epci and not (EPCI_CODE.fullmatch(epci) and _exists(Commune.epci_code == epci)):
         errors["epci"] = [f"EPCI inconnu : « {epci} » (le code SIREN à 9 chiffres, par exemple 240600593)."]
     if not errors and department and epci and not _exists(Territory(department, epci).where()):
         errors["epci"] = [f"Cet EPCI n'a aucune commune dans le département {department}."]
@@ -187,6 +192,20 @@ class CommuneQuery:
     with_zeros: bool = False
     sort: str = "equipped_beneficiaries"
     descending: bool = True
+
+    def filters(self) -> dict[str, str]:
+        """The request in words for the audit log: codes and dates, checked, never free text."""
+        values = {
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+            "department": self.territory.department,
+            "epci": self.territory.epci,
+            "relay": self.relay_id,
+            "category": self.category,
+            "grouping": self.grouping,
+            "with_zeros": self.with_zeros or None,
+        }
+        return {key: str(value) for key, value in values.items() if value is not None}
 
 
 def report_scope(
@@ -719,11 +738,11 @@ def indicators(period: Period, territory: Territory = Territory()) -> Indicators
             territory.where(),
         )
     )
-    donor_in_territory = (
-        sa.select(Organisation.id)
-        .join(Commune, Commune.code == Organisation.commune_code)
-        .where(Organisation.kind == OrganisationKind.DONOR, territory.where())
-    )
+    donor_in_territory = sa.select(Organisation.id).where(Organisation.kind == OrganisationKind.DONOR)
+    if territory:  # a donor whose commune is not known counts only everywhere
+        donor_in_territory = donor_in_territory.join(Commune, Commune.code == Organisation.commune_code).where(
+            territory.where()
+        )
     start, end = period.start, period.end
     companies, donations = db.session.execute(
         sa.select(sa.func.count(sa.distinct(Donation.donor_id)), sa.func.count(Donation.id)).where(

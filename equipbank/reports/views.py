@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
-from flask_sqlalchemy.pagination import Pagination
 
 from equipbank.auth.permissions import roles
 from equipbank.codes import DeviceCategory, DeviceStatus, OrganisationKind, ReportGrouping, Role
@@ -21,12 +20,12 @@ from equipbank.organisations.services import get_organisation
 from equipbank.reports import charts, exports, services
 from equipbank.reports.forms import CommuneReportForm, ImpactForm, ReportForm
 from equipbank.reports.impact import render_impact_report
+from equipbank.web import ListPage
 
 bp = Blueprint("reports", __name__, url_prefix="/rapports")
 
 PER_PAGE = 100
 CHART_BARS = 20
-UNIT_NAMES = {ReportGrouping.COMMUNE: "commune", ReportGrouping.EPCI: "intercommunalité", ReportGrouping.DEPARTMENT: "département"}
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -34,15 +33,22 @@ CONTENT_TYPES = {
 }
 
 
-class ReportPage(Pagination):
-    """A page of the per-commune table: a slice of its rows, aggregated and sorted by the
-    database in one query (a few hundred at most)."""
+@dataclass(frozen=True)
+class Unit:
+    """What the per-commune table's rows are, in the words of each place they are shown."""
 
-    def _query_items(self) -> list[services.CommuneRow]:
-        return self._query_args["rows"][self._query_offset : self._query_offset + self.per_page]
+    column: str  # the table's first header
+    singular: str  # "par commune"
+    plural: str  # "(4 communes)"
+    code_header: str
+    slug: str  # in file names
 
-    def _query_count(self) -> int:
-        return len(self._query_args["rows"])
+
+UNITS = {
+    ReportGrouping.COMMUNE: Unit("Commune", "commune", "communes", "Code INSEE", "commune"),
+    ReportGrouping.EPCI: Unit("Intercommunalité", "intercommunalité", "intercommunalités", "Code EPCI (SIREN)", "epci"),
+    ReportGrouping.DEPARTMENT: Unit("Département", "département", "départements", "Code département", "departement"),
+}
 
 
 def _checked(form, build):
@@ -85,12 +91,12 @@ def communes():
     _show_period(form, report.period)
     rows = services.commune_rows(report)
     totals = services.commune_totals(report, units=len(rows))
-    page = ReportPage(per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False, rows=rows)
     most_first = report.sort == "equipped_beneficiaries" and report.descending
     top = rows[:CHART_BARS] if most_first else services.commune_rows(replace(report, sort="equipped_beneficiaries", descending=True), limit=CHART_BARS)
+    unit = UNITS[report.grouping]
     chart = charts.bar_chart_svg(
         [charts.Bar(row.name, row.equipped_beneficiaries) for row in top if row.equipped_beneficiaries],
-        title=f"Bénéficiaires équipés par {UNIT_NAMES[report.grouping]}",
+        title=f"Bénéficiaires équipés par {unit.singular}",
         value_label="Bénéficiaires équipés",
         max_bars=CHART_BARS,
     )
@@ -98,7 +104,8 @@ def communes():
         "reports/communes.html",
         form=form,
         report=report,
-        page=page,
+        page=ListPage(rows, PER_PAGE),
+        unit=unit,
         totals=totals,
         chart=chart,
         territory_name=report.territory.name(),
@@ -126,33 +133,26 @@ def _commune_export(file_format: str, *, open_data: bool):
         return render_template(
             "reports/communes.html", form=form, report=None, presets=period_presets(), page_endpoint="reports.communes"
         ), 422
-    rows = [asdict(row) for row in services.commune_rows(report)]
-    columns = commune_columns(report.grouping)
-    name = (
-        "beneficiaires-equipes-par-"
-        + {"commune": "commune", "epci": "epci", "department": "departement"}[report.grouping]
-    )
+    name = f"beneficiaires-equipes-par-{UNITS[report.grouping].slug}"
     if open_data:
-        threshold = current_app.config["REPORT_MASK_THRESHOLD"]
-        rows = services.open_data_rows(rows, threshold)
+        # In code order, whatever the page's sort: an order by the true counts would tell
+        # which masked cell is larger.
+        report = replace(report, sort="code", descending=False)
         name += "-donnees-ouvertes"
+    rows = [asdict(row) for row in services.commune_rows(report)]
+    if open_data:
+        rows = services.open_data_rows(rows, current_app.config["REPORT_MASK_THRESHOLD"])
     filename = f"{name}-{report.period.start:%Y%m%d}-{report.period.end:%Y%m%d}.{file_format}"
     services.record_export(
-        "open_data" if open_data else "communes",
-        file_format,
-        actor=current_user,
-        filters=request.args.to_dict(),
+        "open_data" if open_data else "communes", file_format, actor=current_user, filters=report.filters()
     )
     db.session.commit()
-    return _file(file_format, columns, rows, filename, sheet_title="Bénéficiaires équipés")
+    return _file(file_format, commune_columns(report.grouping), rows, filename, sheet_title="Bénéficiaires équipés")
 
 
 def commune_columns(grouping: str) -> list[exports.Column]:
-    code_header = {"commune": "Code INSEE", "epci": "Code EPCI (SIREN)", "department": "Code département"}[
-        grouping
-    ]
-    name_header = {"commune": "Commune", "epci": "Intercommunalité", "department": "Département"}[grouping]
-    columns = [exports.Column("code", code_header), exports.Column("name", name_header)]
+    unit = UNITS[grouping]
+    columns = [exports.Column("code", unit.code_header), exports.Column("name", unit.column)]
     if grouping == ReportGrouping.COMMUNE:
         columns.append(exports.Column("epci_name", "Intercommunalité"))
     if grouping != ReportGrouping.DEPARTMENT:
@@ -311,7 +311,7 @@ def impact_pdf():
         issued_on=today(),
     )
     services.record_export(
-        "impact", "pdf", actor=current_user, filters={"donor": donor.id, **request.args.to_dict()}
+        "impact", "pdf", actor=current_user, filters={"donor": str(donor.id), "from": str(period.start), "to": str(period.end)}
     )
     db.session.commit()
     filename = f"rapport-impact-{period.start:%Y%m%d}-{period.end:%Y%m%d}.pdf"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -37,6 +37,10 @@ def varied():
 
     give(bge, "06057", START, followup_done=True)  # first day of the period
     give(bge, "06057", START - timedelta(days=1))  # the day before: out
+    # Around midnight in Paris, which is not midnight in UTC: 00:30 is in, 23:30 the day
+    # before is out (the period crosses the end of summer time, too).
+    give(fondation, "06142", datetime.combine(START, time(0, 30), PARIS))
+    give(fondation, "06142", datetime.combine(START - timedelta(days=1), time(23, 30), PARIS))
     give(fondation, "06057", START + timedelta(days=3), category="job_seeker")
     give(fondation, "06015", START + timedelta(days=10), followup_done=True, category="job_seeker")
     give(bge, "06088", START + timedelta(days=20), followup_done=True)  # Nice
@@ -97,6 +101,7 @@ def test_every_grouping_and_filter_matches_the_raw_rows(varied):
     # The data set does exercise what it should.
     assert independent(key="code")["06057"] == (2, 2, 1)
     assert independent(key="code")["06088"] == (2, 2, 1)
+    assert independent(key="code")["06142"] == (1, 1, 0)
 
 
 def test_totals_count_a_person_once_over_the_whole_selection(varied):

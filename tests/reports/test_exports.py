@@ -51,9 +51,9 @@ def test_csv_is_what_a_french_excel_expects():
         "Équipements par structure",
         "Part des remises (%)",
     ]
-    assert rows[1] == ["Nice", "1234", "12,5", "12,5"]
+    assert rows[1] == ["Nice", "1234", "12,50", "12,5"]
     assert rows[2] == ["Saint-Martin-Vésubie", "< 5", "", "50,0"]
-    assert rows[3][1:] == ["0", "3,2", "100,0"]
+    assert rows[3][1:] == ["0", "3,25", "100,0"]
 
 
 def test_csv_text_cells_can_never_be_formulas():
@@ -78,7 +78,7 @@ def test_xlsx_keeps_numbers_as_numbers_with_formats():
     assert [cell.value for cell in sheet[1]] == [column.header for column in COLUMNS]
     nice = sheet[2]
     assert nice[1].value == 1234 and nice[1].data_type == "n" and nice[1].number_format == "#,##0"
-    assert nice[2].value == 12.5 and nice[2].number_format == "#,##0.0"
+    assert nice[2].value == 12.5 and nice[2].number_format == "#,##0.00"
     assert nice[3].value == 0.125 and nice[3].number_format == "0.0%"
     masked = sheet[3]
     assert masked[1].value == "< 5" and masked[1].data_type == "s"

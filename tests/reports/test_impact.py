@@ -45,7 +45,7 @@ def test_report_gives_the_donor_the_figures_of_the_period():
     assert "du 01/01/2026 au 23/11/2026" in text
     assert "1\u202f234 équipements donnés" in text
     assert "987 équipements reconditionnés" in text
-    assert "46 équipements en cours de reconditionnement" in text
+    assert "46 équipements encore en chemin aujourd'hui (atelier, stock, structures relais)" in text
     assert "201 équipements recyclés (filière DEEE)" in text
     assert "912 équipements remis" in text
     assert "874 personnes équipées" in text

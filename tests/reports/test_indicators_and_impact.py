@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from equipbank.appointments.models import Appointment
+from equipbank.audit.models import AuditEvent
 from equipbank.codes import OrganisationKind, Role
 from equipbank.db import PARIS, today
 from equipbank.devices import status
@@ -43,6 +44,8 @@ def activity():
     for _ in range(3):
         factories.device(given)
     stockpile = factories.donation(nice, declared_on=START - timedelta(days=60))
+    nowhere = factories.organisation(OrganisationKind.DONOR, name="Sans adresse", commune_code=None)
+    factories.device(factories.donation(nowhere, declared_on=START + timedelta(days=9)))  # counts everywhere only
     advisor = factories.user(Role.ADVISOR)
     relays = [factories.user(Role.RELAY) for _ in range(3)]
 
@@ -61,9 +64,11 @@ def _in(period: services.Period, moment) -> bool:
     return period.start <= moment.astimezone(PARIS).date() <= period.end
 
 
-def _commune_in(territory: services.Territory, code: str) -> bool:
-    commune = db.session.get(Commune, code)
-    return territory.epci is None or commune.epci_code == territory.epci
+def _commune_in(territory: services.Territory, code: str | None) -> bool:
+    if territory.epci is None:
+        return True
+    commune = db.session.get(Commune, code) if code else None
+    return commune is not None and commune.epci_code == territory.epci
 
 
 @pytest.mark.parametrize("territory", [PAILLONS, services.Territory()])
@@ -95,6 +100,9 @@ def test_indicators_match_the_raw_rows(activity, territory):
     if territory == PAILLONS:
         assert (figures.beneficiaries_equipped, figures.relays_mobilised, figures.companies_engaged) == (3, 2, 1)
         assert (figures.people_accompanied, figures.devices_given, figures.donations) == (2, 3, 3)
+    else:
+        # Nice's stockpile (declared before the period) gave the four devices received in it.
+        assert (figures.companies_engaged, figures.donations, figures.devices_given) == (3, 5, 8)
 
 
 def test_donor_impact_matches_the_raw_rows():
@@ -144,6 +152,8 @@ def test_the_impact_pdf_is_the_donors_own(client, auth):
     # A donor cannot look at another donor's figures by editing the URL: it is always its own.
     response = client.get("/rapports/impact.pdf", query_string={"donor": other.id})
     assert response.status_code == 200
+    audit = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "report.export"))
+    assert audit.summary["filters"]["donor"] == str(donor_user.organisation_id)
     assert response.mimetype == "application/pdf"
     text = pdf_text(response.data)
     assert donor_user.organisation.name in text
