@@ -158,3 +158,14 @@ def test_a_bad_row_halfway_loads_nothing(tmp_path):
     assert db.session.get(Commune, "06057").population == 1  # untouched: nothing was loaded
     services.load_referential()
     db.session.commit()
+
+
+def test_departments_and_epcis_for_the_report_filters():
+    departments = dict(services.departments())
+    assert departments["06"] == "Alpes-Maritimes" and departments["2A"] == "Corse-du-Sud"
+    assert "976" in departments  # overseas too
+    paillons = [epci for epci in services.epcis("06") if epci[0] == "240600593"]
+    assert paillons == [("240600593", "CC du Pays des Paillons", "06")]
+    assert all(code != "240600593" for code, _name, _department in services.epcis("83"))
+    # Asked again, the same lists (kept, not recomputed).
+    assert services.departments() is services.departments()
