@@ -32,12 +32,13 @@ from equipbank.extensions import db
 S = DeviceStatus
 Guard = Callable[[Device], None]
 
-# A handed-over device belongs to its beneficiary: it can come back (returned) but the bank
-# no longer declares it lost.
 FINAL = frozenset({S.RECYCLED, S.PARTS, S.LOST})
 # At the workshop: registered, or being reconditioned.
 WORKSHOP = frozenset({S.RECEIVED, S.REFURBISHING})
-LOSABLE = frozenset(S) - FINAL - {S.HANDED_OVER}
+# Held by the bank or a relay, from intake to the relay's shelf: what can be declared lost.
+# A handed-over device belongs to its beneficiary: it can come back (returned), but the bank
+# no longer declares it lost.
+HELD = frozenset(S) - FINAL - {S.HANDED_OVER}
 
 
 def cycle_started_at(device: Device):
@@ -162,7 +163,7 @@ RULES: tuple[Rule, ...] = (
     Rule(frozenset({S.AT_RELAY}), S.HANDED_OVER, guard=_handed_over_guard),
     Rule(frozenset({S.HANDED_OVER}), S.RETURNED, needs_reason=True),
     Rule(frozenset({S.RETURNED}), S.RECEIVED),
-    Rule(LOSABLE, S.LOST, needs_reason=True),
+    Rule(HELD, S.LOST, needs_reason=True),
 )
 
 _RULE_BY_MOVE: dict[tuple[DeviceStatus, DeviceStatus], Rule] = {

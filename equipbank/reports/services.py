@@ -34,6 +34,7 @@ from equipbank.codes import (
     ReportGrouping,
 )
 from equipbank.db import PARIS, bucket_of, days_between, month_buckets, today, utcnow
+from equipbank.devices import status
 from equipbank.devices.models import Device, DeviceEvent
 from equipbank.donations.models import Donation
 from equipbank.errors import ValidationFailed
@@ -470,8 +471,8 @@ def record_export(report: str, file_format: str, *, actor, filters: dict) -> Non
 
 # The stock dashboard -------------------------------------------------------------------------
 
-# Devices the bank still holds, from intake to the relay's shelf.
-IN_STOCK = (S.RECEIVED, S.REFURBISHING, S.READY, S.RESERVED, S.AT_RELAY, S.RETURNED)
+# Devices the bank still holds (the status machine's set), in the order of the chain.
+IN_STOCK = tuple(code for code in S if code in status.HELD)
 # Days since intake, as the dashboard groups them.
 AGE_BUCKETS = (
     (0, 30, "Moins de 30 jours"),
@@ -591,14 +592,14 @@ def stock_ages(now: datetime | None = None) -> list[StockAge]:
     rows = {row[0]: row for row in db.session.execute(statement)}
     return [
         StockAge(
-            status,
-            rows[status][1],
-            float(rows[status][2]),
-            float(rows[status][3]),
-            tuple(int(n) for n in rows[status][4:]),
+            code,
+            rows[code][1],
+            float(rows[code][2]),
+            float(rows[code][3]),
+            tuple(int(n) for n in rows[code][4:]),
         )
-        for status in IN_STOCK
-        if status in rows
+        for code in IN_STOCK
+        if code in rows
     ]
 
 
