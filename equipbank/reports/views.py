@@ -67,6 +67,18 @@ def _show_period(form, period: services.Period) -> None:
     form.start.data, form.end.data = period.start, period.end
 
 
+def _page(template: str, endpoint: str, status: int = 200, **context):
+    """A report's page, also when shown for an export URL in error: its form and its quick
+    periods lead back to the page itself (`endpoint`)."""
+    return render_template(template, presets=period_presets(), page_endpoint=endpoint, **context), status
+
+
+def _commune_request():
+    """The per-commune form from the URL, and the checked report (None when in error)."""
+    form = CommuneReportForm(request.args)
+    return form, _checked(form, lambda: services.commune_query(**form.scope(), **form.options()))
+
+
 def period_presets() -> list[tuple[str, date | None, date]]:
     """Quick choices above a report's form."""
     now = today()
@@ -84,10 +96,9 @@ def period_presets() -> list[tuple[str, date | None, date]]:
 @bp.route("/communes")
 @roles(Role.STAFF)
 def communes():
-    form = CommuneReportForm(request.args)
-    report = _checked(form, lambda: services.commune_query(**form.scope(), **form.options()))
+    form, report = _commune_request()
     if report is None:
-        return render_template("reports/communes.html", form=form, report=None, presets=period_presets()), 422
+        return _page("reports/communes.html", "reports.communes", 422, form=form, report=None)
     _show_period(form, report.period)
     rows = services.commune_rows(report)
     totals = services.commune_totals(report, units=len(rows))
@@ -100,8 +111,9 @@ def communes():
         value_label="Bénéficiaires équipés",
         max_bars=CHART_BARS,
     )
-    return render_template(
+    return _page(
         "reports/communes.html",
+        "reports.communes",
         form=form,
         report=report,
         page=ListPage(rows, PER_PAGE),
@@ -110,7 +122,6 @@ def communes():
         chart=chart,
         territory_name=report.territory.name(),
         relay_name=get_organisation(report.relay_id).name if report.relay_id else None,
-        presets=period_presets(),
     )
 
 
@@ -127,12 +138,9 @@ def communes_open_data(file_format: str):
 
 
 def _commune_export(file_format: str, *, open_data: bool):
-    form = CommuneReportForm(request.args)
-    report = _checked(form, lambda: services.commune_query(**form.scope(), **form.options()))
+    form, report = _commune_request()
     if report is None:  # an edited URL: the report's page says what is wrong
-        return render_template(
-            "reports/communes.html", form=form, report=None, presets=period_presets(), page_endpoint="reports.communes"
-        ), 422
+        return _page("reports/communes.html", "reports.communes", 422, form=form, report=None)
     name = f"beneficiaires-equipes-par-{UNITS[report.grouping].slug}"
     if open_data:
         # In code order, whatever the page's sort: an order by the true counts would tell
@@ -250,18 +258,16 @@ def indicators():
     form = ReportForm(request.args)
     scope = _checked(form, lambda: services.report_scope(**form.scope()))
     if scope is None:
-        return render_template(
-            "reports/indicators.html", form=form, figures=None, presets=period_presets()
-        ), 422
+        return _page("reports/indicators.html", "reports.indicators", 422, form=form, figures=None)
     period, territory = scope
     _show_period(form, period)
-    return render_template(
+    return _page(
         "reports/indicators.html",
+        "reports.indicators",
         form=form,
         figures=services.indicators(period, territory),
         period=period,
         territory_name=territory.name(),
-        presets=period_presets(),
     )
 
 
@@ -273,19 +279,10 @@ def indicators():
 def impact():
     form, donor, period = _impact_request()
     if period is None:
-        return render_template(
-            "reports/impact.html", form=form, donor=donor, figures=None, presets=period_presets()
-        ), 422
+        return _page("reports/impact.html", "reports.impact", 422, form=form, donor=donor, figures=None)
     _show_period(form, period)
     figures = services.donor_impact(donor, period) if donor is not None else None
-    return render_template(
-        "reports/impact.html",
-        form=form,
-        donor=donor,
-        figures=figures,
-        period=period,
-        presets=period_presets(),
-    )
+    return _page("reports/impact.html", "reports.impact", form=form, donor=donor, figures=figures, period=period)
 
 
 @bp.route("/impact.pdf")
@@ -295,14 +292,7 @@ def impact_pdf():
     if donor is None and not form.donor.errors:
         form.donor.errors.append("Choisissez un donateur.")
     if period is None or donor is None:
-        return render_template(
-            "reports/impact.html",
-            form=form,
-            donor=donor,
-            figures=None,
-            presets=period_presets(),
-            page_endpoint="reports.impact",
-        ), 422
+        return _page("reports/impact.html", "reports.impact", 422, form=form, donor=donor, figures=None)
     content = render_impact_report(
         bank=bank_identity(),
         donor_name=donor.name,
