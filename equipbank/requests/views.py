@@ -72,28 +72,29 @@ def allocate(request_id: int):
     return redirect(url_for("requests.detail", request_id=request_id))
 
 
+def _close(request_id: int, action, done: str):
+    """Mark served, reject or cancel a request, then back to its page."""
+    device_request = services.get_request(request_id, viewer=current_user)
+    commit_and_flash(lambda: action(device_request, actor=current_user), done)
+    return redirect(url_for("requests.detail", request_id=request_id))
+
+
 @bp.route("/demandes/<int:request_id>/servie", methods=["POST"])
 @roles(Role.STAFF)
 def mark_served(request_id: int):
-    device_request = services.get_request(request_id, viewer=current_user)
-    commit_and_flash(lambda: services.mark_served(device_request, actor=current_user), "Demande marquée comme servie.")
-    return redirect(url_for("requests.detail", request_id=request_id))
+    return _close(request_id, services.mark_served, "Demande marquée comme servie.")
 
 
 @bp.route("/demandes/<int:request_id>/refus", methods=["POST"])
 @roles(Role.STAFF)
 def reject(request_id: int):
-    device_request = services.get_request(request_id, viewer=current_user)
-    commit_and_flash(lambda: services.reject(device_request, actor=current_user), "Demande refusée.")
-    return redirect(url_for("requests.detail", request_id=request_id))
+    return _close(request_id, services.reject, "Demande refusée.")
 
 
 @bp.route("/demandes/<int:request_id>/annulation", methods=["POST"])
 @roles(Role.RELAY)
 def cancel(request_id: int):
-    device_request = services.get_request(request_id, viewer=current_user)
-    commit_and_flash(lambda: services.cancel(device_request, actor=current_user), "Demande annulée.")
-    return redirect(url_for("requests.detail", request_id=request_id))
+    return _close(request_id, services.cancel, "Demande annulée.")
 
 
 @bp.route("/reservations/<int:reservation_id>/liberation", methods=["POST"])
