@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import openpyxl  # noqa: E402
+import openpyxl
 
-from equipbank.donations.inventory import (  # noqa: E402
+from equipbank.donations.inventory import (
     check_rows,
     group_lines,
     guess_mapping,
@@ -83,7 +83,9 @@ def main() -> None:
         ("CSV cp1252 ;", csv_content(rows), "inventaire.csv"),
         ("XLSX", xlsx_content(rows), "inventaire.xlsx"),
     ):
-        seconds = best_of(RUNS, lambda: import_file(content, filename, rows))
+        seconds = best_of(
+            RUNS, lambda content=content, filename=filename: import_file(content, filename, rows)
+        )
         print(
             f"{label:<13} {rows} rows, {len(content) / 1024:.0f} KiB: "
             f"{seconds * 1000:.0f} ms, {rows / seconds:,.0f} rows/s (best of {RUNS})"

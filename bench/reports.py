@@ -23,23 +23,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
+import sqlalchemy as sa
+from flask_migrate import upgrade
 
-from equipbank import create_app  # noqa: E402
-from equipbank.appointments.models import Appointment  # noqa: E402
-from equipbank.auth.models import User  # noqa: E402
-from equipbank.beneficiaries.models import Beneficiary  # noqa: E402
-from equipbank.codes import BeneficiaryCategory, OrganisationKind  # noqa: E402
-from equipbank.db import today  # noqa: E402
-from equipbank.devices.models import Device, DeviceEvent  # noqa: E402
-from equipbank.donations.models import Donation  # noqa: E402
-from equipbank.extensions import db  # noqa: E402
-from equipbank.geo import services as geo  # noqa: E402
-from equipbank.geo.models import Commune  # noqa: E402
-from equipbank.handovers.models import Handover  # noqa: E402
-from equipbank.organisations.models import Organisation  # noqa: E402
-from equipbank.reports import services  # noqa: E402
+from equipbank import create_app
+from equipbank.appointments.models import Appointment
+from equipbank.auth.models import User
+from equipbank.beneficiaries.models import Beneficiary
+from equipbank.codes import BeneficiaryCategory, OrganisationKind
+from equipbank.db import today
+from equipbank.devices.models import Device, DeviceEvent
+from equipbank.donations.models import Donation
+from equipbank.extensions import db
+from equipbank.geo import services as geo
+from equipbank.geo.models import Commune
+from equipbank.handovers.models import Handover
+from equipbank.organisations.models import Organisation
+from equipbank.reports import services
 
 CHUNK = 5_000
 YEARS = 10
@@ -49,7 +49,9 @@ def insert(model, rows: list[dict]) -> list[int]:
     """Bulk insert; the new ids in order (both engines return them)."""
     ids = []
     for start in range(0, len(rows), CHUNK):
-        result = db.session.execute(sa.insert(model).returning(model.id), rows[start : start + CHUNK])
+        result = db.session.execute(
+            sa.insert(model).returning(model.id), rows[start : start + CHUNK]
+        )
         ids += [row[0] for row in result]
     return ids
 
@@ -57,15 +59,59 @@ def insert(model, rows: list[dict]) -> list[int]:
 def build(handovers: int) -> None:
     rng = random.Random(6)
     now = datetime.now(UTC)
-    local = list(db.session.scalars(sa.select(Commune.code).where(Commune.department_code == "06", Commune.kind == "commune")))
+    local = list(
+        db.session.scalars(
+            sa.select(Commune.code).where(
+                Commune.department_code == "06", Commune.kind == "commune"
+            )
+        )
+    )
     everywhere = list(db.session.scalars(sa.select(Commune.code).where(Commune.kind == "commune")))
-    donors = insert(Organisation, [{"kind": OrganisationKind.DONOR, "name": f"Donateur {n}", "commune_code": rng.choice(local)} for n in range(300)])
-    relays = insert(Organisation, [{"kind": OrganisationKind.RELAY, "name": f"Relais {n}", "commune_code": rng.choice(local)} for n in range(60)])
+    donors = insert(
+        Organisation,
+        [
+            {
+                "kind": OrganisationKind.DONOR,
+                "name": f"Donateur {n}",
+                "commune_code": rng.choice(local),
+            }
+            for n in range(300)
+        ],
+    )
+    relays = insert(
+        Organisation,
+        [
+            {
+                "kind": OrganisationKind.RELAY,
+                "name": f"Relais {n}",
+                "commune_code": rng.choice(local),
+            }
+            for n in range(60)
+        ],
+    )
     bank = insert(Organisation, [{"kind": OrganisationKind.BANK, "name": "Banque"}])[0]
-    advisor = insert(User, [{"email": "advisor@bench", "name": "Conseiller", "role": "advisor", "organisation_id": bank, "password_hash": "x"}])[0]
+    advisor = insert(
+        User,
+        [
+            {
+                "email": "advisor@bench",
+                "name": "Conseiller",
+                "role": "advisor",
+                "organisation_id": bank,
+                "password_hash": "x",
+            }
+        ],
+    )[0]
     donations = insert(
         Donation,
-        [{"donor_id": rng.choice(donors), "declared_on": today() - timedelta(days=rng.randrange(365 * YEARS)), "status": "received"} for _ in range(4_000)],
+        [
+            {
+                "donor_id": rng.choice(donors),
+                "declared_on": today() - timedelta(days=rng.randrange(365 * YEARS)),
+                "status": "received",
+            }
+            for _ in range(4_000)
+        ],
     )
 
     def moment(days_back: float) -> datetime:
@@ -76,7 +122,13 @@ def build(handovers: int) -> None:
     for n in range(handovers * 2):
         handed = n < handovers
         received_days = rng.uniform(20, 365 * YEARS)
-        status = "handed_over" if handed else rng.choice(["received", "refurbishing", "ready", "recycled", "parts", "reserved", "at_relay"])
+        status = (
+            "handed_over"
+            if handed
+            else rng.choice(
+                ["received", "refurbishing", "ready", "recycled", "parts", "reserved", "at_relay"]
+            )
+        )
         devices.append(
             {
                 "donation_id": rng.choice(donations),
@@ -100,12 +152,24 @@ def build(handovers: int) -> None:
         elif status not in ("received", "refurbishing"):
             steps.append(("refurbishing", "ready", ready_days))
             if status != "ready":
-                steps += [("ready", "reserved", ready_days - 2), ("reserved", "at_relay", ready_days - 4)]
+                steps += [
+                    ("ready", "reserved", ready_days - 2),
+                    ("reserved", "at_relay", ready_days - 4),
+                ]
             if status == "handed_over":
                 given = max(ready_days - rng.uniform(5, 40), 0.01)
                 steps.append(("at_relay", "handed_over", given))
                 handed_at.append((device_id, moment(given)))
-        events += [{"device_id": device_id, "from_status": a, "to_status": b, "at": moment(days), "data": {}} for a, b, days in steps]
+        events += [
+            {
+                "device_id": device_id,
+                "from_status": a,
+                "to_status": b,
+                "at": moment(days),
+                "data": {},
+            }
+            for a, b, days in steps
+        ]
     insert(DeviceEvent, events)
 
     people = insert(
@@ -123,7 +187,9 @@ def build(handovers: int) -> None:
             for n in range(int(handovers * 0.9))
         ],
     )
-    communes = dict(db.session.execute(sa.select(Beneficiary.id, Beneficiary.commune_code)).tuples().all())
+    communes = dict(
+        db.session.execute(sa.select(Beneficiary.id, Beneficiary.commune_code)).tuples().all()
+    )
     rows = []
     for n, (device_id, at) in enumerate(handed_at):
         person = people[n] if n < len(people) else rng.choice(people)
@@ -156,7 +222,9 @@ def build(handovers: int) -> None:
         ],
     )
     db.session.commit()
-    print(f"data: {len(device_ids):,} devices, {len(events):,} events, {len(handover_ids):,} handovers, {len(people):,} beneficiaries")
+    print(
+        f"data: {len(device_ids):,} devices, {len(events):,} events, {len(handover_ids):,} handovers, {len(people):,} beneficiaries"
+    )
 
 
 def timed(label: str, work) -> float:
@@ -179,7 +247,9 @@ def commune_page(**filters):
     rows = services.commune_rows(report)
     services.commune_totals(report, units=len(rows))
     if report.sort != "equipped_beneficiaries":
-        services.commune_rows(replace(report, sort="equipped_beneficiaries", descending=True), limit=20)
+        services.commune_rows(
+            replace(report, sort="equipped_beneficiaries", descending=True), limit=20
+        )
 
 
 def main() -> None:
@@ -188,7 +258,9 @@ def main() -> None:
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
     with app.app_context():
         print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
-        if os.environ.get("BENCH_REUSE") and db.session.scalar(sa.select(sa.func.count(Handover.id))):
+        if os.environ.get("BENCH_REUSE") and db.session.scalar(
+            sa.select(sa.func.count(Handover.id))
+        ):
             upgrade()  # a data set built before: only the schema changes since are applied
         else:
             if url.startswith("postgresql"):
@@ -203,18 +275,41 @@ def main() -> None:
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
         year = services.Period.calendar_year(today().year - 1)
-        donor = db.session.scalar(sa.select(Organisation).where(Organisation.kind == OrganisationKind.DONOR))
+        donor = db.session.scalar(
+            sa.select(Organisation).where(Organisation.kind == OrganisationKind.DONOR)
+        )
         results = [
-            timed("communes, 12 months, whole country", lambda: commune_page()),
+            timed("communes, 12 months, whole country", commune_page),
             timed("communes, everything since 2000", lambda: commune_page(start=services.EARLIEST)),
-            timed("communes of the 06 with zeros, sorted by rate", lambda: commune_page(department="06", with_zeros=True, sort="followup_rate")),
-            timed("EPCI of the Paillons with zeros, one category", lambda: commune_page(epci="240600593", with_zeros=True, category="job_seeker")),
-            timed("by EPCI, everything since 2000", lambda: commune_page(start=services.EARLIEST, grouping="epci")),
-            timed("by département, everything since 2000", lambda: commune_page(start=services.EARLIEST, grouping="department")),
+            timed(
+                "communes of the 06 with zeros, sorted by rate",
+                lambda: commune_page(department="06", with_zeros=True, sort="followup_rate"),
+            ),
+            timed(
+                "EPCI of the Paillons with zeros, one category",
+                lambda: commune_page(epci="240600593", with_zeros=True, category="job_seeker"),
+            ),
+            timed(
+                "by EPCI, everything since 2000",
+                lambda: commune_page(start=services.EARLIEST, grouping="epci"),
+            ),
+            timed(
+                "by département, everything since 2000",
+                lambda: commune_page(start=services.EARLIEST, grouping="department"),
+            ),
             timed("stock dashboard", services.stock_report),
-            timed("indicators, last year, Alpes-Maritimes", lambda: services.indicators(year, services.Territory(department="06"))),
-            timed("donor impact, since 2000", lambda: services.donor_impact(donor, services.Period.of(services.EARLIEST))),
-            timed("commune export rows, everything since 2000", lambda: services.commune_rows(services.commune_query(start=services.EARLIEST))),
+            timed(
+                "indicators, last year, Alpes-Maritimes",
+                lambda: services.indicators(year, services.Territory(department="06")),
+            ),
+            timed(
+                "donor impact, since 2000",
+                lambda: services.donor_impact(donor, services.Period.of(services.EARLIEST)),
+            ),
+            timed(
+                "commune export rows, everything since 2000",
+                lambda: services.commune_rows(services.commune_query(start=services.EARLIEST)),
+            ),
         ]
         print(f"slowest: {max(results) * 1000:.0f} ms (target < 1,000 ms)")
 

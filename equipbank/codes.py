@@ -139,9 +139,14 @@ class AgeBand(LabelledEnum):
     FROM_75 = ("75_plus", "75 ans et plus")
 
     @classmethod
-    def of(cls, birth_year: int, year: int) -> "AgeBand":
+    def of(cls, birth_year: int, year: int) -> AgeBand:
         age = year - birth_year
-        for band, upper in ((cls.UNDER_26, 25), (cls.FROM_26_TO_44, 44), (cls.FROM_45_TO_64, 64), (cls.FROM_65_TO_74, 74)):
+        for band, upper in (
+            (cls.UNDER_26, 25),
+            (cls.FROM_26_TO_44, 44),
+            (cls.FROM_45_TO_64, 64),
+            (cls.FROM_65_TO_74, 74),
+        ):
             if age <= upper:
                 return band
         return cls.FROM_75
@@ -227,8 +232,7 @@ class NotificationResult(LabelledEnum):
 
 
 ENUMS: dict[str, type[LabelledEnum]] = {
-    enum.__name__: enum
-    for enum in LabelledEnum.__subclasses__()
+    enum.__name__: enum for enum in LabelledEnum.__subclasses__()
 }
 
 

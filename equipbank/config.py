@@ -35,9 +35,7 @@ class Config:
     # The public address of the app: QR labels and emailed links use it when set.
     BASE_URL = os.environ.get("BASE_URL") or None
     BANK_NAME = os.environ.get("BANK_NAME", "Banque du Numérique Alpes-Maritimes")
-    BANK_CONTACT = os.environ.get(
-        "BANK_CONTACT", "contact@banque-numerique-06.fr · 04 93 00 00 00"
-    )
+    BANK_CONTACT = os.environ.get("BANK_CONTACT", "contact@banque-numerique-06.fr · 04 93 00 00 00")
     # Printed on the documents the bank signs (donation attestation, erasure certificate).
     BANK_ADDRESS = os.environ.get("BANK_ADDRESS", "Adresse à renseigner (BANK_ADDRESS)")
     BANK_CITY = os.environ.get("BANK_CITY", "Nice")
@@ -56,8 +54,8 @@ class Config:
     WTF_I18N_ENABLED = False  # WTForms' own French messages (equipbank.forms.Form), no Babel
 
     PASSWORD_HASH_METHOD = "scrypt"
-    SET_PASSWORD_LINK_MAX_AGE = int(os.environ.get("SET_PASSWORD_LINK_MAX_AGE", 7 * 24 * 3600))
-    API_TOKEN_MAX_AGE_DAYS = int(os.environ.get("API_TOKEN_MAX_AGE_DAYS", 90))
+    SET_PASSWORD_LINK_MAX_AGE = int(os.environ.get("SET_PASSWORD_LINK_MAX_AGE", "604800"))
+    API_TOKEN_MAX_AGE_DAYS = int(os.environ.get("API_TOKEN_MAX_AGE_DAYS", "90"))
 
     API_TITLE = "equipbank API"
     API_VERSION = "v1"
@@ -67,29 +65,29 @@ class Config:
 
     # Mail: SMTP when MAIL_SERVER is set, else .eml files in instance/outbox (the demo).
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@banque-numerique-06.fr")
     MAIL_FROM_NAME = os.environ.get("MAIL_FROM_NAME", "Banque du Numérique Alpes-Maritimes")
-    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", 20))
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "20"))
 
     # Reminders: 48 hours before an appointment; each advisor's digest after this Paris hour;
     # a notification left claimed but unsent this many minutes is taken again.
     REMINDER_HOURS_BEFORE = 48
-    DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", 7))
+    DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))
     NOTIFICATION_STALE_MINUTES = 15
     NOTIFICATION_MAX_ATTEMPTS = 5
-    SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", 600))
+    SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", "600"))
 
     # Inventory files: larger ones are refused; beyond the inline limit, a background job.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
-    INVENTORY_MAX_ROWS = int(os.environ.get("INVENTORY_MAX_ROWS", 20_000))
+    INVENTORY_MAX_ROWS = int(os.environ.get("INVENTORY_MAX_ROWS", "20000"))
     INVENTORY_INLINE_MAX_ROWS = 300
     # Open-data exports of reports: counts from 1 to this minus one are masked (DESIGN.md §7).
-    REPORT_MASK_THRESHOLD = int(os.environ.get("REPORT_MASK_THRESHOLD", 5))
+    REPORT_MASK_THRESHOLD = int(os.environ.get("REPORT_MASK_THRESHOLD", "5"))
 
     PER_PAGE = 25
     API_MAX_PER_PAGE = 200
@@ -125,7 +123,9 @@ class ProductionConfig(Config):
     def resolve(cls, app) -> None:
         super().resolve(app)
         if not app.config.get("SECRET_KEY"):
-            raise RuntimeError("SECRET_KEY doit être défini en production (variable d'environnement).")
+            raise RuntimeError(
+                "SECRET_KEY doit être défini en production (variable d'environnement)."
+            )
         if not app.config.get("BASE_URL"):
             raise RuntimeError(
                 "BASE_URL doit être défini en production : les e-mails et les étiquettes QR portent l'adresse publique."

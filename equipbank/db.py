@@ -118,7 +118,9 @@ def _days_between_postgresql(element, compiler, **kw):
 @compiles(days_between, "sqlite")
 def _days_between_sqlite(element, compiler, **kw):
     start, end = list(element.clauses)
-    return f"(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}))"
+    return (
+        f"(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}))"
+    )
 
 
 def month_buckets(last_day: date, months: int = 12) -> list[tuple[str, datetime, datetime]]:
@@ -136,4 +138,6 @@ def month_buckets(last_day: date, months: int = 12) -> list[tuple[str, datetime,
 
 def bucket_of(column, buckets: list[tuple[str, datetime, datetime]]):
     """A CASE giving the bucket a timestamp falls in (NULL outside them all)."""
-    return sa.case(*[((column >= start) & (column < end), key) for key, start, end in buckets], else_=None)
+    return sa.case(
+        *[((column >= start) & (column < end), key) for key, start, end in buckets], else_=None
+    )

@@ -114,9 +114,7 @@ def handle_csrf_error(error: HTTPException):
     )
 
 
-CONCURRENT_CHANGE = (
-    "Ces données viennent d'être modifiées par quelqu'un d'autre : rechargez la page et vérifiez avant de recommencer."
-)
+CONCURRENT_CHANGE = "Ces données viennent d'être modifiées par quelqu'un d'autre : rechargez la page et vérifiez avant de recommencer."
 
 
 def concurrent_change(error: Exception | None = None) -> Conflict:
@@ -142,7 +140,9 @@ def reject_nul_characters():
     values = [value for _key, value in request.args.items(multi=True)]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         values += [value for _key, value in request.form.items(multi=True)]
-    if any("\x00" in value for value in values) or (request.is_json and b"\\u0000" in request.get_data()):
+    if any("\x00" in value for value in values) or (
+        request.is_json and b"\\u0000" in request.get_data()
+    ):
         return _respond(400, "bad_request", NUL_MESSAGE)
     return None
 

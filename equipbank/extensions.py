@@ -6,7 +6,7 @@ from flask_wtf import CSRFProtect
 
 from equipbank.db import db
 
-__all__ = ["db", "migrate", "login_manager", "csrf"]
+__all__ = ["csrf", "db", "login_manager", "migrate"]
 
 migrate = Migrate()
 login_manager = LoginManager()

@@ -45,12 +45,19 @@ def build(message: Message) -> EmailMessage:
     email["From"] = sender()
     email["To"] = message.to
     email["Subject"] = message.subject
-    email["Message-ID"] = make_msgid(domain=current_app.config["MAIL_FROM"].rpartition("@")[2] or None)
+    email["Message-ID"] = make_msgid(
+        domain=current_app.config["MAIL_FROM"].rpartition("@")[2] or None
+    )
     email.set_content(message.text)
     for attachment in message.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         subtype, _, params = subtype.partition(";")
-        email.add_attachment(attachment.content, maintype=maintype, subtype=subtype.strip(), filename=attachment.filename)
+        email.add_attachment(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype.strip(),
+            filename=attachment.filename,
+        )
         if params:  # "method=REQUEST": calendar clients read it on the part's Content-Type
             part = email.get_payload()[-1]
             key, _, value = params.strip().partition("=")
@@ -67,9 +74,16 @@ def send(message: Message) -> None:
         return
     try:
         if config["MAIL_USE_SSL"]:
-            client = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"], context=ssl.create_default_context())
+            client = smtplib.SMTP_SSL(
+                config["MAIL_SERVER"],
+                config["MAIL_PORT"],
+                timeout=config["MAIL_TIMEOUT"],
+                context=ssl.create_default_context(),
+            )
         else:
-            client = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+            client = smtplib.SMTP(
+                config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
+            )
         with client:
             if config["MAIL_USE_TLS"]:
                 client.starttls(context=ssl.create_default_context())
@@ -83,6 +97,8 @@ def send(message: Message) -> None:
 
 
 def _write_to_outbox(email: EmailMessage) -> None:
-    outbox = Path(current_app.config.get("MAIL_OUTBOX") or Path(current_app.instance_path) / "outbox")
+    outbox = Path(
+        current_app.config.get("MAIL_OUTBOX") or Path(current_app.instance_path) / "outbox"
+    )
     outbox.mkdir(parents=True, exist_ok=True)
     (outbox / f"{uuid.uuid4().hex}.eml").write_bytes(email.as_bytes())

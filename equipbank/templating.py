@@ -25,7 +25,7 @@ def format_datetime(value: datetime | None) -> str:
     return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
 
 
-def format_number(value: int | float | Decimal | None, decimals: int = 0) -> str:
+def format_number(value: float | Decimal | None, decimals: int = 0) -> str:
     """French number: narrow no-break space between thousands, decimal comma."""
     if value is None:
         return ""
@@ -61,9 +61,18 @@ def url_with(_endpoint: str | None = None, **changes) -> str:
     args = {} if _endpoint else dict(request.view_args or {})
     # Query arguments that would collide with url_for's own ("endpoint", "_external"...)
     # mean nothing to any page: an edited URL is not worth a 500.
-    args.update({key: value for key, value in request.args.items() if key != "endpoint" and not key.startswith("_")})
+    args.update(
+        {
+            key: value
+            for key, value in request.args.items()
+            if key != "endpoint" and not key.startswith("_")
+        }
+    )
     args.update(changes)
-    return url_for(_endpoint or request.endpoint, **{key: value for key, value in args.items() if value not in (None, "")})
+    return url_for(
+        _endpoint or request.endpoint,
+        **{key: value for key, value in args.items() if value not in (None, "")},
+    )
 
 
 def url_with_page(page: int) -> str:

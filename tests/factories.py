@@ -129,7 +129,9 @@ def at_relay(relay_user, *, staff=None, donation_: Donation | None = None) -> De
     from equipbank.requests import services as requests
 
     device_ = ready_device(donation_)
-    request = requests.create_request(requests.RequestData(category=device_.category, quantity=1), actor=relay_user)
+    request = requests.create_request(
+        requests.RequestData(category=device_.category, quantity=1), actor=relay_user
+    )
     db.session.flush()
     requests.allocate(request, [device_.tag], actor=staff or user(Role.STAFF))
     requests.receive(device_, actor=relay_user)
@@ -161,7 +163,9 @@ def handover(relay_user, *, advisor_=None, device_=None, beneficiary_=None, **fi
     created = handovers.hand_over(
         device_,
         beneficiary_,
-        handovers.HandoverData(charter_accepted=True, accessories=fields.pop("accessories", "Chargeur")),
+        handovers.HandoverData(
+            charter_accepted=True, accessories=fields.pop("accessories", "Chargeur")
+        ),
         followup(advisor_, **fields),
         actor=relay_user,
     )
@@ -196,12 +200,16 @@ def equipped(
     advisor_ = advisor_ or user(Role.ADVISOR, organisation_=relay_user.organisation)
     beneficiary_ = beneficiary_ or beneficiary(relay_user, commune=commune, **fields)
     created = handover(relay_user, advisor_=advisor_, beneficiary_=beneficiary_, device_=device_)
-    appointment = db.session.scalar(sa.select(Appointment).where(Appointment.handover_id == created.id))
+    appointment = db.session.scalar(
+        sa.select(Appointment).where(Appointment.handover_id == created.id)
+    )
     if on is not None:
         handed_at = on if isinstance(on, datetime) else datetime.combine(on, time(10), PARIS)
         shift = handed_at - created.handed_at
         created.handed_at = handed_at
-        for event in db.session.scalars(sa.select(DeviceEvent).where(DeviceEvent.device_id == created.device_id)):
+        for event in db.session.scalars(
+            sa.select(DeviceEvent).where(DeviceEvent.device_id == created.device_id)
+        ):
             event.at += shift
         created.device.created_at += shift
         appointment.starts_at = handed_at + timedelta(days=2)
@@ -210,7 +218,11 @@ def equipped(
         appointments.record_outcome(
             appointment,
             appointments.OutcomeData(
-                status="done", duration_minutes=45, topics=["email"], autonomy="partly_autonomous", confidence=3
+                status="done",
+                duration_minutes=45,
+                topics=["email"],
+                autonomy="partly_autonomous",
+                confidence=3,
             ),
             actor=advisor_,
         )

@@ -25,7 +25,9 @@ BANK = Bank(
 def pdf_text(data: bytes) -> str:
     document = pypdfium2.PdfDocument(data)
     try:
-        return "\n".join(document[index].get_textpage().get_text_range() for index in range(len(document)))
+        return "\n".join(
+            document[index].get_textpage().get_text_range() for index in range(len(document))
+        )
     finally:
         document.close()
 

@@ -57,7 +57,15 @@ def test_a_huge_id_in_a_json_body_is_a_field_error(client, api_token):
     headers = api_token(factories.user(Role.RELAY))
     response = client.post(
         "/api/v1/handovers",
-        json={"device": "EB-000001", "beneficiary": int(HUGE), "followup": {"advisor": 2**40, "starts_at": "2030-01-01T10:00:00Z", "location_type": "office"}},
+        json={
+            "device": "EB-000001",
+            "beneficiary": int(HUGE),
+            "followup": {
+                "advisor": 2**40,
+                "starts_at": "2030-01-01T10:00:00Z",
+                "location_type": "office",
+            },
+        },
         headers=headers,
     )
     assert response.status_code == 422
@@ -88,20 +96,35 @@ def test_a_nul_character_in_a_url_is_a_clear_400(client, auth, api_token, path):
 def test_a_nul_character_in_a_form_or_a_json_body_is_a_clear_400(client, auth, api_token):
     relay = factories.user(Role.RELAY)
     headers = api_token(relay)
-    response = client.post("/api/v1/beneficiaries", data='{"first_name": "Ana\\u0000"}', headers={**headers, "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/beneficiaries",
+        data='{"first_name": "Ana\\u0000"}',
+        headers={**headers, "Content-Type": "application/json"},
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"
     auth.login(relay)
-    response = client.post("/beneficiaires/nouveau", data={"first_name": "Ana\x00", "last_name": "B"})
+    response = client.post(
+        "/beneficiaires/nouveau", data={"first_name": "Ana\x00", "last_name": "B"}
+    )
     assert response.status_code == 400
     assert "caractère nul" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
-    "path", ["/equipements/", "/rapports/communes", "/rapports/indicateurs", "/rapports/stock", "/rapports/impact"]
+    "path",
+    [
+        "/equipements/",
+        "/rapports/communes",
+        "/rapports/indicateurs",
+        "/rapports/stock",
+        "/rapports/impact",
+    ],
 )
 def test_query_arguments_named_like_url_building_ones_are_ignored(client, auth, path):
     factories.equipped(factories.user(Role.RELAY))  # rows, hence links built from the URL
     auth.login(factories.user(Role.STAFF))
-    response = client.get(path, query_string={"endpoint": "x", "file_format": "x", "_anchor": "y", "_external": "1"})
+    response = client.get(
+        path, query_string={"endpoint": "x", "file_format": "x", "_anchor": "y", "_external": "1"}
+    )
     assert response.status_code == 200

@@ -32,11 +32,21 @@ def relay_a() -> RelayA:
     handover = factories.handover(user)
     held = factories.at_relay(user)
     reserved = factories.ready_device()
-    request = requests.create_request(requests.RequestData(category="laptop", quantity=1), actor=user)
+    request = requests.create_request(
+        requests.RequestData(category="laptop", quantity=1), actor=user
+    )
     db.session.flush()
     requests.allocate(request, [reserved.tag], actor=factories.user(Role.STAFF))
     db.session.commit()
-    return RelayA(user, request.id, handover.beneficiary_id, handover.id, handover.device.tag, held.tag, reserved.tag)
+    return RelayA(
+        user,
+        request.id,
+        handover.beneficiary_id,
+        handover.id,
+        handover.device.tag,
+        held.tag,
+        reserved.tag,
+    )
 
 
 @pytest.fixture
@@ -91,26 +101,57 @@ def test_another_relay_gets_a_404_on_every_endpoint(client, api_token, relay_a, 
     assert response.get_json()["error"]["code"] == "not_found"
 
 
-def test_another_relay_cannot_hand_over_with_the_first_ones_device_or_person(client, api_token, relay_a):
+def test_another_relay_cannot_hand_over_with_the_first_ones_device_or_person(
+    client, api_token, relay_a
+):
     other = factories.user(Role.RELAY)
     advisor = factories.user(Role.ADVISOR)
     own_device = factories.at_relay(other)
     own_person = factories.beneficiary(other)
-    followup = {"advisor": advisor.id, "starts_at": (utcnow() + timedelta(days=2)).isoformat(), "location_type": "office"}
+    followup = {
+        "advisor": advisor.id,
+        "starts_at": (utcnow() + timedelta(days=2)).isoformat(),
+        "location_type": "office",
+    }
     headers = api_token(other)
     for device, person in ((relay_a.held, own_person.id), (own_device.tag, relay_a.beneficiary_id)):
-        response = client.post("/api/v1/handovers", json={"device": device, "beneficiary": person, "followup": followup}, headers=headers)
+        response = client.post(
+            "/api/v1/handovers",
+            json={"device": device, "beneficiary": person, "followup": followup},
+            headers=headers,
+        )
         assert response.status_code == 404
 
 
 def test_lists_show_nothing_of_the_other_relay(client, api_token, relay_a, relay_b):
-    person = db.session.get(__import__("equipbank.beneficiaries.models", fromlist=["Beneficiary"]).Beneficiary, relay_a.beneficiary_id)
-    for page in ("/demandes/", "/beneficiaires/", "/remises/", "/equipements/", "/relais", "/remises/nouvelle"):
+    person = db.session.get(
+        __import__("equipbank.beneficiaries.models", fromlist=["Beneficiary"]).Beneficiary,
+        relay_a.beneficiary_id,
+    )
+    for page in (
+        "/demandes/",
+        "/beneficiaires/",
+        "/remises/",
+        "/equipements/",
+        "/relais",
+        "/remises/nouvelle",
+    ):
         text = client.get(page).text
-        for secret in (relay_a.given, relay_a.held, relay_a.reserved, person.first_name, f"n° {relay_a.request_id}<"):
+        for secret in (
+            relay_a.given,
+            relay_a.held,
+            relay_a.reserved,
+            person.first_name,
+            f"n° {relay_a.request_id}<",
+        ):
             assert secret not in text, (page, secret)
     headers = api_token(factories.user(Role.RELAY))
-    for endpoint in ("/api/v1/requests", "/api/v1/beneficiaries", "/api/v1/handovers", "/api/v1/devices"):
+    for endpoint in (
+        "/api/v1/requests",
+        "/api/v1/beneficiaries",
+        "/api/v1/handovers",
+        "/api/v1/devices",
+    ):
         assert client.get(endpoint, headers=headers).get_json()["total"] == 0, endpoint
 
 
@@ -124,13 +165,24 @@ def test_scanning_the_other_relays_device_says_nothing_about_it(client, relay_a,
 def test_the_first_relay_and_staff_do_see_it(client, api_token, relay_a):
     for user in (relay_a.user, factories.user(Role.STAFF)):
         headers = api_token(user)
-        assert client.get(f"/api/v1/beneficiaries/{relay_a.beneficiary_id}", headers=headers).status_code == 200
-        assert client.get(f"/api/v1/handovers/{relay_a.handover_id}", headers=headers).status_code == 200
+        assert (
+            client.get(
+                f"/api/v1/beneficiaries/{relay_a.beneficiary_id}", headers=headers
+            ).status_code
+            == 200
+        )
+        assert (
+            client.get(f"/api/v1/handovers/{relay_a.handover_id}", headers=headers).status_code
+            == 200
+        )
         assert client.get(f"/api/v1/devices/{relay_a.held}", headers=headers).status_code == 200
 
 
 @pytest.mark.parametrize("role", [Role.DONOR, Role.ADVISOR, Role.REFURBISHER])
 def test_other_roles_never_reach_beneficiaries(client, api_token, relay_a, role):
     headers = api_token(factories.user(role))
-    assert client.get(f"/api/v1/beneficiaries/{relay_a.beneficiary_id}", headers=headers).status_code == 403
+    assert (
+        client.get(f"/api/v1/beneficiaries/{relay_a.beneficiary_id}", headers=headers).status_code
+        == 403
+    )
     assert client.get("/api/v1/beneficiaries", headers=headers).status_code == 403

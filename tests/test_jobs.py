@@ -59,7 +59,11 @@ def test_with_redis_a_worker_runs_the_job(app, runner):
     assert result.exit_code == 0, result.output
 
     finished = jobs.job_state(state.id)
-    assert (finished.status, finished.progress, finished.result) == ("finished", 100, "Pimms Médiation")
+    assert (finished.status, finished.progress, finished.result) == (
+        "finished",
+        100,
+        "Pimms Médiation",
+    )
     db.session.expire_all()
     assert db.session.get(Organisation, organisation.id).name == "Pimms Médiation"
     assert audit_count() == before + 1

@@ -44,7 +44,11 @@ def schema_differences() -> list:
 def test_migrations_match_the_models_and_go_down_and_up(empty_database):
     url, engine_options = empty_database
     app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options}
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        }
     )
     with app.app_context():
         upgrade()
@@ -59,7 +63,9 @@ def test_migrations_match_the_models_and_go_down_and_up(empty_database):
 def test_sqlite_keeps_autoincrement_on_devices_through_the_migrations(tmp_path):
     """SQLite rebuilds a table to alter it: without AUTOINCREMENT a deleted device's tag
     could be handed out again."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tags.sqlite'}"})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tags.sqlite'}"}
+    )
     with app.app_context():
         upgrade()
         ddl = db.session.scalar(sa.text("SELECT sql FROM sqlite_master WHERE name = 'devices'"))

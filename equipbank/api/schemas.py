@@ -46,7 +46,9 @@ class Id(fields.Integer):
     """An id in a body or a query: a whole number the database can hold."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID, error="Identifiant invalide."))
+        kwargs.setdefault(
+            "validate", validate.Range(min=1, max=MAX_ID, error="Identifiant invalide.")
+        )
         super().__init__(**kwargs)
 
 

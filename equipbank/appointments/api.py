@@ -9,13 +9,19 @@ from equipbank import jobs
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.appointments import services
 from equipbank.appointments.models import Appointment
-from equipbank.appointments.schemas import AppointmentQuerySchema, AppointmentSchema, OutcomeCreateSchema
+from equipbank.appointments.schemas import (
+    AppointmentQuerySchema,
+    AppointmentSchema,
+    OutcomeCreateSchema,
+)
 from equipbank.appointments.tasks import notify
 from equipbank.auth.permissions import roles
 from equipbank.codes import Role
 from equipbank.extensions import db
 
-blp = Blueprint("api-appointments", __name__, url_prefix="/appointments", description="Rendez-vous de suivi")
+blp = Blueprint(
+    "api-appointments", __name__, url_prefix="/appointments", description="Rendez-vous de suivi"
+)
 
 
 @blp.route("")
@@ -47,7 +53,11 @@ def get_appointment(appointment_id: int):
 @roles(Role.ADVISOR, Role.STAFF)
 @blp.arguments(OutcomeCreateSchema)
 @blp.response(200, AppointmentSchema)
-@blp.alt_response(422, schema=ErrorResponseSchema, description="done without duration, topics, autonomy or confidence")
+@blp.alt_response(
+    422,
+    schema=ErrorResponseSchema,
+    description="done without duration, topics, autonomy or confidence",
+)
 def record_outcome(data, appointment_id: int):
     """Le bilan : réalisé (durée, thèmes, autonomie, confiance, suite), absent, ou annulé."""
     appointment = services.get_appointment(appointment_id, viewer=current_user)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration
 
@@ -156,8 +156,8 @@ def _utc(moment: datetime, name: str) -> datetime:
     """A naive time would be read in each client's own zone, so it is refused, not guessed."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)

@@ -35,10 +35,16 @@ class OutcomeForm(Form):
         choices=choices([(status.value, status.label) for status in A if status != A.SCHEDULED]),
     )
     duration_minutes = IntegerField(
-        "Durée de la séance (minutes)", validators=[Optional(), NumberRange(min=1, max=480, message="Entre 1 et 480.")]
+        "Durée de la séance (minutes)",
+        validators=[Optional(), NumberRange(min=1, max=480, message="Entre 1 et 480.")],
     )
     topics = CheckboxesField("Thèmes abordés", choices=enum_choices(Topic))
-    autonomy = RadioField("Autonomie après la séance", choices=enum_choices(Autonomy), validators=[Optional()], validate_choice=False)
+    autonomy = RadioField(
+        "Autonomie après la séance",
+        choices=enum_choices(Autonomy),
+        validators=[Optional()],
+        validate_choice=False,
+    )
     confidence = RadioField(
         "Confiance de la personne (1 : pas du tout, 4 : tout à fait)",
         choices=choices([(str(n), str(n)) for n in range(1, 5)]),
@@ -67,9 +73,15 @@ class RescheduleForm(Form):
     )
     advisor = SelectField("Conseiller numérique", coerce=optional_id, validate_choice=False)
     starts_at = DateTimeLocalField("Date et heure", validators=[Optional()])
-    duration_minutes = IntegerField("Durée (minutes)", default=60, validators=[Optional(), NumberRange(min=15, max=480, message="Entre 15 et 480.")])
+    duration_minutes = IntegerField(
+        "Durée (minutes)",
+        default=60,
+        validators=[Optional(), NumberRange(min=15, max=480, message="Entre 15 et 480.")],
+    )
     location_type = SelectField("Lieu", choices=enum_choices(LocationType))
-    place = TextAreaField("Adresse ou salle", validators=[Optional(), Length(max=300)], render_kw={"rows": 2})
+    place = TextAreaField(
+        "Adresse ou salle", validators=[Optional(), Length(max=300)], render_kw={"rows": 2}
+    )
     confirm_overlap = BooleanField("Je confirme ce créneau malgré le chevauchement")
 
     def followup(self) -> FollowupData:

@@ -32,7 +32,9 @@ class Appointment(TimestampMixin, db.Model):
         code_check("status", AppointmentStatus.codes()),
         code_check("autonomy", Autonomy.codes()),
         code_check("next_step", NextStep.codes()),
-        sa.CheckConstraint("confidence IS NULL OR confidence BETWEEN 1 AND 4", name="confidence_range"),
+        sa.CheckConstraint(
+            "confidence IS NULL OR confidence BETWEEN 1 AND 4", name="confidence_range"
+        ),
         sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),
         sa.CheckConstraint(
             "status <> 'done' OR outcome_duration_minutes > 0", name="done_has_duration"

@@ -86,7 +86,9 @@ def claim(notice: Notice) -> NotificationReceipt | None:
             NotificationReceipt.id == existing.id,
             NotificationReceipt.attempts < config["NOTIFICATION_MAX_ATTEMPTS"],
             (NotificationReceipt.result == R.FAILED)
-            | ((NotificationReceipt.result == R.PENDING) & (NotificationReceipt.claimed_at < stale)),
+            | (
+                (NotificationReceipt.result == R.PENDING) & (NotificationReceipt.claimed_at < stale)
+            ),
         )
         .values(result=R.PENDING, claimed_at=now, attempts=NotificationReceipt.attempts + 1)
         .execution_options(synchronize_session=False)
@@ -113,7 +115,11 @@ def due_reminders(now: datetime | None = None) -> list[Notice]:
     horizon = now + timedelta(hours=current_app.config["REMINDER_HOURS_BEFORE"])
     appointments = db.session.scalars(
         sa.select(Appointment)
-        .where(Appointment.status == A.SCHEDULED, Appointment.starts_at > now, Appointment.starts_at <= horizon)
+        .where(
+            Appointment.status == A.SCHEDULED,
+            Appointment.starts_at > now,
+            Appointment.starts_at <= horizon,
+        )
         .order_by(Appointment.starts_at)
     )
     notices = []
@@ -128,9 +134,8 @@ def due_reminders(now: datetime | None = None) -> list[Notice]:
 def due_cancellations(now: datetime | None = None) -> list[Notice]:
     """A cancelled appointment whose reminder went out: its calendar copies are cancelled."""
     now = now or utcnow()
-    reminded = (
-        sa.select(NotificationReceipt.appointment_id)
-        .where(NotificationReceipt.kind == K.REMINDER_48H, NotificationReceipt.result == R.SENT)
+    reminded = sa.select(NotificationReceipt.appointment_id).where(
+        NotificationReceipt.kind == K.REMINDER_48H, NotificationReceipt.result == R.SENT
     )
     appointments = db.session.scalars(
         sa.select(Appointment).where(
@@ -150,7 +155,10 @@ def due_cancellations(now: datetime | None = None) -> list[Notice]:
                 )
             )
         )
-        for notice in (_advisor_notice(appointment, K.CANCELLATION), _beneficiary_notice(appointment, K.CANCELLATION)):
+        for notice in (
+            _advisor_notice(appointment, K.CANCELLATION),
+            _beneficiary_notice(appointment, K.CANCELLATION),
+        ):
             if notice is not None and notice.recipient in sent_to:
                 notices.append(notice)
     return notices
@@ -166,7 +174,9 @@ def due_digests(now: datetime | None = None) -> list[Notice]:
     day = local.date()
     start = datetime.combine(day, datetime.min.time(), tzinfo=PARIS)
     notices = []
-    for advisor in db.session.scalars(sa.select(User).where(User.role == Role.ADVISOR, User.active.is_(True))):
+    for advisor in db.session.scalars(
+        sa.select(User).where(User.role == Role.ADVISOR, User.active.is_(True))
+    ):
         todays = db.session.scalars(
             sa.select(Appointment)
             .where(
@@ -180,7 +190,13 @@ def due_digests(now: datetime | None = None) -> list[Notice]:
         pending = to_fill_count(advisor)
         if todays or pending:
             notices.append(
-                Notice(K.DAILY_DIGEST, f"digest:{day.isoformat()}", f"advisor:{advisor.id}", None, _digest(advisor, todays, pending, day))
+                Notice(
+                    K.DAILY_DIGEST,
+                    f"digest:{day.isoformat()}",
+                    f"advisor:{advisor.id}",
+                    None,
+                    _digest(advisor, todays, pending, day),
+                )
             )
     return notices
 
@@ -199,10 +215,14 @@ def _when(moment: datetime) -> str:
 
 
 def _where(appointment: Appointment) -> str:
-    return ", ".join(part for part in (LocationType(appointment.location_type).label, appointment.place) if part)
+    return ", ".join(
+        part for part in (LocationType(appointment.location_type).label, appointment.place) if part
+    )
 
 
-def _ics(appointment: Appointment, email: str, *, for_beneficiary: bool, cancel: bool) -> mail.Attachment:
+def _ics(
+    appointment: Appointment, email: str, *, for_beneficiary: bool, cancel: bool
+) -> mail.Attachment:
     method = "CANCEL" if cancel else "REQUEST"
     event = calendar_event(
         appointment,
@@ -211,12 +231,20 @@ def _ics(appointment: Appointment, email: str, *, for_beneficiary: bool, cancel:
         organizer_email=current_app.config["MAIL_FROM"],
         attendee=calendar.Attendee(email),
     )
-    return mail.Attachment("rendez-vous.ics", f"text/calendar; method={method}", calendar.event_ics(event, method=method))
+    return mail.Attachment(
+        "rendez-vous.ics",
+        f"text/calendar; method={method}",
+        calendar.event_ics(event, method=method),
+    )
 
 
 def _advisor_notice(appointment: Appointment, kind: str) -> Notice:
     advisor, person = appointment.advisor, appointment.beneficiary
-    who = f"{person.first_name} {person.last_name[:1]}." if person.anonymised_at is None else "une personne accompagnée"
+    who = (
+        f"{person.first_name} {person.last_name[:1]}."
+        if person.anonymised_at is None
+        else "une personne accompagnée"
+    )
     relay = person.relay.name
     link = f"{_base_url()}/rendez-vous/{appointment.id}"
     cancel = kind == K.CANCELLATION
@@ -230,8 +258,15 @@ def _advisor_notice(appointment: Appointment, kind: str) -> Notice:
             f"{_when(appointment.starts_at)} ({appointment.duration_minutes} min), {_where(appointment)}.\n\n"
             f"Coordonnées et détails, et le bilan à renseigner après la séance :\n{link}\n"
         )
-    message = mail.Message(advisor.email, subject, text, (_ics(appointment, advisor.email, for_beneficiary=False, cancel=cancel),))
-    return Notice(kind, f"appointment:{appointment.id}", f"advisor:{advisor.id}", appointment.id, message)
+    message = mail.Message(
+        advisor.email,
+        subject,
+        text,
+        (_ics(appointment, advisor.email, for_beneficiary=False, cancel=cancel),),
+    )
+    return Notice(
+        kind, f"appointment:{appointment.id}", f"advisor:{advisor.id}", appointment.id, message
+    )
 
 
 def _beneficiary_notice(appointment: Appointment, kind: str) -> Notice | None:
@@ -254,8 +289,15 @@ def _beneficiary_notice(appointment: Appointment, kind: str) -> Notice | None:
             f"En cas d'empêchement, prévenez {relay.name}"
             f"{' au ' + relay.contact_phone if relay.contact_phone else ''}.\n"
         )
-    message = mail.Message(person.email, subject, text, (_ics(appointment, person.email, for_beneficiary=True, cancel=cancel),))
-    return Notice(kind, f"appointment:{appointment.id}", f"beneficiary:{person.id}", appointment.id, message)
+    message = mail.Message(
+        person.email,
+        subject,
+        text,
+        (_ics(appointment, person.email, for_beneficiary=True, cancel=cancel),),
+    )
+    return Notice(
+        kind, f"appointment:{appointment.id}", f"beneficiary:{person.id}", appointment.id, message
+    )
 
 
 def _digest(advisor: User, todays: list[Appointment], pending: int, day) -> mail.Message:
@@ -264,11 +306,12 @@ def _digest(advisor: User, todays: list[Appointment], pending: int, day) -> mail
         lines.append(f"Vos rendez-vous de suivi aujourd'hui ({len(todays)}) :")
         for appointment in todays:
             moment = appointment.starts_at.astimezone(PARIS).strftime("%H:%M")
-            lines.append(f"- {moment}, {_where(appointment)} ({appointment.beneficiary.relay.name})")
+            lines.append(
+                f"- {moment}, {_where(appointment)} ({appointment.beneficiary.relay.name})"
+            )
     else:
         lines.append("Aucun rendez-vous de suivi aujourd'hui.")
     if pending:
         lines += ["", f"À renseigner : {pending} rendez-vous passé(s) sans bilan."]
     lines += ["", f"Votre agenda : {_base_url()}/conseiller", ""]
     return mail.Message(advisor.email, f"Votre journée du {day:%d/%m/%Y}", "\n".join(lines))
-

@@ -27,13 +27,17 @@ class AppointmentSchema(Schema):
     place = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": AppointmentStatus.codes()})
     rescheduled_from = fields.Integer(attribute="rescheduled_from_id", allow_none=True)
-    outcome = fields.Function(lambda a: OutcomeSchema().dump(a) if a.status == AppointmentStatus.DONE else None)
+    outcome = fields.Function(
+        lambda a: OutcomeSchema().dump(a) if a.status == AppointmentStatus.DONE else None
+    )
 
 
 class AppointmentQuerySchema(PageArgs):
     advisor = Id(metadata={"description": "the advisor's user id (an advisor sees only their own)"})
     status = fields.String(validate=validate.OneOf(AppointmentStatus.codes()))
-    from_ = fields.AwareDateTime(data_key="from", metadata={"description": "starts at or after (ISO 8601 with offset)"})
+    from_ = fields.AwareDateTime(
+        data_key="from", metadata={"description": "starts at or after (ISO 8601 with offset)"}
+    )
     to = fields.AwareDateTime(metadata={"description": "starts before (ISO 8601 with offset)"})
 
     @validates_schema

@@ -45,7 +45,9 @@ class FollowupData:
 def active_advisors() -> list[User]:
     return list(
         db.session.scalars(
-            sa.select(User).where(User.role == Role.ADVISOR, User.active.is_(True)).order_by(User.name)
+            sa.select(User)
+            .where(User.role == Role.ADVISOR, User.active.is_(True))
+            .order_by(User.name)
         )
     )
 
@@ -67,7 +69,10 @@ def check_followup(data: FollowupData, *, prefix: str = "followup.") -> User:
         errors[f"{prefix}starts_at"] = ["Le rendez-vous est dans plus d'un an : vérifiez l'année."]
     if data.location_type not in LocationType.codes():
         errors[f"{prefix}location_type"] = ["Lieu inconnu."]
-    if not isinstance(data.duration_minutes, int) or not 15 <= data.duration_minutes <= MAX_DURATION_MINUTES:
+    if (
+        not isinstance(data.duration_minutes, int)
+        or not 15 <= data.duration_minutes <= MAX_DURATION_MINUTES
+    ):
         errors[f"{prefix}duration_minutes"] = ["Entre 15 minutes et 8 heures."]
     if data.place and len(data.place) > 300:
         errors[f"{prefix}place"] = ["300 caractères au plus."]
@@ -82,7 +87,9 @@ def schedule(data: FollowupData, *, beneficiary, actor, handover=None) -> Appoin
         handover=handover,
         beneficiary=beneficiary,
         advisor=advisor,
-        starts_at=data.starts_at.replace(second=0, microsecond=0),  # to the minute, as calendars show it
+        starts_at=data.starts_at.replace(
+            second=0, microsecond=0
+        ),  # to the minute, as calendars show it
         duration_minutes=data.duration_minutes,
         location_type=data.location_type,
         place=(data.place or "").strip() or None,
@@ -99,12 +106,21 @@ def schedule(data: FollowupData, *, beneficiary, actor, handover=None) -> Appoin
     return appointment
 
 
-def calendar_event(appointment: Appointment, base_url: str, *, for_beneficiary: bool = False, organizer_email: str | None = None, attendee=None):
+def calendar_event(
+    appointment: Appointment,
+    base_url: str,
+    *,
+    for_beneficiary: bool = False,
+    organizer_email: str | None = None,
+    attendee=None,
+):
     """The appointment as a calendar event. For the beneficiary: who they meet and where; for
     the advisor's calendar: the device and a link to the appointment page, no personal data."""
     from equipbank.appointments import calendar
 
-    place = ", ".join(part for part in (LocationType(appointment.location_type).label, appointment.place) if part)
+    place = ", ".join(
+        part for part in (LocationType(appointment.location_type).label, appointment.place) if part
+    )
     if for_beneficiary:
         summary = f"Rendez-vous avec {appointment.advisor.name}, conseiller numérique"
         description = "Accompagnement à la prise en main de votre équipement."
@@ -128,11 +144,15 @@ def calendar_event(appointment: Appointment, base_url: str, *, for_beneficiary: 
     )
 
 
-def appointment_ics(appointment: Appointment, base_url: str, *, for_beneficiary: bool = False) -> bytes:
+def appointment_ics(
+    appointment: Appointment, base_url: str, *, for_beneficiary: bool = False
+) -> bytes:
     """A download: PUBLISH, with STATUS:CANCELLED when the appointment is cancelled."""
     from equipbank.appointments import calendar
 
-    return calendar.event_ics(calendar_event(appointment, base_url, for_beneficiary=for_beneficiary))
+    return calendar.event_ics(
+        calendar_event(appointment, base_url, for_beneficiary=for_beneficiary)
+    )
 
 
 # Who sees which appointment ------------------------------------------------------------------
@@ -154,14 +174,18 @@ def visible_appointments(viewer) -> sa.Select:
 
 def get_appointment(appointment_id: int, *, viewer) -> Appointment:
     """The appointment if `viewer` may see it; NotFound otherwise (never a hint it exists)."""
-    appointment = db.session.scalar(visible_appointments(viewer).where(Appointment.id == appointment_id))
+    appointment = db.session.scalar(
+        visible_appointments(viewer).where(Appointment.id == appointment_id)
+    )
     if appointment is None:
         raise NotFound("Rendez-vous introuvable.")
     return appointment
 
 
 def can_record_outcome(viewer, appointment: Appointment) -> bool:
-    return viewer.role == Role.STAFF or (viewer.role == Role.ADVISOR and appointment.advisor_id == viewer.id)
+    return viewer.role == Role.STAFF or (
+        viewer.role == Role.ADVISOR and appointment.advisor_id == viewer.id
+    )
 
 
 # The advisor's agenda ------------------------------------------------------------------------
@@ -183,7 +207,11 @@ def to_fill(advisor) -> sa.Select:
     """Past appointments with no outcome yet: the advisor's "À renseigner" queue."""
     return (
         sa.select(Appointment)
-        .where(Appointment.advisor_id == advisor.id, Appointment.status == A.SCHEDULED, Appointment.starts_at < utcnow())
+        .where(
+            Appointment.advisor_id == advisor.id,
+            Appointment.status == A.SCHEDULED,
+            Appointment.starts_at < utcnow(),
+        )
         .order_by(Appointment.starts_at)
     )
 
@@ -219,7 +247,9 @@ def agenda(advisor, *, horizon_days: int = 60) -> Agenda:
     return result
 
 
-def overlapping(advisor_id: int, starts_at: datetime, duration_minutes: int, *, exclude_id: int | None = None) -> list[Appointment]:
+def overlapping(
+    advisor_id: int, starts_at: datetime, duration_minutes: int, *, exclude_id: int | None = None
+) -> list[Appointment]:
     """The advisor's scheduled appointments that overlap this slot: a warning, not a refusal
     (a workshop may take several people at once)."""
     ends_at = starts_at + timedelta(minutes=duration_minutes)
@@ -232,7 +262,9 @@ def overlapping(advisor_id: int, starts_at: datetime, duration_minutes: int, *, 
             Appointment.starts_at > starts_at - timedelta(minutes=MAX_DURATION_MINUTES),
         )
     )
-    return [a for a in candidates if a.starts_at + timedelta(minutes=a.duration_minutes) > starts_at]
+    return [
+        a for a in candidates if a.starts_at + timedelta(minutes=a.duration_minutes) > starts_at
+    ]
 
 
 def overlap_message(overlaps: list[Appointment]) -> str:
@@ -258,14 +290,19 @@ class OutcomeData:
 def _check_outcome(appointment: Appointment, data: OutcomeData) -> None:
     errors: dict[str, list[str]] = {}
     if data.status not in A.codes() or data.status == A.SCHEDULED:
-        raise ValidationFailed("Choisissez ce qui s'est passé.", fields={"status": ["Issue inconnue."]})
+        raise ValidationFailed(
+            "Choisissez ce qui s'est passé.", fields={"status": ["Issue inconnue."]}
+        )
     if data.status in (A.DONE, A.NO_SHOW) and appointment.starts_at > utcnow():
         raise ValidationFailed(
             "Ce rendez-vous n'a pas encore eu lieu : seule une annulation peut être enregistrée.",
             fields={"status": ["Le rendez-vous est à venir."]},
         )
     if data.status == A.DONE:
-        if not isinstance(data.duration_minutes, int) or not 1 <= data.duration_minutes <= MAX_OUTCOME_MINUTES:
+        if (
+            not isinstance(data.duration_minutes, int)
+            or not 1 <= data.duration_minutes <= MAX_OUTCOME_MINUTES
+        ):
             errors["duration_minutes"] = ["Indiquez la durée, en minutes (1 à 480)."]
         if not data.topics:
             errors["topics"] = ["Cochez au moins un thème abordé."]
@@ -287,7 +324,9 @@ def record_outcome(appointment: Appointment, data: OutcomeData, *, actor) -> App
     if not can_record_outcome(actor, appointment):
         raise NotFound("Rendez-vous introuvable.")
     if successor(appointment) is not None:
-        raise InvalidTransition("Ce rendez-vous a été remplacé par un autre : renseignez le nouveau.")
+        raise InvalidTransition(
+            "Ce rendez-vous a été remplacé par un autre : renseignez le nouveau."
+        )
     _check_outcome(appointment, data)
     was = appointment.status
     done = data.status == A.DONE
@@ -300,11 +339,15 @@ def record_outcome(appointment: Appointment, data: OutcomeData, *, actor) -> App
     appointment.outcome_recorded_at, appointment.outcome_recorded_by_id = utcnow(), actor.id
     if data.status in CANCELLED and was not in CANCELLED:
         appointment.calendar_sequence += 1
-    audit.record("appointment.outcome", appointment, actor=actor, summary={"from": was, "to": data.status})
+    audit.record(
+        "appointment.outcome", appointment, actor=actor, summary={"from": was, "to": data.status}
+    )
     return appointment
 
 
-def reschedule(appointment: Appointment, data: FollowupData, *, actor, previous_status: str | None = None) -> Appointment:
+def reschedule(
+    appointment: Appointment, data: FollowupData, *, actor, previous_status: str | None = None
+) -> Appointment:
     """A new appointment that continues this one (after a no-show, or to move it). A moved
     appointment is closed as cancelled (by the beneficiary or the service)."""
     if not (can_record_outcome(actor, appointment) or _relay_owns(actor, appointment)):
@@ -314,12 +357,15 @@ def reschedule(appointment: Appointment, data: FollowupData, *, actor, previous_
     if appointment.status == A.SCHEDULED:
         if previous_status not in CANCELLED:
             raise ValidationFailed(
-                "Indiquez qui reporte le rendez-vous.", fields={"previous_status": ["Le bénéficiaire ou le service."]}
+                "Indiquez qui reporte le rendez-vous.",
+                fields={"previous_status": ["Le bénéficiaire ou le service."]},
             )
         appointment.status = previous_status
         appointment.calendar_sequence += 1
         appointment.outcome_recorded_at, appointment.outcome_recorded_by_id = utcnow(), actor.id
-    new = schedule(data, beneficiary=appointment.beneficiary, actor=actor, handover=appointment.handover)
+    new = schedule(
+        data, beneficiary=appointment.beneficiary, actor=actor, handover=appointment.handover
+    )
     new.rescheduled_from = appointment
     db.session.flush()
     audit.record("appointment.reschedule", appointment, actor=actor, summary={"next": new.id})
@@ -332,7 +378,9 @@ def _relay_owns(viewer, appointment: Appointment) -> bool:
 
 def successor(appointment: Appointment) -> Appointment | None:
     """The appointment that continues this one, if any."""
-    return db.session.scalar(sa.select(Appointment).where(Appointment.rescheduled_from_id == appointment.id))
+    return db.session.scalar(
+        sa.select(Appointment).where(Appointment.rescheduled_from_id == appointment.id)
+    )
 
 
 def chain(appointment: Appointment) -> list[Appointment]:
@@ -344,7 +392,6 @@ def chain(appointment: Appointment) -> list[Appointment]:
     while (following := successor(appointments[-1])) is not None:
         appointments.append(following)
     return appointments
-
 
 
 # What relays follow ------------------------------------------------------------------------
@@ -360,7 +407,10 @@ def latest_by_handover(handover_ids) -> dict[int, Appointment]:
         .where(Appointment.handover_id.in_(handover_ids))
         .group_by(Appointment.handover_id)
     )
-    return {a.handover_id: a for a in db.session.scalars(sa.select(Appointment).where(Appointment.id.in_(latest)))}
+    return {
+        a.handover_id: a
+        for a in db.session.scalars(sa.select(Appointment).where(Appointment.id.in_(latest)))
+    }
 
 
 def is_overdue(appointment: Appointment | None) -> bool:
@@ -401,7 +451,11 @@ def new_calendar_token(advisor, *, actor) -> str:
 
 def advisor_from_calendar_token(token: str):
     advisor = db.session.scalar(sa.select(User).where(User.calendar_token_hash == _digest(token)))
-    return advisor if advisor is not None and advisor.is_active and advisor.role == Role.ADVISOR else None
+    return (
+        advisor
+        if advisor is not None and advisor.is_active and advisor.role == Role.ADVISOR
+        else None
+    )
 
 
 def feed_ics(advisor, base_url: str) -> bytes:

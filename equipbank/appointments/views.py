@@ -39,7 +39,9 @@ def _reschedule_form(appointment: Appointment, formdata=None) -> RescheduleForm:
         location_type=appointment.location_type,
         place=appointment.place,
     )
-    form.advisor.choices = choices(((advisor.id, advisor.name) for advisor in services.active_advisors()))
+    form.advisor.choices = choices(
+        (advisor.id, advisor.name) for advisor in services.active_advisors()
+    )
     return form
 
 
@@ -57,7 +59,9 @@ def _outcome_form(appointment: Appointment) -> OutcomeForm:
     )
 
 
-def _page(appointment: Appointment, outcome_form=None, reschedule_form=None, overlaps=(), code: int = 200):
+def _page(
+    appointment: Appointment, outcome_form=None, reschedule_form=None, overlaps=(), code: int = 200
+):
     beneficiaries.record_access(appointment.beneficiary, viewer=current_user, purpose="appointment")
     db.session.commit()
     return (
@@ -88,12 +92,16 @@ def detail(appointment_id: int):
 def outcome(appointment_id: int):
     appointment = services.get_appointment(appointment_id, viewer=current_user)
     form = OutcomeForm()
-    if form.validate() and commit_or_show(form, lambda: services.record_outcome(appointment, form.outcome(), actor=current_user)):
+    if form.validate() and commit_or_show(
+        form, lambda: services.record_outcome(appointment, form.outcome(), actor=current_user)
+    ):
         if appointment.status in services.CANCELLED:
             jobs.enqueue(notify, owner=current_user, description="Envoi des annulations")
         flash("Bilan enregistré.", "success")
         return redirect(url_for("appointments.detail", appointment_id=appointment.id))
-    return _page(services.get_appointment(appointment_id, viewer=current_user), outcome_form=form, code=422)
+    return _page(
+        services.get_appointment(appointment_id, viewer=current_user), outcome_form=form, code=422
+    )
 
 
 @bp.route("/rendez-vous/<int:appointment_id>/nouveau", methods=["POST"])
@@ -106,20 +114,38 @@ def reschedule(appointment_id: int):
     if form.validate():
         followup = form.followup()
         if followup.advisor_id and followup.starts_at and not form.confirm_overlap.data:
-            overlaps = services.overlapping(followup.advisor_id, followup.starts_at, followup.duration_minutes)
+            overlaps = services.overlapping(
+                followup.advisor_id, followup.starts_at, followup.duration_minutes
+            )
         if overlaps:
-            show_domain_error(form, ValidationFailed(services.overlap_message(overlaps), fields={"confirm_overlap": [services.overlap_message(overlaps)]}))
+            show_domain_error(
+                form,
+                ValidationFailed(
+                    services.overlap_message(overlaps),
+                    fields={"confirm_overlap": [services.overlap_message(overlaps)]},
+                ),
+            )
         else:
             new = commit_or_show(
                 form,
-                lambda: services.reschedule(appointment, followup, actor=current_user, previous_status=form.previous_status.data or None),
+                lambda: services.reschedule(
+                    appointment,
+                    followup,
+                    actor=current_user,
+                    previous_status=form.previous_status.data or None,
+                ),
             )
             if new is not None:
                 if appointment.status in services.CANCELLED:
                     jobs.enqueue(notify, owner=current_user, description="Envoi des annulations")
                 flash("Nouveau rendez-vous enregistré.", "success")
                 return redirect(url_for("appointments.detail", appointment_id=new.id))
-    return _page(services.get_appointment(appointment_id, viewer=current_user), reschedule_form=form, overlaps=overlaps, code=422)
+    return _page(
+        services.get_appointment(appointment_id, viewer=current_user),
+        reschedule_form=form,
+        overlaps=overlaps,
+        code=422,
+    )
 
 
 @bp.route("/rendez-vous/<int:appointment_id>/rendez-vous.ics")
@@ -152,7 +178,11 @@ def calendar():
         token = services.new_calendar_token(current_user, actor=current_user)
         db.session.commit()
         feed_url = external_url("appointments.feed", token=token)
-    return render_template("appointments/calendar.html", feed_url=feed_url), 200, {"Cache-Control": "no-store"}
+    return (
+        render_template("appointments/calendar.html", feed_url=feed_url),
+        200,
+        {"Cache-Control": "no-store"},
+    )
 
 
 @bp.route("/calendrier/<token>.ics")
@@ -162,5 +192,9 @@ def feed(token: str):
     if advisor is None:
         abort(404)
     return send_file_result(
-        {"content": services.feed_ics(advisor, public_base_url()), "content_type": "text/calendar", "filename": "suivis.ics"}
+        {
+            "content": services.feed_ics(advisor, public_base_url()),
+            "content_type": "text/calendar",
+            "filename": "suivis.ics",
+        }
     )

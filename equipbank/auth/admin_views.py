@@ -40,7 +40,9 @@ def index():
     filters = UserFilters(request.args)
     query = sa.select(User).order_by(User.name)
     if filters.q.data:
-        query = query.where(contains_text(User.name, filters.q.data) | contains_text(User.email, filters.q.data))
+        query = query.where(
+            contains_text(User.name, filters.q.data) | contains_text(User.email, filters.q.data)
+        )
     if filters.role.data:
         query = query.where(User.role == filters.role.data)
     if filters.organisation.data:
@@ -126,7 +128,10 @@ def reactivate(user_id: int):
 
 def _set_active(user_id: int, active: bool, done: str):
     user = get_user(user_id)
-    commit_and_flash(lambda: services.set_user_active(user, active, actor=current_user), f"Compte de {user.name} {done}.")
+    commit_and_flash(
+        lambda: services.set_user_active(user, active, actor=current_user),
+        f"Compte de {user.name} {done}.",
+    )
     return redirect(url_for("users.edit", user_id=user.id))
 
 
@@ -134,7 +139,13 @@ def _email_welcome(user: User) -> None:
     """The link by email too; a mail server down does not undo the account (the admin has
     the link on screen)."""
     try:
-        jobs.enqueue(tasks.send_welcome, user.id, public_base_url(), owner=current_user, description="E-mail de bienvenue")
+        jobs.enqueue(
+            tasks.send_welcome,
+            user.id,
+            public_base_url(),
+            owner=current_user,
+            description="E-mail de bienvenue",
+        )
     except (MailError, RedisError):
         flash("L'e-mail de bienvenue n'a pas pu partir : transmettez le lien ci-dessous.", "error")
 

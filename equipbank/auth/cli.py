@@ -22,7 +22,9 @@ def users_cli() -> None:
 @click.option("--email", required=True)
 @click.option("--name", required=True, help="Nom complet.")
 @click.option("--role", type=click.Choice(Role.codes()), required=True)
-@click.option("--organisation", "organisation_name", required=True, help="Nom exact de l'organisation.")
+@click.option(
+    "--organisation", "organisation_name", required=True, help="Nom exact de l'organisation."
+)
 @click.option("--admin", is_flag=True, help="Administrateur des comptes (rôle staff).")
 @click.option(
     "--password",

@@ -8,8 +8,12 @@ from equipbank.organisations.services import organisations_of_kinds
 
 
 class LoginForm(Form):
-    email = EmailField("Adresse e-mail", validators=[DataRequired("Indiquez votre adresse e-mail.")])
-    password = PasswordField("Mot de passe", validators=[DataRequired("Indiquez votre mot de passe.")])
+    email = EmailField(
+        "Adresse e-mail", validators=[DataRequired("Indiquez votre adresse e-mail.")]
+    )
+    password = PasswordField(
+        "Mot de passe", validators=[DataRequired("Indiquez votre mot de passe.")]
+    )
 
 
 class SetPasswordForm(Form):
@@ -38,7 +42,9 @@ class UserForm(Form):
             Length(max=254),
         ],
     )
-    name = StringField("Nom complet", validators=[DataRequired("Indiquez le nom."), Length(max=200)])
+    name = StringField(
+        "Nom complet", validators=[DataRequired("Indiquez le nom."), Length(max=200)]
+    )
     role = SelectField("Rôle", choices=enum_choices(Role))
     organisation_id = SelectField(
         "Organisation", coerce=optional_id, validators=[DataRequired("Choisissez l'organisation.")]

@@ -117,7 +117,12 @@ def update_user(
     if user.id == actor.id and not is_admin:
         raise ValidationFailed("Vous ne pouvez pas retirer vos propres droits d'administration.")
     before = {"role": user.role, "organisation_id": user.organisation_id, "is_admin": user.is_admin}
-    user.name, user.role, user.organisation, user.is_admin = name.strip(), role, organisation, is_admin
+    user.name, user.role, user.organisation, user.is_admin = (
+        name.strip(),
+        role,
+        organisation,
+        is_admin,
+    )
     after = {"role": role, "organisation_id": organisation.id, "is_admin": is_admin}
     audit.record("user.update", user, actor=actor, summary={"before": before, "after": after})
     return user
@@ -138,7 +143,9 @@ def check_role_fits_organisation(role: str, organisation: Organisation) -> None:
     try:
         kinds = ROLE_ORGANISATION_KINDS[Role(role)]
     except ValueError:
-        raise ValidationFailed(f"Rôle inconnu : {role}.", fields={"role": ["Rôle inconnu."]}) from None
+        raise ValidationFailed(
+            f"Rôle inconnu : {role}.", fields={"role": ["Rôle inconnu."]}
+        ) from None
     if organisation.kind not in kinds:
         allowed = ", ".join(kind.label.lower() for kind in kinds)
         raise ValidationFailed(
@@ -204,7 +211,9 @@ def issue_api_token(user: User) -> str:
     token = secrets.token_urlsafe(32)
     days = current_app.config["API_TOKEN_MAX_AGE_DAYS"]
     db.session.add(
-        ApiToken(user=user, token_hash=_token_digest(token), expires_at=utcnow() + timedelta(days=days))
+        ApiToken(
+            user=user, token_hash=_token_digest(token), expires_at=utcnow() + timedelta(days=days)
+        )
     )
     audit.record("api_token.issue", user, actor=user)
     return token

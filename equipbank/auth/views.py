@@ -62,4 +62,3 @@ def set_password(token: str):
             flash("Votre mot de passe est enregistré. Vous pouvez vous connecter.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user)
-

@@ -22,14 +22,20 @@ from equipbank.extensions import db
 from equipbank.geo.services import resolve_commune
 from equipbank.handovers.models import Handover
 
-blp = Blueprint("api-beneficiaries", __name__, url_prefix="/beneficiaries", description="Bénéficiaires")
+blp = Blueprint(
+    "api-beneficiaries", __name__, url_prefix="/beneficiaries", description="Bénéficiaires"
+)
 
 
 @blp.route("", methods=["POST"])
 @roles(Role.RELAY)
 @blp.arguments(BeneficiaryCreateSchema)
 @blp.response(201, BeneficiarySchema)
-@blp.alt_response(409, schema=ErrorResponseSchema, description="possible duplicate: send again with confirm_distinct")
+@blp.alt_response(
+    409,
+    schema=ErrorResponseSchema,
+    description="possible duplicate: send again with confirm_distinct",
+)
 def create_beneficiary(data):
     """Enregistrer un bénéficiaire de sa structure (consentement obligatoire)."""
     commune = resolve_commune(data.pop("commune"))
@@ -37,7 +43,9 @@ def create_beneficiary(data):
         raise ValidationFailed("Commune inconnue.", fields={"commune": ["Code INSEE inconnu."]})
     confirmed = data.pop("confirm_distinct")
     beneficiary = services.create(
-        services.BeneficiaryData(commune=commune, **data), actor=current_user, confirmed_distinct=confirmed
+        services.BeneficiaryData(commune=commune, **data),
+        actor=current_user,
+        confirmed_distinct=confirmed,
     )
     db.session.commit()
     return beneficiary
@@ -61,9 +69,13 @@ def get_beneficiary(beneficiary_id: int):
     services.record_access(beneficiary, viewer=current_user)
     db.session.commit()
     beneficiary.handovers = db.session.scalars(
-        sa.select(Handover).where(Handover.beneficiary_id == beneficiary.id).order_by(Handover.handed_at)
+        sa.select(Handover)
+        .where(Handover.beneficiary_id == beneficiary.id)
+        .order_by(Handover.handed_at)
     ).all()
     beneficiary.appointments = db.session.scalars(
-        sa.select(Appointment).where(Appointment.beneficiary_id == beneficiary.id).order_by(Appointment.starts_at)
+        sa.select(Appointment)
+        .where(Appointment.beneficiary_id == beneficiary.id)
+        .order_by(Appointment.starts_at)
     ).all()
     return beneficiary

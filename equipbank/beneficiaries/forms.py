@@ -1,4 +1,13 @@
-from wtforms import BooleanField, DateField, EmailField, IntegerField, SearchField, SelectField, StringField, TelField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    TelField,
+)
 from wtforms.validators import Email, Length, NumberRange, Optional
 
 from equipbank.beneficiaries.services import BeneficiaryData
@@ -10,23 +19,42 @@ from equipbank.geo.forms import CommuneFieldsMixin
 class BeneficiaryFieldsMixin(CommuneFieldsMixin):
     """The fields of a beneficiary, shared by its own form and the handover form."""
 
-    first_name = StringField("Prénom", validators=[Optional(), Length(max=100)], render_kw={"autocomplete": "off"})
-    last_name = StringField("Nom", validators=[Optional(), Length(max=100)], render_kw={"autocomplete": "off"})
+    first_name = StringField(
+        "Prénom", validators=[Optional(), Length(max=100)], render_kw={"autocomplete": "off"}
+    )
+    last_name = StringField(
+        "Nom", validators=[Optional(), Length(max=100)], render_kw={"autocomplete": "off"}
+    )
     birth_year = IntegerField(
         "Année de naissance",
-        validators=[Optional(), NumberRange(min=1900, max=2100, message="Une année sur 4 chiffres.")],
+        validators=[
+            Optional(),
+            NumberRange(min=1900, max=2100, message="Une année sur 4 chiffres."),
+        ],
         render_kw={"inputmode": "numeric", "placeholder": "1958"},
     )
     category = SelectField("Public", choices=enum_choices(BeneficiaryCategory))
-    referrer_kind = OptionalSelectField("Orienté(e) par", choices=enum_choices(ReferrerKind, blank="—"))
+    referrer_kind = OptionalSelectField(
+        "Orienté(e) par", choices=enum_choices(ReferrerKind, blank="—")
+    )
     eligibility_basis = OptionalSelectField(
         "Motif d'éligibilité", choices=enum_choices(EligibilityBasis, blank="—")
     )
     eligibility_verified_by = StringField("Vérifié par", validators=[Optional(), Length(max=150)])
     eligibility_verified_on = DateField("Vérifié le", validators=[Optional()])
-    phone = TelField("Téléphone (facultatif)", validators=[Optional(), Length(max=30)], render_kw={"autocomplete": "off"})
-    email = EmailField("E-mail (facultatif)", validators=[Optional(), Email("Adresse e-mail invalide."), Length(max=254)], render_kw={"autocomplete": "off"})
-    email_reminders = BooleanField("La personne accepte de recevoir par e-mail le rappel de ses rendez-vous")
+    phone = TelField(
+        "Téléphone (facultatif)",
+        validators=[Optional(), Length(max=30)],
+        render_kw={"autocomplete": "off"},
+    )
+    email = EmailField(
+        "E-mail (facultatif)",
+        validators=[Optional(), Email("Adresse e-mail invalide."), Length(max=254)],
+        render_kw={"autocomplete": "off"},
+    )
+    email_reminders = BooleanField(
+        "La personne accepte de recevoir par e-mail le rappel de ses rendez-vous"
+    )
     consent = BooleanField(
         "La personne a été informée de l'enregistrement de ces données et y consent"
     )

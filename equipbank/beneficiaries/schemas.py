@@ -12,7 +12,9 @@ class BeneficiaryCreateSchema(BodySchema):
     birth_year = fields.Integer(required=True)
     commune = fields.String(required=True, validate=INSEE, metadata={"description": "INSEE code"})
     category = fields.String(required=True, validate=validate.OneOf(BeneficiaryCategory.codes()))
-    consent = fields.Boolean(required=True, metadata={"description": "must be true: the person agreed"})
+    consent = fields.Boolean(
+        required=True, metadata={"description": "must be true: the person agreed"}
+    )
     referrer_kind = fields.String(validate=validate.OneOf(ReferrerKind.codes()))
     eligibility_basis = fields.String(validate=validate.OneOf(EligibilityBasis.codes()))
     eligibility_verified_by = fields.String(validate=validate.Length(max=150))
@@ -21,7 +23,10 @@ class BeneficiaryCreateSchema(BodySchema):
     email = fields.String(validate=validate.Length(max=254))
     email_reminders = fields.Boolean(load_default=False)
     confirm_distinct = fields.Boolean(
-        load_default=False, metadata={"description": "true: register even though a possible duplicate was reported (409)"}
+        load_default=False,
+        metadata={
+            "description": "true: register even though a possible duplicate was reported (409)"
+        },
     )
 
 

@@ -136,7 +136,9 @@ def _apply(beneficiary: Beneficiary, data: BeneficiaryData, email: str | None) -
     beneficiary.email_reminders = bool(data.email_reminders and email)
 
 
-def possible_duplicates(data: BeneficiaryData, *, relay_id: int, exclude_id: int | None = None) -> list[PossibleDuplicate]:
+def possible_duplicates(
+    data: BeneficiaryData, *, relay_id: int, exclude_id: int | None = None
+) -> list[PossibleDuplicate]:
     """Same name (accents and case aside), birth year and commune, in any relay."""
     if data.commune is None:
         return []
@@ -177,23 +179,42 @@ def create(data: BeneficiaryData, *, actor, confirmed_distinct: bool = False) ->
         duplicates = possible_duplicates(data, relay_id=actor.organisation_id)
         if duplicates:
             raise PossibleDuplicates(duplicates)
-    beneficiary = Beneficiary(relay_id=actor.organisation_id, consent_at=utcnow(), consent_by_id=actor.id, created_by_id=actor.id)
+    beneficiary = Beneficiary(
+        relay_id=actor.organisation_id,
+        consent_at=utcnow(),
+        consent_by_id=actor.id,
+        created_by_id=actor.id,
+    )
     _apply(beneficiary, data, checked["email"])
     db.session.add(beneficiary)
-    audit.record("beneficiary.create", beneficiary, actor=actor, summary={"category": data.category, "commune": data.commune.code})
+    audit.record(
+        "beneficiary.create",
+        beneficiary,
+        actor=actor,
+        summary={"category": data.category, "commune": data.commune.code},
+    )
     return beneficiary
 
 
-def update(beneficiary: Beneficiary, data: BeneficiaryData, *, actor, confirmed_distinct: bool = False) -> Beneficiary:
+def update(
+    beneficiary: Beneficiary, data: BeneficiaryData, *, actor, confirmed_distinct: bool = False
+) -> Beneficiary:
     if beneficiary.anonymised_at is not None:
         raise ValidationFailed("Cette fiche est anonymisée : elle ne se modifie plus.")
     checked = _check(data)
     if not confirmed_distinct:
-        duplicates = possible_duplicates(data, relay_id=beneficiary.relay_id, exclude_id=beneficiary.id)
+        duplicates = possible_duplicates(
+            data, relay_id=beneficiary.relay_id, exclude_id=beneficiary.id
+        )
         if duplicates:
             raise PossibleDuplicates(duplicates)
     _apply(beneficiary, data, checked["email"])
-    audit.record("beneficiary.update", beneficiary, actor=actor, summary={"category": data.category, "commune": data.commune.code})
+    audit.record(
+        "beneficiary.update",
+        beneficiary,
+        actor=actor,
+        summary={"category": data.category, "commune": data.commune.code},
+    )
     return beneficiary
 
 
@@ -218,7 +239,9 @@ def can_see(viewer, beneficiary: Beneficiary) -> bool:
 
 
 def visible_beneficiaries(viewer, text: str | None = None) -> sa.Select:
-    query = sa.select(Beneficiary).order_by(Beneficiary.last_name, Beneficiary.first_name, Beneficiary.id)
+    query = sa.select(Beneficiary).order_by(
+        Beneficiary.last_name, Beneficiary.first_name, Beneficiary.id
+    )
     if viewer.role == Role.RELAY:
         query = query.where(Beneficiary.relay_id == viewer.organisation_id)
     elif viewer.role != Role.STAFF:
@@ -226,5 +249,8 @@ def visible_beneficiaries(viewer, text: str | None = None) -> sa.Select:
     if text and text.strip():
         words = text.split()
         for word in words[:4]:
-            query = query.where(contains_text(Beneficiary.first_name, word) | contains_text(Beneficiary.last_name, word))
+            query = query.where(
+                contains_text(Beneficiary.first_name, word)
+                | contains_text(Beneficiary.last_name, word)
+            )
     return query

@@ -29,14 +29,18 @@ def index():
     return render_template("beneficiaries/index.html", page=page, filters=filters)
 
 
-def duplicates_to_show(form, beneficiary: Beneficiary | None = None) -> list[services.PossibleDuplicate]:
+def duplicates_to_show(
+    form, beneficiary: Beneficiary | None = None
+) -> list[services.PossibleDuplicate]:
     """The people the service's duplicate refusal was about, to name (ours) or date (others)."""
     if not form.confirm_distinct.errors:
         return []
     commune = form.resolve_commune(required=False)
     relay_id = beneficiary.relay_id if beneficiary else current_user.organisation_id
     return services.possible_duplicates(
-        form.beneficiary_data(commune), relay_id=relay_id, exclude_id=beneficiary.id if beneficiary else None
+        form.beneficiary_data(commune),
+        relay_id=relay_id,
+        exclude_id=beneficiary.id if beneficiary else None,
     )
 
 
@@ -51,15 +55,24 @@ def create():
             created = commit_or_show(
                 form,
                 lambda: services.create(
-                    form.beneficiary_data(commune), actor=current_user, confirmed_distinct=form.confirm_distinct.data
+                    form.beneficiary_data(commune),
+                    actor=current_user,
+                    confirmed_distinct=form.confirm_distinct.data,
                 ),
             )
             if created is not None:
                 flash(f"{created.full_name} est enregistré(e).", "success")
                 next_page = local_path(request.args.get("next"))
-                return redirect(next_page or url_for("beneficiaries.detail", beneficiary_id=created.id))
+                return redirect(
+                    next_page or url_for("beneficiaries.detail", beneficiary_id=created.id)
+                )
     return (
-        render_template("beneficiaries/form.html", form=form, beneficiary=None, duplicates=duplicates_to_show(form)),
+        render_template(
+            "beneficiaries/form.html",
+            form=form,
+            beneficiary=None,
+            duplicates=duplicates_to_show(form),
+        ),
         422 if form.errors else 200,
     )
 
@@ -71,12 +84,21 @@ def detail(beneficiary_id: int):
     services.record_access(beneficiary, viewer=current_user)
     db.session.commit()
     handovers = db.session.scalars(
-        sa.select(Handover).where(Handover.beneficiary_id == beneficiary.id).order_by(Handover.handed_at.desc())
+        sa.select(Handover)
+        .where(Handover.beneficiary_id == beneficiary.id)
+        .order_by(Handover.handed_at.desc())
     ).all()
     appointments = db.session.scalars(
-        sa.select(Appointment).where(Appointment.beneficiary_id == beneficiary.id).order_by(Appointment.starts_at.desc())
+        sa.select(Appointment)
+        .where(Appointment.beneficiary_id == beneficiary.id)
+        .order_by(Appointment.starts_at.desc())
     ).all()
-    return render_template("beneficiaries/detail.html", beneficiary=beneficiary, handovers=handovers, appointments=appointments)
+    return render_template(
+        "beneficiaries/detail.html",
+        beneficiary=beneficiary,
+        handovers=handovers,
+        appointments=appointments,
+    )
 
 
 @bp.route("/<int:beneficiary_id>/modifier", methods=["GET", "POST"])
@@ -92,7 +114,10 @@ def edit(beneficiary_id: int):
             saved = commit_or_show(
                 form,
                 lambda: services.update(
-                    beneficiary, form.beneficiary_data(commune), actor=current_user, confirmed_distinct=form.confirm_distinct.data
+                    beneficiary,
+                    form.beneficiary_data(commune),
+                    actor=current_user,
+                    confirmed_distinct=form.confirm_distinct.data,
                 ),
             )
             if saved is not None:
@@ -101,7 +126,12 @@ def edit(beneficiary_id: int):
     services.record_access(beneficiary, viewer=current_user, purpose="edit")
     db.session.commit()
     return (
-        render_template("beneficiaries/form.html", form=form, beneficiary=beneficiary, duplicates=duplicates_to_show(form, beneficiary)),
+        render_template(
+            "beneficiaries/form.html",
+            form=form,
+            beneficiary=beneficiary,
+            duplicates=duplicates_to_show(form, beneficiary),
+        ),
         422 if form.errors else 200,
     )
 
@@ -110,4 +140,3 @@ def _postal_code(beneficiary: Beneficiary) -> str | None:
     """The postal code the commune select starts from: the commune's first one."""
     codes = beneficiary.commune.postal_code_list if beneficiary.commune else []
     return codes[0] if codes else None
-

@@ -56,7 +56,10 @@ ORGANISATIONS = [
         "Pimms Médiation Nice Côte d'Azur",
         "06300",
         "06088",
-        {"mediation_typology": "France Services", "mediation_services": "Conseiller numérique itinérant"},
+        {
+            "mediation_typology": "France Services",
+            "mediation_services": "Conseiller numérique itinérant",
+        },
     ),
     (OrganisationKind.RELAY, "Optimizen", "06390", "06048", {"mediation_typology": "Association"}),
     (
@@ -64,11 +67,32 @@ ORGANISATIONS = [
         "Carrefour des Paillons",
         "06440",
         "06057",
-        {"mediation_typology": "Association", "mediation_services": "Cours informatiques pour seniors"},
+        {
+            "mediation_typology": "Association",
+            "mediation_services": "Cours informatiques pour seniors",
+        },
     ),
-    (OrganisationKind.RELAY, "BGE Côte d'Azur", "06000", "06088", {"mediation_typology": "Association"}),
-    (OrganisationKind.RELAY, "Fondation de Nice", "06000", "06088", {"mediation_typology": "Fondation"}),
-    (OrganisationKind.RELAY, "France Travail La Trinité", "06340", "06149", {"mediation_typology": "Service public"}),
+    (
+        OrganisationKind.RELAY,
+        "BGE Côte d'Azur",
+        "06000",
+        "06088",
+        {"mediation_typology": "Association"},
+    ),
+    (
+        OrganisationKind.RELAY,
+        "Fondation de Nice",
+        "06000",
+        "06088",
+        {"mediation_typology": "Fondation"},
+    ),
+    (
+        OrganisationKind.RELAY,
+        "France Travail La Trinité",
+        "06340",
+        "06149",
+        {"mediation_typology": "Service public"},
+    ),
 ]
 
 LOGINS = [
@@ -147,11 +171,15 @@ def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]
     devices = []
     for index in range(9):
         brand, model, prefix = LAPTOPS[index % len(LAPTOPS)]
-        intake = workshop.IntakeData(category="laptop", brand=brand, model=model, serial=f"{prefix}{1000 + index}")
+        intake = workshop.IntakeData(
+            category="laptop", brand=brand, model=model, serial=f"{prefix}{1000 + index}"
+        )
         devices.append(workshop.intake(donation, intake, actor=operator))
     desktop = workshop.intake(
         donation,
-        workshop.IntakeData(category="desktop", brand="HP", model="ProDesk 600 G4", serial="HP600-2001"),
+        workshop.IntakeData(
+            category="desktop", brand="HP", model="ProDesk 600 G4", serial="HP600-2001"
+        ),
         actor=operator,
     )
 
@@ -166,7 +194,9 @@ def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]
     # handed over to a senior of L'Escarène with a follow-up appointment in three days.
     relay_user, staff = users["relay@demo.equipbank.fr"], users["staff@demo.equipbank.fr"]
     request = requests.create_request(
-        requests.RequestData(category="laptop", quantity=3, note="Trois seniors de L'Escarène orientés par le CCAS."),
+        requests.RequestData(
+            category="laptop", quantity=3, note="Trois seniors de L'Escarène orientés par le CCAS."
+        ),
         actor=relay_user,
     )
     db.session.flush()
@@ -192,7 +222,9 @@ def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]
         handovers.HandoverData(charter_accepted=True, accessories="Chargeur, souris"),
         appointments.FollowupData(
             advisor_id=users["advisor@demo.equipbank.fr"].id,
-            starts_at=(utcnow() + timedelta(days=3)).replace(hour=13, minute=0, second=0, microsecond=0),
+            starts_at=(utcnow() + timedelta(days=3)).replace(
+                hour=13, minute=0, second=0, microsecond=0
+            ),
             location_type="office",
             place="Clic & Déclic, L'Escarène",
         ),
@@ -211,7 +243,14 @@ ROADMAP_HANDOVERS = [
     ("France Travail La Trinité", "06019", "Sandrine", "Roux", 1979, "job_seeker", 20),
 ]
 # Days before the handover at which each earlier step happened, for realistic lead times.
-STEP_DAYS_BEFORE = {"received": 34, "refurbishing": 30, "ready": 21, "reserved": 9, "at_relay": 5, "handed_over": 0}
+STEP_DAYS_BEFORE = {
+    "received": 34,
+    "refurbishing": 30,
+    "ready": 21,
+    "reserved": 9,
+    "at_relay": 5,
+    "handed_over": 0,
+}
 
 
 def _seed_roadmap_history(organisations: dict[str, Organisation], users: dict[str, User]) -> None:
@@ -222,9 +261,24 @@ def _seed_roadmap_history(organisations: dict[str, Organisation], users: dict[st
     donation = _received_donation(
         organisations["Riviera Solutions Informatiques"],
         120,
-        [DonationLine(category="laptop", quantity=len(ROADMAP_HANDOVERS), brand="Dell", model="Latitude 7490")],
+        [
+            DonationLine(
+                category="laptop",
+                quantity=len(ROADMAP_HANDOVERS),
+                brand="Dell",
+                model="Latitude 7490",
+            )
+        ],
     )
-    for index, (relay_name, commune, first_name, last_name, birth_year, category, days_ago) in enumerate(ROADMAP_HANDOVERS):
+    for index, (
+        relay_name,
+        commune,
+        first_name,
+        last_name,
+        birth_year,
+        category,
+        days_ago,
+    ) in enumerate(ROADMAP_HANDOVERS):
         relay = organisations[relay_name]
         relay_user = auth.create_user(
             email=f"relais{index + 3}@demo.equipbank.fr",
@@ -235,11 +289,18 @@ def _seed_roadmap_history(organisations: dict[str, Organisation], users: dict[st
         )
         device = workshop.intake(
             donation,
-            workshop.IntakeData(category="laptop", brand="Dell", model="Latitude 7490", serial=f"DL7490-{3000 + index}"),
+            workshop.IntakeData(
+                category="laptop",
+                brand="Dell",
+                model="Latitude 7490",
+                serial=f"DL7490-{3000 + index}",
+            ),
             actor=operator,
         )
         _make_ready(device, operator, f"BLC-2026-{3900 + index}")
-        request = requests.create_request(requests.RequestData(category="laptop", quantity=1), actor=relay_user)
+        request = requests.create_request(
+            requests.RequestData(category="laptop", quantity=1), actor=relay_user
+        )
         db.session.flush()
         requests.allocate(request, [device.tag], actor=staff)
         requests.receive(device, actor=relay_user)
@@ -259,25 +320,38 @@ def _seed_roadmap_history(organisations: dict[str, Organisation], users: dict[st
             person,
             handovers.HandoverData(charter_accepted=True, accessories="Chargeur"),
             appointments.FollowupData(
-                advisor_id=advisor.id, starts_at=utcnow() + timedelta(days=1), location_type="office", place=relay_name
+                advisor_id=advisor.id,
+                starts_at=utcnow() + timedelta(days=1),
+                location_type="office",
+                place=relay_name,
             ),
             actor=relay_user,
         )
-        handed_at = (utcnow() - timedelta(days=days_ago)).replace(hour=9, minute=30, second=0, microsecond=0)
+        handed_at = (utcnow() - timedelta(days=days_ago)).replace(
+            hour=9, minute=30, second=0, microsecond=0
+        )
         _date_back(handover, handed_at)
-        appointment = db.session.scalar(sa.select(Appointment).where(Appointment.handover_id == handover.id))
+        appointment = db.session.scalar(
+            sa.select(Appointment).where(Appointment.handover_id == handover.id)
+        )
         appointment.starts_at = handed_at + timedelta(days=7)
         if days_ago > 30:  # the older follow-ups took place; the last one waits for its outcome
             appointments.record_outcome(
                 appointment,
                 appointments.OutcomeData(
-                    status="done", duration_minutes=60, topics=["device_basics", "email"], autonomy="partly_autonomous", confidence=3
+                    status="done",
+                    duration_minutes=60,
+                    topics=["device_basics", "email"],
+                    autonomy="partly_autonomous",
+                    confidence=3,
                 ),
                 actor=advisor,
             )
 
 
-def _received_donation(donor: Organisation, days_ago: int, lines: list[DonationLine], **fields) -> Donation:
+def _received_donation(
+    donor: Organisation, days_ago: int, lines: list[DonationLine], **fields
+) -> Donation:
     """A donation declared `days_ago` days ago, collected in Nice a week later, received."""
     declared_on = local_today() - timedelta(days=days_ago)
     donation = Donation(
@@ -322,12 +396,18 @@ def _date_back(handover, handed_at) -> None:
     so many days before the handover (the statuses themselves went through the machine)."""
     handover.handed_at = handed_at
     handover.device.created_at = handed_at - timedelta(days=STEP_DAYS_BEFORE["received"])
-    for event in db.session.scalars(sa.select(DeviceEvent).where(DeviceEvent.device_id == handover.device_id)):
+    for event in db.session.scalars(
+        sa.select(DeviceEvent).where(DeviceEvent.device_id == handover.device_id)
+    ):
         event.at = handed_at - timedelta(days=STEP_DAYS_BEFORE[event.to_status])
     handover.device.status_changed_at = handed_at
     for record in handover.device.erasures:
-        record.performed_at = record.created_at = handed_at - timedelta(days=STEP_DAYS_BEFORE["ready"] + 1)
-    handover.beneficiary.created_at = handover.beneficiary.consent_at = handed_at - timedelta(days=6)
+        record.performed_at = record.created_at = handed_at - timedelta(
+            days=STEP_DAYS_BEFORE["ready"] + 1
+        )
+    handover.beneficiary.created_at = handover.beneficiary.consent_at = handed_at - timedelta(
+        days=6
+    )
 
 
 def _seed_declarations(organisations: dict[str, Organisation], users: dict[str, User]) -> None:
@@ -337,7 +417,9 @@ def _seed_declarations(organisations: dict[str, Organisation], users: dict[str, 
         donor,
         donations.DonationInput(
             lines=[
-                donations.LineInput(category="laptop", quantity=6, brand="Lenovo", model="ThinkPad T490"),
+                donations.LineInput(
+                    category="laptop", quantity=6, brand="Lenovo", model="ThinkPad T490"
+                ),
                 donations.LineInput(category="screen", quantity=4, brand="Dell", model="P2419H"),
             ],
             pickup_address="12 avenue Jean Médecin",
@@ -358,7 +440,11 @@ def _seed_declarations(organisations: dict[str, Organisation], users: dict[str, 
             commune=db.session.get(Commune, "06048"),
         ),
         donations.DonationInput(
-            lines=[donations.LineInput(category="desktop", quantity=2, brand="HP", model="EliteDesk 800 G3")],
+            lines=[
+                donations.LineInput(
+                    category="desktop", quantity=2, brand="HP", model="EliteDesk 800 G3"
+                )
+            ],
             notes="Deux unités centrales au premier étage, accès par l'arrière-boutique.",
         ),
     )

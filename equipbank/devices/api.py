@@ -61,7 +61,10 @@ def get_device(tag: str):
 
 @blp.route("/<tag>/label.pdf")
 @roles(Role.STAFF, Role.REFURBISHER)
-@blp.response(200, description="PDF: one label, the QR of the device's absolute URL /d/<tag> and the tag in clear")
+@blp.response(
+    200,
+    description="PDF: one label, the QR of the device's absolute URL /d/<tag> and the tag in clear",
+)
 def label(tag: str):
     device = services.get_device(tag, viewer=current_user)
     return send_file_result(tasks.render_label_file([device.id], "single", 0, public_base_url()))
@@ -71,7 +74,9 @@ def label(tag: str):
 @roles(Role.STAFF, Role.REFURBISHER)
 @blp.arguments(ErasureCreateSchema)
 @blp.response(201, ErasureSchema)
-@blp.alt_response(409, schema=ErrorResponseSchema, description="the device is no longer at the workshop")
+@blp.alt_response(
+    409, schema=ErrorResponseSchema, description="the device is no longer at the workshop"
+)
 def erasure(data, tag: str):
     """Enregistrer l'effacement des données (une condition du passage à « ready »)."""
     device = services.get_device(tag, viewer=current_user)

@@ -12,7 +12,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from equipbank.codes import DeviceCategory, DeviceStatus, ErasureMethod, ErasureResult, Grade
 from equipbank.devices.services import Diagnostics
-from equipbank.forms import FilterForm, Form, OptionalSelectField, choices, enum_choices, optional_id
+from equipbank.forms import (
+    FilterForm,
+    Form,
+    OptionalSelectField,
+    choices,
+    enum_choices,
+    optional_id,
+)
 
 
 class IntakeForm(Form):
@@ -29,19 +36,34 @@ class IntakeForm(Form):
 
 class DiagnosticsForm(Form):
     cpu = StringField("Processeur", validators=[Optional(), Length(max=150)])
-    ram_gb = IntegerField("Mémoire vive (Go)", validators=[Optional(), NumberRange(min=1, max=100_000)])
-    storage_gb = IntegerField("Stockage (Go)", validators=[Optional(), NumberRange(min=1, max=100_000)])
-    screen_inches = DecimalField("Écran (pouces)", places=1, validators=[Optional(), NumberRange(min=1, max=99)])
-    battery_health_pct = IntegerField("Santé de la batterie (%)", validators=[Optional(), NumberRange(min=0, max=100)])
+    ram_gb = IntegerField(
+        "Mémoire vive (Go)", validators=[Optional(), NumberRange(min=1, max=100_000)]
+    )
+    storage_gb = IntegerField(
+        "Stockage (Go)", validators=[Optional(), NumberRange(min=1, max=100_000)]
+    )
+    screen_inches = DecimalField(
+        "Écran (pouces)", places=1, validators=[Optional(), NumberRange(min=1, max=99)]
+    )
+    battery_health_pct = IntegerField(
+        "Santé de la batterie (%)", validators=[Optional(), NumberRange(min=0, max=100)]
+    )
     os_installed = StringField("Système installé", validators=[Optional(), Length(max=100)])
     keyboard_layout = OptionalSelectField(
         "Clavier",
         choices=choices(
-            [("AZERTY", "AZERTY (français)"), ("QWERTY", "QWERTY"), ("QWERTZ", "QWERTZ"), ("Sans clavier", "Sans clavier")],
+            [
+                ("AZERTY", "AZERTY (français)"),
+                ("QWERTY", "QWERTY"),
+                ("QWERTZ", "QWERTZ"),
+                ("Sans clavier", "Sans clavier"),
+            ],
             blank="—",
         ),
     )
-    notes = TextAreaField("Remarques de l'atelier", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+    notes = TextAreaField(
+        "Remarques de l'atelier", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
+    )
 
     def diagnostics(self) -> Diagnostics:
         return Diagnostics(
@@ -58,31 +80,52 @@ class DiagnosticsForm(Form):
 
 class ErasureForm(Form):
     method = SelectField("Méthode", choices=enum_choices(ErasureMethod))
-    tool = StringField("Outil", validators=[DataRequired("Indiquez l'outil."), Length(max=150)], render_kw={"placeholder": "Blancco Drive Eraser 7, nwipe…"})
-    certificate_ref = StringField("Référence du certificat", validators=[DataRequired("Indiquez la référence."), Length(max=150)])
+    tool = StringField(
+        "Outil",
+        validators=[DataRequired("Indiquez l'outil."), Length(max=150)],
+        render_kw={"placeholder": "Blancco Drive Eraser 7, nwipe…"},
+    )
+    certificate_ref = StringField(
+        "Référence du certificat",
+        validators=[DataRequired("Indiquez la référence."), Length(max=150)],
+    )
     operator = StringField("Opérateur", validators=[Optional(), Length(max=150)])
-    performed_at = DateTimeLocalField("Date et heure", validators=[DataRequired("Indiquez la date.")])
+    performed_at = DateTimeLocalField(
+        "Date et heure", validators=[DataRequired("Indiquez la date.")]
+    )
     result = SelectField("Résultat", choices=enum_choices(ErasureResult))
 
 
 class GradeForm(Form):
     grade = OptionalSelectField("Grade esthétique", choices=enum_choices(Grade, blank="—"))
-    functional_tests_passed = BooleanField("Tests fonctionnels réussis (démarrage, clavier, écran, ports, Wi-Fi, son)")
+    functional_tests_passed = BooleanField(
+        "Tests fonctionnels réussis (démarrage, clavier, écran, ports, Wi-Fi, son)"
+    )
 
 
 class ExitForm(Form):
     target = SelectField(
         "Sortie",
-        choices=choices([(DeviceStatus.RECYCLED.value, "Recycler (DEEE)"), (DeviceStatus.PARTS.value, "Garder pour pièces")]),
+        choices=choices(
+            [
+                (DeviceStatus.RECYCLED.value, "Recycler (DEEE)"),
+                (DeviceStatus.PARTS.value, "Garder pour pièces"),
+            ]
+        ),
     )
-    reason = StringField("Raison", validators=[DataRequired("Indiquez la raison."), Length(max=300)])
+    reason = StringField(
+        "Raison", validators=[DataRequired("Indiquez la raison."), Length(max=300)]
+    )
 
 
 class LabelsForm(Form):
     layout = SelectField(
         "Format",
         choices=choices(
-            [("sheet_3x7", "Planche A4 de 3 × 7 étiquettes (63,5 × 38,1 mm)"), ("single", "Une étiquette par page (imprimante d'étiquettes)")]
+            [
+                ("sheet_3x7", "Planche A4 de 3 × 7 étiquettes (63,5 × 38,1 mm)"),
+                ("single", "Une étiquette par page (imprimante d'étiquettes)"),
+            ]
         ),
     )
     offset = IntegerField(

@@ -17,6 +17,7 @@ on the data, then scores them with string and integer operations: about 2 ms a c
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -161,7 +162,7 @@ def _draw_label(
     lines.extend((line, "", caption_size, 0) for line in caption)
     heights = [_line_height(size) + (1.2 if style == "B" else 0) for _, style, size, _ in lines]
     cursor = y + (height - sum(heights)) / 2
-    for (text, style, size, grey), line_height in zip(lines, heights):
+    for (text, style, size, grey), line_height in zip(lines, heights, strict=True):
         doc.set_font(FAMILY, style, size)
         doc.set_text_color(grey)
         doc.set_xy(text_x, cursor)
@@ -258,14 +259,19 @@ def _qr_rows(data: str) -> list[str]:
     code.make(fit=True)
     size = len(code.modules)
     base = _as_lines(code.get_matrix())
-    candidates = [[a ^ b for a, b in zip(base, delta)] for delta in _mask_deltas(code.version)]
+    candidates = [
+        [a ^ b for a, b in zip(base, delta, strict=True)] for delta in _mask_deltas(code.version)
+    ]
     best = min(candidates, key=lambda lines: _penalty(lines, size))
     return [format(row, f"0{size}b") for row in best[:size]]
 
 
 def _as_lines(matrix: list[list[bool]]) -> list[int]:
     """Rows then columns of a module matrix, each as an integer (a bit per module)."""
-    return [int(bytes(line).translate(_BITS_AS_DIGITS), 2) for line in (*matrix, *zip(*matrix))]
+    return [
+        int(bytes(line).translate(_BITS_AS_DIGITS), 2)
+        for line in (*matrix, *zip(*matrix, strict=True))
+    ]
 
 
 @functools.cache
@@ -284,7 +290,7 @@ def _mask_deltas(version: int) -> tuple[tuple[int, ...], ...]:
         code.add_data("0")
         code.make(fit=False)
         codes.append(_as_lines(code.get_matrix()))
-    return tuple(tuple(a ^ b for a, b in zip(codes[0], lines)) for lines in codes)
+    return tuple(tuple(a ^ b for a, b in zip(codes[0], lines, strict=True)) for lines in codes)
 
 
 def _penalty(lines: list[int], size: int) -> int:
@@ -297,7 +303,7 @@ def _penalty(lines: list[int], size: int) -> int:
     score += 40 * sum(padded.count(pattern) for pattern in _FINDER_LIKE)
     full = (1 << size) - 1
     rows = lines[:size]
-    for upper, lower in zip(rows, rows[1:]):
+    for upper, lower in itertools.pairwise(rows):
         same_vertically = ~(upper ^ lower) & full
         same_block = same_vertically & (same_vertically >> 1) & ~(upper ^ (upper >> 1))
         score += 3 * (same_block & (full >> 1)).bit_count()

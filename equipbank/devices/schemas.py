@@ -89,7 +89,9 @@ class ErasureCreateSchema(BodySchema):
     certificate_ref = fields.String(required=True, validate=validate.Length(min=1, max=150))
     performed_at = fields.AwareDateTime(required=True)
     operator = fields.String(validate=validate.Length(max=150))
-    result = fields.String(load_default=ErasureResult.SUCCESS.value, validate=validate.OneOf(ErasureResult.codes()))
+    result = fields.String(
+        load_default=ErasureResult.SUCCESS.value, validate=validate.OneOf(ErasureResult.codes())
+    )
 
 
 class TransitionSchema(BodySchema):

@@ -65,7 +65,8 @@ def tag_from_scan(text: str, *, hosts: set[str] | None = None) -> str:
         match = SCAN_PATH.search(url.path)
         if match is None:
             raise ValidationFailed(
-                "Ce QR code n'est pas une étiquette equipbank.", code="bad_scan",
+                "Ce QR code n'est pas une étiquette equipbank.",
+                code="bad_scan",
                 fields={"code": ["QR code non reconnu."]},
             )
         candidate = match.group(1)
@@ -150,11 +151,19 @@ def intake(donation: Donation, data: IntakeData, *, actor) -> Device:
     unique constraint settles two intakes of the same serial at the same moment.
     """
     if data.category not in DeviceCategory.codes():
-        raise ValidationFailed("Catégorie inconnue.", fields={"category": ["Choisissez une catégorie."]})
+        raise ValidationFailed(
+            "Catégorie inconnue.", fields={"category": ["Choisissez une catégorie."]}
+        )
     brand, model, serial = _clean(data.brand), _clean(data.model), _clean(data.serial)
-    for name, value, limit in (("brand", brand, 100), ("model", model, 150), ("serial", serial, 100)):
+    for name, value, limit in (
+        ("brand", brand, 100),
+        ("model", model, 150),
+        ("serial", serial, 100),
+    ):
         if value and len(value) > limit:
-            raise ValidationFailed(f"{limit} caractères au plus.", fields={name: [f"{limit} caractères au plus."]})
+            raise ValidationFailed(
+                f"{limit} caractères au plus.", fields={name: [f"{limit} caractères au plus."]}
+            )
     if serial:
         _refuse_registered_serial(brand, serial)
     line = _declared_line(donation, data.line_id, data.category, brand, model, serial)
@@ -175,7 +184,12 @@ def intake(donation: Donation, data: IntakeData, *, actor) -> Device:
     except IntegrityError:
         _refuse_registered_serial(brand, serial)  # names the tag that won the race
         raise
-    audit.record("device.intake", device, actor=actor, summary={"donation_id": donation.id, "category": data.category})
+    audit.record(
+        "device.intake",
+        device,
+        actor=actor,
+        summary={"donation_id": donation.id, "category": data.category},
+    )
     return device
 
 
@@ -183,7 +197,9 @@ def _refuse_registered_serial(brand: str | None, serial: str | None) -> None:
     if not serial:
         return
     existing = db.session.scalar(
-        sa.select(Device.id).where(Device.brand_key == (brand or "").lower(), Device.serial == serial)
+        sa.select(Device.id).where(
+            Device.brand_key == (brand or "").lower(), Device.serial == serial
+        )
     )
     if existing is not None:
         tag = format_tag(existing)
@@ -195,14 +211,21 @@ def _refuse_registered_serial(brand: str | None, serial: str | None) -> None:
 
 
 def _declared_line(
-    donation: Donation, line_id: int | None, category: str, brand: str | None, model: str | None, serial: str | None
+    donation: Donation,
+    line_id: int | None,
+    category: str,
+    brand: str | None,
+    model: str | None,
+    serial: str | None,
 ) -> DonationLine | None:
     """The declared line this unit answers: the one chosen, else the one that declared its
     serial, else the first of the same category (and brand, model) not yet complete."""
     if line_id is not None:
         line = next((line for line in donation.lines if line.id == line_id), None)
         if line is None:
-            raise ValidationFailed("Ligne de don inconnue.", fields={"line_id": ["Ligne inconnue."]})
+            raise ValidationFailed(
+                "Ligne de don inconnue.", fields={"line_id": ["Ligne inconnue."]}
+            )
         return line
     if serial:
         for line in donation.lines:
@@ -276,7 +299,10 @@ def record_diagnostics(device: Device, data: Diagnostics, *, actor) -> None:
     device.cpu = _clean(data.cpu)
     device.ram_gb, device.storage_gb = data.ram_gb, data.storage_gb
     device.screen_inches, device.battery_health_pct = data.screen_inches, data.battery_health_pct
-    device.os_installed, device.keyboard_layout = _clean(data.os_installed), _clean(data.keyboard_layout)
+    device.os_installed, device.keyboard_layout = (
+        _clean(data.os_installed),
+        _clean(data.keyboard_layout),
+    )
     device.notes = _clean(data.notes)
     audit.record("device.diagnostics", device, actor=actor)
 
@@ -321,12 +347,17 @@ def record_erasure(device: Device, data: ErasureData, *, actor) -> ErasureRecord
     db.session.add(record)
     db.session.flush()
     audit.record(
-        "device.erasure", device, actor=actor, summary={"method": data.method, "result": data.result}
+        "device.erasure",
+        device,
+        actor=actor,
+        summary={"method": data.method, "result": data.result},
     )
     return record
 
 
-def grade(device: Device, *, grade_code: str | None, functional_tests_passed: bool | None, actor) -> None:
+def grade(
+    device: Device, *, grade_code: str | None, functional_tests_passed: bool | None, actor
+) -> None:
     """The cosmetic grade and the functional tests, two more guards of `ready`."""
     if grade_code is not None and grade_code not in Grade.codes():
         raise ValidationFailed("Grade inconnu.", fields={"grade": ["A, B ou C."]})
@@ -366,7 +397,12 @@ def move(
             code="not_a_direct_move",
         )
     if grade_code is not None or functional_tests_passed is not None:
-        grade(device, grade_code=grade_code, functional_tests_passed=functional_tests_passed, actor=actor)
+        grade(
+            device,
+            grade_code=grade_code,
+            functional_tests_passed=functional_tests_passed,
+            actor=actor,
+        )
     holder = actor.organisation if wanted == S.RECEIVED else status.UNSET
     status.transition(device, wanted, actor=actor, reason=reason, holder=holder)
     if wanted == S.RECEIVED:  # back from a beneficiary: everything is checked again

@@ -61,7 +61,9 @@ def ready_missing(device: Device) -> list[str]:
     """What the device still lacks to become `ready` (empty when nothing is missing)."""
     missing = []
     if not any(_complete_erasure(record) for record in current_erasures(device)):
-        missing.append("un effacement des données réussi (méthode, outil, référence du certificat, opérateur, date)")
+        missing.append(
+            "un effacement des données réussi (méthode, outil, référence du certificat, opérateur, date)"
+        )
     if not device.functional_tests_passed:
         missing.append("des tests fonctionnels réussis")
     if device.grade not in Grade.codes():

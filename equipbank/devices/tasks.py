@@ -13,7 +13,10 @@ from equipbank.urls import qr_url
 
 def render_label_file(device_ids: list[int], layout: str, offset: int, base_url: str) -> dict:
     """The PDF of the devices' labels, in the order given; reads only, so safe to run twice."""
-    devices = {device.id: device for device in db.session.scalars(sa.select(Device).where(Device.id.in_(device_ids)))}
+    devices = {
+        device.id: device
+        for device in db.session.scalars(sa.select(Device).where(Device.id.in_(device_ids)))
+    }
     labels = [
         Label(
             tag=device.tag,
@@ -27,10 +30,16 @@ def render_label_file(device_ids: list[int], layout: str, offset: int, base_url:
         layout,
         offset=offset,
         title=_bank_name(),
-        progress=lambda done, total: jobs.report_progress(done, total, f"{done} étiquettes sur {total}"),
+        progress=lambda done, total: jobs.report_progress(
+            done, total, f"{done} étiquettes sur {total}"
+        ),
     )
     name = labels[0].tag if len(labels) == 1 else f"{len(labels)}-etiquettes"
-    return {"content": content, "content_type": "application/pdf", "filename": f"etiquettes-{name}.pdf"}
+    return {
+        "content": content,
+        "content_type": "application/pdf",
+        "filename": f"etiquettes-{name}.pdf",
+    }
 
 
 def _bank_name() -> str:

@@ -63,7 +63,9 @@ def index():
         if value:
             query = query.where(getattr(Device, name) == value)
     if filters.min_days.data:
-        query = query.where(Device.status_changed_at <= utcnow() - timedelta(days=filters.min_days.data))
+        query = query.where(
+            Device.status_changed_at <= utcnow() - timedelta(days=filters.min_days.data)
+        )
     # The counts by status follow every other filter: "how many ready laptops of grade A".
     counts = _status_counts(query)
     if filters.status.data:
@@ -75,7 +77,11 @@ def index():
 def _status_counts(query: sa.Select) -> dict[str, int]:
     """How many devices of each status the (filtered) list holds, by the database."""
     rows = query.order_by(None).subquery()
-    return dict(db.session.execute(sa.select(rows.c.status, sa.func.count()).group_by(rows.c.status)).tuples().all())
+    return dict(
+        db.session.execute(sa.select(rows.c.status, sa.func.count()).group_by(rows.c.status))
+        .tuples()
+        .all()
+    )
 
 
 @bp.route("/equipements/<tag>")
@@ -95,7 +101,9 @@ def _workshop_page(device: Device, forms: dict | None = None, code: int = 200):
     forms = forms or {}
     diagnostics = forms.get("diagnostics") or DiagnosticsForm(obj=device, formdata=None)
     erasure = forms.get("erasure") or ErasureForm(
-        formdata=None, operator=current_user.name, performed_at=utcnow().astimezone(PARIS).replace(tzinfo=None, second=0, microsecond=0)
+        formdata=None,
+        operator=current_user.name,
+        performed_at=utcnow().astimezone(PARIS).replace(tzinfo=None, second=0, microsecond=0),
     )
     grade = forms.get("grade") or GradeForm(obj=device, formdata=None)
     exit_form = forms.get("exit") or ExitForm(formdata=None)
@@ -140,7 +148,9 @@ def diagnostics(tag: str):
         tag,
         "diagnostics",
         DiagnosticsForm,
-        lambda device, form: services.record_diagnostics(device, form.diagnostics(), actor=current_user),
+        lambda device, form: services.record_diagnostics(
+            device, form.diagnostics(), actor=current_user
+        ),
         "Diagnostic de {tag} enregistré.",
     )
 
@@ -185,7 +195,9 @@ def grade(tag: str):
         if make_ready:
             services.move(device, DeviceStatus.READY, actor=current_user)
 
-    done = "{tag} est prêt à être attribué." if make_ready else "Grade et tests de {tag} enregistrés."
+    done = (
+        "{tag} est prêt à être attribué." if make_ready else "Grade et tests de {tag} enregistrés."
+    )
     return _workshop_action(tag, "grade", GradeForm, record, done)
 
 
@@ -196,7 +208,9 @@ def set_aside(tag: str):
         tag,
         "exit",
         ExitForm,
-        lambda device, form: services.move(device, form.target.data, reason=form.reason.data, actor=current_user),
+        lambda device, form: services.move(
+            device, form.target.data, reason=form.reason.data, actor=current_user
+        ),
         "{tag} est sorti du circuit de réemploi.",
     )
 
@@ -237,8 +251,15 @@ def intake(donation_id: int):
         )
         if device:
             flash(f"{device.tag} enregistré.", "success")
-            keep = {"line_id": form.line_id.data or "", "category": form.category.data, "brand": form.brand.data or "", "model": form.model.data or ""}
-            return redirect(url_for("devices.intake", donation_id=donation.id, last=device.tag, **keep))
+            keep = {
+                "line_id": form.line_id.data or "",
+                "category": form.category.data,
+                "brand": form.brand.data or "",
+                "model": form.model.data or "",
+            }
+            return redirect(
+                url_for("devices.intake", donation_id=donation.id, last=device.tag, **keep)
+            )
         code = 422
     last = _last_registered(donation, request.args.get("last"))
     return (
@@ -251,7 +272,12 @@ def intake(donation_id: int):
             remaining_serials=services.remaining_serials(donation),
             recent=donation.devices[-10:][::-1],
             lines_json=[
-                {"id": line.id, "category": line.category, "brand": line.brand or "", "model": line.model or ""}
+                {
+                    "id": line.id,
+                    "category": line.category,
+                    "brand": line.brand or "",
+                    "model": line.model or "",
+                }
                 for line in donation.lines
             ],
         ),
@@ -268,7 +294,10 @@ def _last_registered(donation, tag: str | None) -> Device | None:
 def _line_label(line, received: int) -> str:
     from equipbank.codes import DeviceCategory
 
-    what = " ".join(part for part in (line.brand, line.model) if part) or DeviceCategory(line.category).label
+    what = (
+        " ".join(part for part in (line.brand, line.model) if part)
+        or DeviceCategory(line.category).label
+    )
     return f"{what} ({received}/{line.quantity})"
 
 
@@ -306,9 +335,15 @@ def labels(donation_id: int):
             if state.done:
                 return send_file_result(state.result)
             return redirect(
-                url_for("jobs.progress", job_id=state.id, next=url_for("jobs.result_file", job_id=state.id))
+                url_for(
+                    "jobs.progress",
+                    job_id=state.id,
+                    next=url_for("jobs.result_file", job_id=state.id),
+                )
             )
-    return render_template("devices/labels.html", donation=donation, form=form), 422 if form.errors else 200
+    return render_template(
+        "devices/labels.html", donation=donation, form=form
+    ), 422 if form.errors else 200
 
 
 # QR codes and scanning -------------------------------------------------------------------
@@ -336,13 +371,17 @@ def scan():
     device, error = None, None
     if code:
         try:
-            device = services.get_device(services.tag_from_scan(code, hosts=own_hosts()), viewer=current_user)
+            device = services.get_device(
+                services.tag_from_scan(code, hosts=own_hosts()), viewer=current_user
+            )
         except ValidationFailed as problem:
             error = problem.message
         except DomainError:
             error = f"Aucun équipement {code[:40]} ne vous est accessible."
     actions = scan_actions(device) if device else []
-    return render_template("devices/scan.html", code=code, device=device, error=error, actions=actions), (422 if error else 200)
+    return render_template(
+        "devices/scan.html", code=code, device=device, error=error, actions=actions
+    ), (422 if error else 200)
 
 
 def scan_actions(device: Device) -> list[tuple[str, str, str]]:
@@ -350,11 +389,32 @@ def scan_actions(device: Device) -> list[tuple[str, str, str]]:
     actions = [("Voir la fiche", url_for("devices.detail", tag=device.tag), "get")]
     if current_user.role in WORKSHOP_ROLES:
         if device.status in (*status.WORKSHOP, DeviceStatus.RETURNED):
-            actions.insert(0, ("Atelier : diagnostic, effacement, grade", url_for("devices.workshop", tag=device.tag), "get"))
+            actions.insert(
+                0,
+                (
+                    "Atelier : diagnostic, effacement, grade",
+                    url_for("devices.workshop", tag=device.tag),
+                    "get",
+                ),
+            )
         actions.append(("Imprimer l'étiquette", url_for("devices.label", tag=device.tag), "get"))
     elif current_user.role == Role.RELAY:
         if device.status == DeviceStatus.RESERVED:
-            actions.insert(0, ("Réceptionner à ma structure", url_for("requests.receive", tag=device.tag), "post"))
+            actions.insert(
+                0,
+                (
+                    "Réceptionner à ma structure",
+                    url_for("requests.receive", tag=device.tag),
+                    "post",
+                ),
+            )
         elif device.status == DeviceStatus.AT_RELAY:
-            actions.insert(0, ("Remettre à un bénéficiaire", url_for("handovers.create", device=device.tag), "get"))
+            actions.insert(
+                0,
+                (
+                    "Remettre à un bénéficiaire",
+                    url_for("handovers.create", device=device.tag),
+                    "get",
+                ),
+            )
     return actions

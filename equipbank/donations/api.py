@@ -34,13 +34,17 @@ def _donor(donor_id: int | None) -> Organisation:
     """Staff name the donor; a donor declares for its own organisation."""
     if current_user.role == Role.DONOR:
         if donor_id not in (None, current_user.organisation_id):
-            raise ValidationFailed("donor_id est réservé à l'équipe.", fields={"donor_id": ["Réservé à l'équipe."]})
+            raise ValidationFailed(
+                "donor_id est réservé à l'équipe.", fields={"donor_id": ["Réservé à l'équipe."]}
+            )
         return current_user.organisation
     if donor_id is None:
         raise ValidationFailed("Indiquez le donateur.", fields={"donor_id": ["Champ obligatoire."]})
     donor = db.session.get(Organisation, donor_id)
     if donor is None or donor.kind != OrganisationKind.DONOR:
-        raise ValidationFailed("Donateur inconnu.", fields={"donor_id": ["Organisation donatrice inconnue."]})
+        raise ValidationFailed(
+            "Donateur inconnu.", fields={"donor_id": ["Organisation donatrice inconnue."]}
+        )
     return donor
 
 
@@ -49,7 +53,9 @@ def _commune(code: str | None):
         return None
     commune = resolve_commune(code)
     if commune is None:
-        raise ValidationFailed("Commune inconnue.", fields={"pickup_commune": [f"Code INSEE inconnu : {code}."]})
+        raise ValidationFailed(
+            "Commune inconnue.", fields={"pickup_commune": [f"Code INSEE inconnu : {code}."]}
+        )
     return commune
 
 
@@ -72,7 +78,9 @@ def _pickup(data: dict, lines: list[services.LineInput]) -> services.DonationInp
 def create_donation(data):
     """Déclarer un don : ses lignes d'équipements, où et quand les enlever."""
     lines = [services.LineInput(**line) for line in data["lines"]]
-    donation = services.declare_donation(_donor(data.get("donor_id")), _pickup(data, lines), actor=current_user)
+    donation = services.declare_donation(
+        _donor(data.get("donor_id")), _pickup(data, lines), actor=current_user
+    )
     db.session.commit()
     return donation
 
@@ -103,13 +111,17 @@ def get_donation(donation_id: int):
 @blp.arguments(ImportQuerySchema, location="query")
 @blp.arguments(ImportFormSchema, location="form", content_type="multipart/form-data")
 @blp.response(200, ImportReportSchema, description="dry run: the check, nothing saved")
-@blp.alt_response(201, schema=ImportReportSchema, description="imported: `donation` is the new donation")
+@blp.alt_response(
+    201, schema=ImportReportSchema, description="imported: `donation` is the new donation"
+)
 @blp.alt_response(422, schema=ImportReportSchema, description="errors in the file: nothing saved")
 def import_donation(query, form):
     """Vérifier (dry_run=true, par défaut) ou importer l'inventaire du donateur, en une transaction."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ValidationFailed("Joignez le fichier (champ multipart « file »).", fields={"file": ["Fichier manquant."]})
+        raise ValidationFailed(
+            "Joignez le fichier (champ multipart « file »).", fields={"file": ["Fichier manquant."]}
+        )
     donor = _donor(form.get("donor_id"))
     parsed, mapping, result = imports.check_upload(
         upload.read(), upload.filename, default_category=form.get("default_category")
@@ -119,7 +131,11 @@ def import_donation(query, form):
         "valid": result.valid,
         "errors": result.errors,
         "warnings": result.warnings,
-        "mapping": {field: parsed.headers[index] for field, index in mapping.columns.items() if index is not None},
+        "mapping": {
+            field: parsed.headers[index]
+            for field, index in mapping.columns.items()
+            if index is not None
+        },
         "lines": result.lines,
         "donation": None,
     }
@@ -129,7 +145,9 @@ def import_donation(query, form):
         message = f"{len(result.errors)} erreur(s) dans le fichier : rien n'a été importé."
         return {**report, **error_body("inventory_errors", message)}, 422
     try:
-        donation = services.declare_donation(donor, _pickup(form, imports.line_inputs(result.lines)), actor=current_user)
+        donation = services.declare_donation(
+            donor, _pickup(form, imports.line_inputs(result.lines)), actor=current_user
+        )
     except DomainError as error:  # the pickup fields, say: the report comes back with the error
         db.session.rollback()
         return {**report, **error_body(error.code, error.message, error.fields)}, error.status
@@ -141,7 +159,9 @@ def import_donation(query, form):
 @roles(Role.STAFF, Role.REFURBISHER)
 @blp.arguments(IntakeSchema)
 @blp.response(201, DeviceSchema)
-@blp.alt_response(409, schema=ErrorResponseSchema, description="serial already registered for that brand")
+@blp.alt_response(
+    409, schema=ErrorResponseSchema, description="serial already registered for that brand"
+)
 def intake(data, donation_id: int):
     """Réceptionner un équipement du don : la base attribue son numéro d'inventaire."""
     donation = services.get_donation(donation_id, viewer=current_user)

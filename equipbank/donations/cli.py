@@ -15,7 +15,13 @@ def imports_cli() -> None:
 
 
 @imports_cli.command("purge")
-@click.option("--days", default=30, show_default=True, type=click.IntRange(min=1), help="Âge minimum des fichiers.")
+@click.option(
+    "--days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Âge minimum des fichiers.",
+)
 @with_appcontext
 def purge(days: int) -> None:
     """Supprimer les fichiers jamais importés, déposés il y a plus de DAYS jours."""

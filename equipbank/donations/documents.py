@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from equipbank.codes import ErasureMethod
 from equipbank.pdf import Document
@@ -71,7 +71,7 @@ def render_attestation(
     devices: Sequence[DonatedDevice],
     issued_on: date,
 ) -> bytes:
-    """"Attestation de don de matériel informatique": the donor, the bank, the dates, the list."""
+    """ "Attestation de don de matériel informatique": the donor, the bank, the dates, the list."""
     title = "Attestation de don de matériel informatique"
     doc = _document(bank, title, issued_on)
     doc.heading(title)
@@ -127,7 +127,7 @@ def render_erasure_certificate(
     devices: Sequence[ErasedDevice],
     issued_on: date,
 ) -> bytes:
-    """"Certificat d'effacement des données": for each device, how, when and by whom."""
+    """ "Certificat d'effacement des données": for each device, how, when and by whom."""
     title = "Certificat d'effacement des données"
     doc = _document(bank, title, issued_on)
     doc.heading(title)
@@ -186,7 +186,7 @@ def _document(bank: Bank, title: str, issued_on: date) -> Document:
     doc = Document(
         title=title,
         author=bank.name,
-        creation_date=datetime(issued_on.year, issued_on.month, issued_on.day, tzinfo=timezone.utc),
+        creation_date=datetime(issued_on.year, issued_on.month, issued_on.day, tzinfo=UTC),
         footer_text=f"{bank.name} · {bank.contact}",
     )
     doc.add_page()

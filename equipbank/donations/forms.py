@@ -28,7 +28,10 @@ class LineForm(SubForm):
     category = SelectField("Catégorie", choices=enum_choices(DeviceCategory))
     quantity = IntegerField(
         "Quantité",
-        validators=[Optional(), NumberRange(min=1, max=MAX_TYPED_QUANTITY, message=f"Entre 1 et {MAX_TYPED_QUANTITY}.")],
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_TYPED_QUANTITY, message=f"Entre 1 et {MAX_TYPED_QUANTITY}."),
+        ],
         render_kw={"inputmode": "numeric", "min": 1},
     )
     brand = StringField("Marque", validators=[Optional(), Length(max=100)])
@@ -50,7 +53,9 @@ class LineForm(SubForm):
 class PickupFieldsMixin(CommuneFieldsMixin):
     pickup_address = StringField("Adresse d'enlèvement", validators=[Optional(), Length(max=300)])
     preferred_pickup_on = DateField("Date d'enlèvement souhaitée", validators=[Optional()])
-    erasure_certificate_requested = BooleanField("Je souhaite un certificat d'effacement des données")
+    erasure_certificate_requested = BooleanField(
+        "Je souhaite un certificat d'effacement des données"
+    )
     notes = TextAreaField(
         "Remarques",
         validators=[Optional(), Length(max=2000)],
@@ -112,20 +117,32 @@ class DonationFilters(FilterForm):
 class DonorRegistrationForm(LinesMixin, PickupFieldsMixin, Form):
     """A company the bank does not know yet: itself, its contact person, its first donation."""
 
-    company_name = StringField("Raison sociale", validators=[DataRequired("Indiquez la raison sociale."), Length(max=200)])
+    company_name = StringField(
+        "Raison sociale", validators=[DataRequired("Indiquez la raison sociale."), Length(max=200)]
+    )
     siret = StringField(
         "SIRET",
         validators=[DataRequired("Indiquez le SIRET."), Length(max=20)],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
-    company_address = StringField("Adresse de l'entreprise", validators=[Optional(), Length(max=300)])
-    contact_name = StringField("Vos prénom et nom", validators=[DataRequired("Indiquez votre nom."), Length(max=200)])
+    company_address = StringField(
+        "Adresse de l'entreprise", validators=[Optional(), Length(max=300)]
+    )
+    contact_name = StringField(
+        "Vos prénom et nom", validators=[DataRequired("Indiquez votre nom."), Length(max=200)]
+    )
     email = EmailField(
         "Votre adresse e-mail",
-        validators=[DataRequired("Indiquez votre adresse e-mail."), Email("Adresse e-mail invalide."), Length(max=254)],
+        validators=[
+            DataRequired("Indiquez votre adresse e-mail."),
+            Email("Adresse e-mail invalide."),
+            Length(max=254),
+        ],
         render_kw={"autocomplete": "email"},
     )
-    phone = TelField("Téléphone", validators=[Optional(), Length(max=30)], render_kw={"autocomplete": "tel"})
+    phone = TelField(
+        "Téléphone", validators=[Optional(), Length(max=30)], render_kw={"autocomplete": "tel"}
+    )
     password = PasswordField(
         "Mot de passe",
         validators=[
@@ -140,7 +157,11 @@ class DonorRegistrationForm(LinesMixin, PickupFieldsMixin, Form):
         render_kw={"autocomplete": "new-password"},
     )
     # Left empty by people; robots fill every field.
-    website = StringField("Ne pas remplir", validators=[Optional()], render_kw={"autocomplete": "off", "tabindex": "-1"})
+    website = StringField(
+        "Ne pas remplir",
+        validators=[Optional()],
+        render_kw={"autocomplete": "off", "tabindex": "-1"},
+    )
 
 
 def donor_choices(donors) -> list:
@@ -170,7 +191,10 @@ class MappingForm(Form):
 
     def set_headers(self, headers: list[str]) -> None:
         columns = choices(
-            ((index, f"{header or 'sans titre'} (col. {index + 1})") for index, header in enumerate(headers)),
+            (
+                (index, f"{header or 'sans titre'} (col. {index + 1})")
+                for index, header in enumerate(headers)
+            ),
             blank="— non utilisée —",
         )
         for name in self.FIELDS:

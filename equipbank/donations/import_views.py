@@ -10,7 +10,12 @@ from equipbank import jobs
 from equipbank.auth.permissions import roles
 from equipbank.codes import InventoryImportStatus, OrganisationKind, Role
 from equipbank.donations import imports, inventory, services, tasks
-from equipbank.donations.forms import ImportConfirmForm, InventoryUploadForm, MappingForm, donor_choices
+from equipbank.donations.forms import (
+    ImportConfirmForm,
+    InventoryUploadForm,
+    MappingForm,
+    donor_choices,
+)
 from equipbank.donations.models import InventoryImport
 from equipbank.extensions import db
 from equipbank.organisations.services import get_organisation, organisations_of_kinds
@@ -23,7 +28,9 @@ ISSUES_SHOWN = 200
 
 def get_import(import_id: int) -> InventoryImport:
     record = db.session.get(InventoryImport, import_id)
-    if record is None or (current_user.role != Role.STAFF and record.donor_id != current_user.organisation_id):
+    if record is None or (
+        current_user.role != Role.STAFF and record.donor_id != current_user.organisation_id
+    ):
         abort(404)
     return record
 
@@ -35,10 +42,17 @@ def upload():
     if current_user.role == Role.STAFF:
         form.donor_id.choices = donor_choices(organisations_of_kinds(OrganisationKind.DONOR))
     if form.validate_on_submit():
-        donor = get_organisation(form.donor_id.data) if current_user.role == Role.STAFF else current_user.organisation
+        donor = (
+            get_organisation(form.donor_id.data)
+            if current_user.role == Role.STAFF
+            else current_user.organisation
+        )
         upload = form.file.data
         record = commit_or_show(
-            form, lambda: imports.upload(donor, upload.filename or "inventaire", upload.read(), actor=current_user)
+            form,
+            lambda: imports.upload(
+                donor, upload.filename or "inventaire", upload.read(), actor=current_user
+            ),
         )
         if record is not None:
             return redirect(url_for("imports.preview", import_id=record.id))
@@ -47,7 +61,13 @@ def upload():
 
 def _page(record: InventoryImport, mapping_form=None, confirm_form=None, code: int = 200):
     if mapping_form is None:
-        mapping_form = MappingForm(formdata=None, data={**record.mapping.get("columns", {}), "default_category": record.mapping.get("default_category") or ""})
+        mapping_form = MappingForm(
+            formdata=None,
+            data={
+                **record.mapping.get("columns", {}),
+                "default_category": record.mapping.get("default_category") or "",
+            },
+        )
     mapping_form.set_headers(record.headers)
     confirm_form = confirm_form or ImportConfirmForm(formdata=None)
     confirm_form.fill_commune_choices()
@@ -76,7 +96,9 @@ def preview(import_id: int):
         return redirect(url_for("donations.detail", donation_id=record.donation_id))
     if imports.release_if_orphaned(record):
         db.session.commit()
-        flash("La tâche de fond de ce fichier s'est interrompue : vous pouvez recommencer.", "error")
+        flash(
+            "La tâche de fond de ce fichier s'est interrompue : vous pouvez recommencer.", "error"
+        )
     return _page(record)
 
 
@@ -87,7 +109,9 @@ def check(import_id: int):
     form = MappingForm()
     form.set_headers(record.headers)
     background = imports.runs_in_background(record)
-    mapping = inventory.Mapping(columns=form.columns(), default_category=form.default_category.data or None)
+    mapping = inventory.Mapping(
+        columns=form.columns(), default_category=form.default_category.data or None
+    )
 
     def apply() -> InventoryImport:
         imports.set_mapping(record, mapping, check_in_background=background)
@@ -99,7 +123,9 @@ def check(import_id: int):
         return _page(get_import(import_id), mapping_form=form, code=422)
     if not background:
         return redirect(url_for("imports.preview", import_id=record.id, _anchor="resultat"))
-    return _start_job(record, tasks.check_import, description=f"Vérification de {record.total_rows} lignes")
+    return _start_job(
+        record, tasks.check_import, description=f"Vérification de {record.total_rows} lignes"
+    )
 
 
 @bp.route("/<int:import_id>/import", methods=["POST"])
@@ -120,19 +146,34 @@ def run(import_id: int):
     def start():
         services.check_pickup(pickup)  # before a job is started: its errors belong on this form
         imports.start_import(record)
-        return (None, None) if background else imports.import_donation(record, pickup, actor=current_user)
+        return (
+            (None, None)
+            if background
+            else imports.import_donation(record, pickup, actor=current_user)
+        )
 
     outcome = commit_or_show(form, start)
     if outcome is None:
         return _page(get_import(import_id), confirm_form=form, code=422)
     if background:
         description = f"Import de {record.total_rows} lignes"
-        return _start_job(record, tasks.run_import, tasks.pickup_values(pickup), current_user.id, description=description)
+        return _start_job(
+            record,
+            tasks.run_import,
+            tasks.pickup_values(pickup),
+            current_user.id,
+            description=description,
+        )
     donation, result = outcome
     if donation is None:
-        flash(f"Le fichier contient {len(result.errors)} erreur(s) : rien n'a été importé.", "error")
+        flash(
+            f"Le fichier contient {len(result.errors)} erreur(s) : rien n'a été importé.", "error"
+        )
         return redirect(url_for("imports.preview", import_id=record.id, _anchor="resultat"))
-    flash(f"Don {donation.reference} importé : {result.valid} équipements sur {len(result.lines)} lignes.", "success")
+    flash(
+        f"Don {donation.reference} importé : {result.valid} équipements sur {len(result.lines)} lignes.",
+        "success",
+    )
     return redirect(url_for("donations.detail", donation_id=donation.id))
 
 
@@ -145,7 +186,10 @@ def _start_job(record: InventoryImport, task, *args, description: str):
         db.session.rollback()
         imports.release(get_import(record.id))
         db.session.commit()
-        flash("La file des tâches de fond ne répond pas : rien n'a été lancé, réessayez dans un instant.", "error")
+        flash(
+            "La file des tâches de fond ne répond pas : rien n'a été lancé, réessayez dans un instant.",
+            "error",
+        )
         return redirect(target)
     if state.done:  # inline, without Redis: done already
         return redirect(target)

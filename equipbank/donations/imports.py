@@ -129,7 +129,9 @@ def mapping_of(record: InventoryImport) -> inventory.Mapping:
     )
 
 
-def set_mapping(record: InventoryImport, mapping: inventory.Mapping, *, check_in_background: bool) -> None:
+def set_mapping(
+    record: InventoryImport, mapping: inventory.Mapping, *, check_in_background: bool
+) -> None:
     """A new mapping: the previous check's result no longer holds. The check runs now (the
     caller calls `run_check`), or in a job, the upload showing "checking" meanwhile."""
     _require_open(record)
@@ -147,7 +149,11 @@ def run_check(record: InventoryImport, *, progress=None) -> CheckResult:
     if record.status != Status.IMPORTING:
         record.status = Status.CHECKED
     record.checked_at = utcnow()
-    record.total_rows, record.valid_rows, record.error_count = result.total, result.valid, len(result.errors)
+    record.total_rows, record.valid_rows, record.error_count = (
+        result.total,
+        result.valid,
+        len(result.errors),
+    )
     issues = [{**asdict(issue), "severity": "error"} for issue in result.errors]
     issues += [{**asdict(issue), "severity": "warning"} for issue in result.warnings]
     record.issues = issues[:KEPT_ISSUES]
@@ -177,7 +183,8 @@ def start_import(record: InventoryImport) -> None:
     if not claim(record, (Status.UPLOADED, Status.CHECKED)):
         if record.status == Status.IMPORTED:
             raise Conflict(
-                f"Ce fichier a déjà été importé : don {record.donation.reference}.", code="already_imported"
+                f"Ce fichier a déjà été importé : don {record.donation.reference}.",
+                code="already_imported",
             )
         raise Conflict("L'import de ce fichier est déjà en cours.", code="import_running")
 
@@ -199,7 +206,10 @@ def import_donation(
     record.status, record.donation = Status.IMPORTED, donation
     record.content = None  # the file served its purpose; the donation holds the data now
     audit.record(
-        "inventory_import.import", record, actor=actor, summary={"rows": result.valid, "lines": len(result.lines)}
+        "inventory_import.import",
+        record,
+        actor=actor,
+        summary={"rows": result.valid, "lines": len(result.lines)},
     )
     return donation, result
 
@@ -244,7 +254,10 @@ def runs_in_background(record: InventoryImport) -> bool:
 
 def _require_open(record: InventoryImport) -> None:
     if record.status in (Status.IMPORTED, Status.IMPORTING):
-        raise Conflict("Ce fichier est importé ou en cours d'import : il ne se modifie plus.", code="already_imported")
+        raise Conflict(
+            "Ce fichier est importé ou en cours d'import : il ne se modifie plus.",
+            code="already_imported",
+        )
 
 
 def purge_abandoned(*, older_than_days: int) -> int:
@@ -257,5 +270,9 @@ def purge_abandoned(*, older_than_days: int) -> int:
         )
     ).rowcount
     if deleted:
-        audit.record("inventory_import.purge", "inventory_imports", summary={"deleted": deleted, "days": older_than_days})
+        audit.record(
+            "inventory_import.purge",
+            "inventory_imports",
+            summary={"deleted": deleted, "days": older_than_days},
+        )
     return deleted

@@ -68,15 +68,30 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 _CATEGORY_SYNONYMS: dict[DeviceCategory, tuple[str, ...]] = {
     DeviceCategory.LAPTOP: (
-        "Portable", "PC portable", "Laptop", "Notebook", "Ultrabook", "Chromebook", "MacBook",
+        "Portable",
+        "PC portable",
+        "Laptop",
+        "Notebook",
+        "Ultrabook",
+        "Chromebook",
+        "MacBook",
     ),
     DeviceCategory.DESKTOP: (
-        "Unité centrale", "UC", "Desktop", "PC fixe", "Poste fixe", "Tour", "Workstation",
+        "Unité centrale",
+        "UC",
+        "Desktop",
+        "PC fixe",
+        "Poste fixe",
+        "Tour",
+        "Workstation",
         "Station de travail",
     ),
     DeviceCategory.TABLET: ("Tablet", "iPad"),
     DeviceCategory.SMARTPHONE: (
-        "Téléphone mobile", "Téléphone portable", "Mobile phone", "Phone",
+        "Téléphone mobile",
+        "Téléphone portable",
+        "Mobile phone",
+        "Phone",
     ),
     DeviceCategory.SCREEN: ("Moniteur", "Monitor", "Display"),
     DeviceCategory.PRINTER: ("Printer", "Multifonction", "Imprimante multifonction"),
@@ -86,17 +101,39 @@ _CATEGORY_SYNONYMS: dict[DeviceCategory, tuple[str, ...]] = {
 # Header names of the usual exports, best first: the first one found wins the field.
 _HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "category": (
-        "Catégorie", "Category", "Type de matériel", "Type d'équipement", "Type d'appareil",
-        "Device type", "Asset type", "Equipment type", "Type",
+        "Catégorie",
+        "Category",
+        "Type de matériel",
+        "Type d'équipement",
+        "Type d'appareil",
+        "Device type",
+        "Asset type",
+        "Equipment type",
+        "Type",
     ),
     "brand": ("Marque", "Brand", "Fabricant", "Manufacturer", "Constructeur", "Make"),
     "model": (
-        "Modèle", "Model", "Nom du modèle", "Model name", "Numéro de modèle", "Model No.",
+        "Modèle",
+        "Model",
+        "Nom du modèle",
+        "Model name",
+        "Numéro de modèle",
+        "Model No.",
         "Model number",
     ),
     "serial": (
-        "Numéro de série", "N° de série", "No de série", "N° série", "No série", "Num série",
-        "Série", "Serial", "Serial number", "Serial No.", "S/N", "SN",
+        "Numéro de série",
+        "N° de série",
+        "No de série",
+        "N° série",
+        "No série",
+        "Num série",
+        "Série",
+        "Serial",
+        "Serial number",
+        "Serial No.",
+        "S/N",
+        "SN",
     ),
     "quantity": ("Quantité", "Qté", "Quantity", "Qty", "Nombre", "Nb"),
 }
@@ -305,7 +342,7 @@ def _read_xlsx(content: bytes, max_rows: int) -> ParsedFile:
     # ValueError, XML errors...): any exception from it means an unreadable workbook.
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:
+    except Exception:  # noqa: BLE001 (see above: any openpyxl failure is a corrupt file)
         raise _corrupt_xlsx_error() from None
     try:
         if not workbook.worksheets:
@@ -322,7 +359,7 @@ def _read_xlsx(content: bytes, max_rows: int) -> ParsedFile:
         headers, rows = _collect(records, max_rows)
     except InventoryFileError:
         raise
-    except Exception:
+    except Exception:  # noqa: BLE001 (see above: any openpyxl failure is a corrupt file)
         raise _corrupt_xlsx_error() from None
     finally:
         workbook.close()
@@ -361,16 +398,15 @@ def _collect(
                 headers = _without_trailing_blanks(cells)
                 width = len(headers)
             continue
-        if len(cells) != width:
-            cells = (cells + [""] * width)[:width]
-        if not any(cells):
+        row = cells if len(cells) == width else (cells + [""] * width)[:width]
+        if not any(row):
             continue
         count += 1
         if count > max_rows:
             if count > ceiling:
                 break
             continue
-        rows.append((line, cells))
+        rows.append((line, row))
     if headers is None:
         raise InventoryFileError("Le fichier est vide.")
     if count > max_rows:

@@ -12,15 +12,20 @@ class LineSchema(BodySchema):
     quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_TYPED_QUANTITY))
     brand = fields.String(allow_none=True, validate=validate.Length(max=100))
     model = fields.String(allow_none=True, validate=validate.Length(max=150))
-    serials = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)
+    serials = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)), load_default=list
+    )
 
 
 class DonationCreateSchema(BodySchema):
     donor_id = Id(metadata={"description": "staff only: the donor organisation"})
-    lines = fields.List(fields.Nested(LineSchema), required=True, validate=validate.Length(min=1, max=500))
+    lines = fields.List(
+        fields.Nested(LineSchema), required=True, validate=validate.Length(min=1, max=500)
+    )
     pickup_address = fields.String(allow_none=True, validate=validate.Length(max=300))
     pickup_commune = fields.String(
-        allow_none=True, validate=validate.Regexp(r"^(\d{2}|2A|2B)\d{3}$", error="Code INSEE de 5 caractères.")
+        allow_none=True,
+        validate=validate.Regexp(r"^(\d{2}|2A|2B)\d{3}$", error="Code INSEE de 5 caractères."),
     )
     preferred_pickup_on = fields.Date(allow_none=True)
     erasure_certificate_requested = fields.Boolean(load_default=False)
@@ -50,7 +55,9 @@ class DonationQuerySchema(PageArgs):
 
 
 class ImportQuerySchema(QuerySchema):
-    dry_run = fields.Boolean(load_default=True, metadata={"description": "true: check only, nothing saved"})
+    dry_run = fields.Boolean(
+        load_default=True, metadata={"description": "true: check only, nothing saved"}
+    )
 
 
 class ImportFormSchema(QuerySchema):
@@ -58,15 +65,21 @@ class ImportFormSchema(QuerySchema):
 
     file = Upload(
         load_only=True,
-        metadata={"description": "the inventory: CSV (comma or semicolon; UTF-8 or Windows-1252) or XLSX"},
+        metadata={
+            "description": "the inventory: CSV (comma or semicolon; UTF-8 or Windows-1252) or XLSX"
+        },
     )
     donor_id = Id(metadata={"description": "staff only: the donor organisation"})
     default_category = fields.String(
         validate=validate.OneOf(DeviceCategory.codes()),
-        metadata={"description": "category of the rows without one (or of every row, without a category column)"},
+        metadata={
+            "description": "category of the rows without one (or of every row, without a category column)"
+        },
     )
     pickup_address = fields.String(validate=validate.Length(max=300))
-    pickup_commune = fields.String(validate=validate.Regexp(r"^(\d{2}|2A|2B)\d{3}$", error="Code INSEE de 5 caractères."))
+    pickup_commune = fields.String(
+        validate=validate.Regexp(r"^(\d{2}|2A|2B)\d{3}$", error="Code INSEE de 5 caractères.")
+    )
     preferred_pickup_on = fields.Date()
     erasure_certificate_requested = fields.Boolean(load_default=False)
     notes = fields.String(validate=validate.Length(max=2000))
@@ -87,7 +100,9 @@ class ImportLineSchema(Schema):
 
 
 class ImportReportSchema(Schema):
-    error = fields.Nested(ErrorDetailSchema, metadata={"description": "with dry_run=false and any error (422)"})
+    error = fields.Nested(
+        ErrorDetailSchema, metadata={"description": "with dry_run=false and any error (422)"}
+    )
     rows = fields.Integer(metadata={"description": "data rows read (empty lines skipped)"})
     valid = fields.Integer()
     errors = fields.List(fields.Nested(RowIssueSchema))

@@ -30,7 +30,13 @@ from equipbank.devices import status
 from equipbank.devices.models import Device, ErasureRecord, format_tag
 from equipbank.donations import documents, inventory
 from equipbank.donations.models import Donation, DonationLine
-from equipbank.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from equipbank.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from equipbank.extensions import db
 from equipbank.geo.models import Commune
 from equipbank.organisations.models import Organisation
@@ -168,7 +174,9 @@ def check_pickup(data: DonationInput) -> None:
             fields={"preferred_pickup_on": ["Choisissez une date à venir."]},
         )
     if data.pickup_address and len(data.pickup_address) > 300:
-        raise ValidationFailed("Adresse trop longue.", fields={"pickup_address": ["300 caractères au plus."]})
+        raise ValidationFailed(
+            "Adresse trop longue.", fields={"pickup_address": ["300 caractères au plus."]}
+        )
 
 
 def declare_donation(donor: Organisation, data: DonationInput, *, actor) -> Donation:
@@ -234,7 +242,9 @@ def move(donation: Donation, target: DonationStatus, *, actor, only_if=None) -> 
     update = sa.update(Donation).where(Donation.id == donation.id, Donation.status == current)
     if only_if is not None:
         update = update.where(only_if)
-    changed = db.session.execute(update.values(**values).execution_options(synchronize_session=False)).rowcount
+    changed = db.session.execute(
+        update.values(**values).execution_options(synchronize_session=False)
+    ).rowcount
     db.session.refresh(donation)
     if changed != 1:
         raise InvalidTransition(
@@ -260,10 +270,13 @@ def plan_pickup(donation: Donation, planned_on: date, *, actor) -> None:
         )
     if planned_on < today():
         raise ValidationFailed(
-            "La date d'enlèvement est passée.", fields={"planned_on": ["Choisissez une date à venir."]}
+            "La date d'enlèvement est passée.",
+            fields={"planned_on": ["Choisissez une date à venir."]},
         )
     donation.pickup_planned_on = planned_on
-    audit.record("donation.plan_pickup", donation, actor=actor, summary={"on": planned_on.isoformat()})
+    audit.record(
+        "donation.plan_pickup", donation, actor=actor, summary={"on": planned_on.isoformat()}
+    )
 
 
 def mark_collected(donation: Donation, *, actor) -> None:
@@ -278,7 +291,9 @@ def mark_collected(donation: Donation, *, actor) -> None:
 def cancel(donation: Donation, *, actor) -> None:
     """Staff cancel a donation with no unit received; its donor only while it is declared."""
     if actor.role == Role.DONOR and donation.status != D.DECLARED:
-        raise PermissionDenied("Le don est déjà en cours d'enlèvement : contactez la Banque du Numérique.")
+        raise PermissionDenied(
+            "Le don est déjà en cours d'enlèvement : contactez la Banque du Numérique."
+        )
     no_device_yet = ~sa.exists().where(Device.donation_id == Donation.id)
     if donation.devices:
         raise Conflict(
@@ -336,7 +351,9 @@ def register_donor_company(company: CompanyRegistration, donation: DonationInput
 
     siret = organisations.normalise_siret(company.siret)
     if siret is None:
-        raise ValidationFailed("Le SIRET est obligatoire.", fields={"siret": ["Indiquez le SIRET."]})
+        raise ValidationFailed(
+            "Le SIRET est obligatoire.", fields={"siret": ["Indiquez le SIRET."]}
+        )
     if db.session.scalar(sa.select(Organisation.id).where(Organisation.siret == siret)) is not None:
         raise Conflict(
             "Cette entreprise est déjà inscrite : connectez-vous avec le compte de votre entreprise, "
@@ -413,7 +430,9 @@ def timeline(donation: Donation) -> list[tuple[str, date | None]]:
 
 def record_document_download(donation: Donation, filename: str, *, actor) -> None:
     """Every export is in the audit log (DESIGN.md §7)."""
-    audit.record("donation.document", donation, actor=actor, summary={"document": filename.split("-")[0]})
+    audit.record(
+        "donation.document", donation, actor=actor, summary={"document": filename.split("-")[0]}
+    )
 
 
 OUTCOMES = {
@@ -489,7 +508,9 @@ def erased_devices(donation: Donation) -> list[tuple[Device, ErasureRecord]]:
     for device in donation.devices:
         records = [record for record in device.erasures if record.result == ErasureResult.SUCCESS]
         if records:
-            erased.append((device, max(records, key=lambda record: (record.performed_at, record.id))))
+            erased.append(
+                (device, max(records, key=lambda record: (record.performed_at, record.id)))
+            )
     return erased
 
 

@@ -47,7 +47,9 @@ def pickup_values(data: services.DonationInput) -> dict:
     return {
         "pickup_address": data.pickup_address,
         "pickup_commune": data.pickup_commune.code if data.pickup_commune else None,
-        "preferred_pickup_on": data.preferred_pickup_on.isoformat() if data.preferred_pickup_on else None,
+        "preferred_pickup_on": data.preferred_pickup_on.isoformat()
+        if data.preferred_pickup_on
+        else None,
         "erasure_certificate_requested": data.erasure_certificate_requested,
         "notes": data.notes,
     }
@@ -64,8 +66,12 @@ def run_import(import_id: int, pickup: dict, actor_id: int) -> int | None:
             services.DonationInput(
                 lines=[],
                 pickup_address=pickup["pickup_address"],
-                pickup_commune=db.session.get(Commune, pickup["pickup_commune"]) if pickup["pickup_commune"] else None,
-                preferred_pickup_on=date.fromisoformat(pickup["preferred_pickup_on"]) if pickup["preferred_pickup_on"] else None,
+                pickup_commune=db.session.get(Commune, pickup["pickup_commune"])
+                if pickup["pickup_commune"]
+                else None,
+                preferred_pickup_on=date.fromisoformat(pickup["preferred_pickup_on"])
+                if pickup["preferred_pickup_on"]
+                else None,
                 erasure_certificate_requested=pickup["erasure_certificate_requested"],
                 notes=pickup["notes"],
             ),

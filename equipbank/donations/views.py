@@ -69,13 +69,22 @@ def create():
     if form.validate_on_submit():
         commune = form.resolve_commune(required=False)
         if not form.errors:
-            donor = get_organisation(form.donor_id.data) if current_user.role == STAFF else current_user.organisation
+            donor = (
+                get_organisation(form.donor_id.data)
+                if current_user.role == STAFF
+                else current_user.organisation
+            )
             donation = commit_or_show(
                 form,
-                lambda: services.declare_donation(donor, form.donation_input(form.line_inputs(), commune), actor=current_user),
+                lambda: services.declare_donation(
+                    donor, form.donation_input(form.line_inputs(), commune), actor=current_user
+                ),
             )
             if donation is not None:
-                flash(f"Don {donation.reference} déclaré. Merci ! La Banque du Numérique vous contacte pour l'enlèvement.", "success")
+                flash(
+                    f"Don {donation.reference} déclaré. Merci ! La Banque du Numérique vous contacte pour l'enlèvement.",
+                    "success",
+                )
                 return redirect(url_for("donations.detail", donation_id=donation.id))
     return render_template("donations/form.html", form=form), 422 if form.errors else 200
 
@@ -89,7 +98,9 @@ def detail(donation_id: int):
         donation=donation,
         received=devices.received_per_line(donation),
         documents_available=services.documents_available(donation),
-        plan_form=PickupPlanForm(planned_on=donation.pickup_planned_on or donation.preferred_pickup_on),
+        plan_form=PickupPlanForm(
+            planned_on=donation.pickup_planned_on or donation.preferred_pickup_on
+        ),
         timeline=services.timeline(donation),
     )
 
@@ -114,7 +125,11 @@ def plan_pickup(donation_id: int):
 @roles(STAFF)
 def mark_collected(donation_id: int):
     donation = services.get_donation(donation_id, viewer=current_user)
-    return _apply(donation, lambda: services.mark_collected(donation, actor=current_user), "Don marqué comme collecté.")
+    return _apply(
+        donation,
+        lambda: services.mark_collected(donation, actor=current_user),
+        "Don marqué comme collecté.",
+    )
 
 
 @bp.route("/<int:donation_id>/cloture", methods=["POST"])
@@ -158,7 +173,11 @@ def attestation(donation_id: int):
 @roles(STAFF, DONOR)
 def erasure_certificate(donation_id: int):
     donation = services.get_donation(donation_id, viewer=current_user)
-    return _document(donation, services.erasure_certificate_pdf, f"certificat-effacement-{donation.reference}.pdf")
+    return _document(
+        donation,
+        services.erasure_certificate_pdf,
+        f"certificat-effacement-{donation.reference}.pdf",
+    )
 
 
 def _document(donation: Donation, render, filename: str):

@@ -10,7 +10,9 @@ from equipbank.errors import ValidationFailed
 from equipbank.geo import services
 from equipbank.geo.schemas import CommuneQuerySchema, CommuneSchema
 
-blp = Blueprint("api-communes", __name__, url_prefix="/communes", description="Référentiel des communes")
+blp = Blueprint(
+    "api-communes", __name__, url_prefix="/communes", description="Référentiel des communes"
+)
 
 
 @blp.route("")

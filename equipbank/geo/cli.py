@@ -19,7 +19,9 @@ def geo_cli() -> None:
 
 
 @geo_cli.command("load")
-@click.option("--file", "path", type=click.Path(path_type=Path), default=DATA_FILE, show_default=True)
+@click.option(
+    "--file", "path", type=click.Path(path_type=Path), default=DATA_FILE, show_default=True
+)
 @with_appcontext
 def load(path: Path) -> None:
     """Charger ou mettre à jour les communes (une seconde exécution ne change rien)."""

@@ -36,7 +36,9 @@ class CommuneFieldsMixin:
         if not required and not (self.postal_code.data or "").strip():
             return None
         try:
-            return services.commune_from_postal_choice(self.postal_code.data, self.commune_code.data)
+            return services.commune_from_postal_choice(
+                self.postal_code.data, self.commune_code.data
+            )
         except services.ValidationFailed as error:
             for name, messages in error.fields.items():
                 add_errors([self, getattr(self, name)], messages)

@@ -21,4 +21,6 @@ class CommuneQuerySchema(PageArgs):
         validate=validate.Length(max=100),
         metadata={"description": "the start of a word of the name, a postal code or an INSEE code"},
     )
-    postal_code = fields.String(validate=validate.Regexp(r"^\d{5}$", error="Un code postal a 5 chiffres."))
+    postal_code = fields.String(
+        validate=validate.Regexp(r"^\d{5}$", error="Un code postal a 5 chiffres.")
+    )

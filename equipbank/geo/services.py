@@ -37,7 +37,9 @@ class LoadReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.inserted or self.updated or self.postal_codes_added or self.postal_codes_removed)
+        return bool(
+            self.inserted or self.updated or self.postal_codes_added or self.postal_codes_removed
+        )
 
 
 def normalise_name(name: str) -> str:
@@ -105,9 +107,7 @@ def load_referential(path: Path = DATA_FILE) -> LoadReport:
     Communes absent from the file are kept (records may point at them).
     """
     rows = read_referential(path)
-    existing = {
-        commune.code: commune for commune in db.session.scalars(sa.select(Commune))
-    }
+    existing = {commune.code: commune for commune in db.session.scalars(sa.select(Commune))}
     inserts, updated, unchanged = [], 0, 0
     for row in rows:
         values = {key: row[key] for key in (*COMMUNE_FIELDS, "search_name")}
@@ -189,7 +189,11 @@ def communes_query(*, text: str | None = None, postal_code: str | None = None) -
         starts = Commune.search_name.like(f"{key}%", escape="\\")
         word_starts = Commune.search_name.like(f"% {key}%", escape="\\")  # "escarene"
         query = query.where(starts | word_starts)
-        order = [sa.case((starts, 0), else_=1), Commune.population.desc().nulls_last(), Commune.name]
+        order = [
+            sa.case((starts, 0), else_=1),
+            Commune.population.desc().nulls_last(),
+            Commune.name,
+        ]
     return query.order_by(*order, Commune.code)
 
 
@@ -197,7 +201,9 @@ def _has_postal_code(postal_code: str):
     if not POSTAL_CODE.match(postal_code):
         return sa.false()
     return Commune.code.in_(
-        sa.select(CommunePostalCode.commune_code).where(CommunePostalCode.postal_code == postal_code)
+        sa.select(CommunePostalCode.commune_code).where(
+            CommunePostalCode.postal_code == postal_code
+        )
     )
 
 
@@ -269,13 +275,17 @@ def epcis(department: str | None = None) -> list[tuple[str, str, str]]:
     """Every EPCI as (code, name, first département of its communes), by name; only those
     with a commune in `department` when given."""
     statement = (
-        sa.select(Commune.epci_code, sa.func.max(Commune.epci_name), sa.func.min(Commune.department_code))
+        sa.select(
+            Commune.epci_code, sa.func.max(Commune.epci_name), sa.func.min(Commune.department_code)
+        )
         .where(Commune.epci_code.is_not(None), Commune.kind == "commune")
         .group_by(Commune.epci_code)
         .order_by(sa.func.max(Commune.epci_name), Commune.epci_code)
     )
     if department:
         statement = statement.where(
-            Commune.epci_code.in_(sa.select(Commune.epci_code).where(Commune.department_code == department))
+            Commune.epci_code.in_(
+                sa.select(Commune.epci_code).where(Commune.department_code == department)
+            )
         )
     return _kept("epcis", department, build=lambda: list(db.session.execute(statement).tuples()))

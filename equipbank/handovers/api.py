@@ -21,15 +21,23 @@ from equipbank.handovers.schemas import (
     ReturnSchema,
 )
 
-blp = Blueprint("api-handovers", __name__, url_prefix="/handovers", description="Remises aux bénéficiaires")
-advisors = Blueprint("api-advisors", __name__, url_prefix="/advisors", description="Conseillers numériques")
+blp = Blueprint(
+    "api-handovers", __name__, url_prefix="/handovers", description="Remises aux bénéficiaires"
+)
+advisors = Blueprint(
+    "api-advisors", __name__, url_prefix="/advisors", description="Conseillers numériques"
+)
 
 
 @blp.route("", methods=["POST"])
 @roles(Role.RELAY)
 @blp.arguments(HandoverCreateSchema)
 @blp.response(201, HandoverSchema)
-@blp.alt_response(422, schema=ErrorResponseSchema, description="invalid follow-up, device not at this relay...: nothing written")
+@blp.alt_response(
+    422,
+    schema=ErrorResponseSchema,
+    description="invalid follow-up, device not at this relay...: nothing written",
+)
 @blp.alt_response(409, schema=ErrorResponseSchema, description="the device was handed over already")
 def create_handover(data):
     """Remettre un équipement à un bénéficiaire, avec son rendez-vous de suivi, en une transaction."""
@@ -42,11 +50,15 @@ def create_handover(data):
         place=data["followup"].get("place"),
         duration_minutes=data["followup"]["duration_minutes"],
     )
-    overlaps = appointments.overlapping(followup.advisor_id, followup.starts_at, followup.duration_minutes)
+    overlaps = appointments.overlapping(
+        followup.advisor_id, followup.starts_at, followup.duration_minutes
+    )
     handover = services.hand_over(
         device,
         beneficiary,
-        services.HandoverData(charter_accepted=data["charter_accepted"], accessories=data.get("accessories")),
+        services.HandoverData(
+            charter_accepted=data["charter_accepted"], accessories=data.get("accessories")
+        ),
         followup,
         actor=current_user,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from fpdf.enums import Align, MethodReturnValue, TableBordersLayout, VAlign, XPos, YPos
@@ -108,7 +108,7 @@ def render_receipt(
     doc = Document(
         title=title,
         author=relay_name,
-        creation_date=datetime(handed_on.year, handed_on.month, handed_on.day, tzinfo=timezone.utc),
+        creation_date=datetime(handed_on.year, handed_on.month, handed_on.day, tzinfo=UTC),
         # Says which receipt a second page belongs to, should the receipt run onto one.
         footer_text=f"Bon n° {reference} · {bank.name} · {bank.contact}",
     )

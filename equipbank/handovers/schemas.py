@@ -6,20 +6,29 @@ from equipbank.codes import LocationType
 
 
 class FollowupSchema(BodySchema):
-    advisor = Id(required=True, metadata={"description": "user id of an active advisor (GET /advisors)"})
-    starts_at = fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with offset or Z"})
+    advisor = Id(
+        required=True, metadata={"description": "user id of an active advisor (GET /advisors)"}
+    )
+    starts_at = fields.AwareDateTime(
+        required=True, metadata={"description": "ISO 8601 with offset or Z"}
+    )
     location_type = fields.String(required=True, validate=validate.OneOf(LocationType.codes()))
     place = fields.String(validate=validate.Length(max=300))
     duration_minutes = fields.Integer(load_default=60, validate=validate.Range(min=15, max=480))
 
 
 class HandoverCreateSchema(BodySchema):
-    device = fields.String(required=True, metadata={"description": "asset tag of a device at this relay"})
+    device = fields.String(
+        required=True, metadata={"description": "asset tag of a device at this relay"}
+    )
     beneficiary = Id(required=True, metadata={"description": "id of a beneficiary of this relay"})
     followup = fields.Nested(FollowupSchema, required=True)
     accessories = fields.String(validate=validate.Length(max=300))
     charter_accepted = fields.Boolean(
-        load_default=True, metadata={"description": "the relay attests the person accepted the charter; false refuses"}
+        load_default=True,
+        metadata={
+            "description": "the relay attests the person accepted the charter; false refuses"
+        },
     )
 
 
@@ -34,7 +43,9 @@ class HandoverSchema(Schema):
     receipt_ref = fields.String()
     returned_at = fields.AwareDateTime(allow_none=True)
     appointment = fields.Method("first_appointment")
-    warnings = fields.List(fields.String(), metadata={"description": "e.g. the advisor has another appointment then"})
+    warnings = fields.List(
+        fields.String(), metadata={"description": "e.g. the advisor has another appointment then"}
+    )
 
     def first_appointment(self, handover):
         from equipbank.handovers.services import first_appointment

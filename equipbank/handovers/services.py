@@ -34,13 +34,18 @@ class HandoverData:
 
 
 def active_handover(device: Device) -> Handover | None:
-    return db.session.scalar(sa.select(Handover).where(Handover.device_id == device.id, Handover.returned_at.is_(None)))
+    return db.session.scalar(
+        sa.select(Handover).where(Handover.device_id == device.id, Handover.returned_at.is_(None))
+    )
 
 
 def _lock(device: Device) -> Device:
     """Read the device afresh under a row lock (PostgreSQL): a concurrent handover waits."""
     return db.session.scalars(
-        sa.select(Device).where(Device.id == device.id).with_for_update().execution_options(populate_existing=True)
+        sa.select(Device)
+        .where(Device.id == device.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).one()
 
 
@@ -50,7 +55,11 @@ def check_device(device: Device, *, actor) -> Device:
         raise ValidationFailed("Seule une structure relais remet un équipement.")
     device = _lock(device)
     if device.status == DeviceStatus.HANDED_OVER:
-        raise Conflict(f"{device.tag} a déjà été remis.", code="already_handed_over", fields={"device": ["Déjà remis."]})
+        raise Conflict(
+            f"{device.tag} a déjà été remis.",
+            code="already_handed_over",
+            fields={"device": ["Déjà remis."]},
+        )
     if device.status != DeviceStatus.AT_RELAY or device.holder_id != actor.organisation_id:
         raise ValidationFailed(
             f"{device.tag} n'est pas à votre structure : réceptionnez-le d'abord (il doit être « À la structure relais »).",
@@ -86,10 +95,13 @@ def hand_over(
     device = check_device(device, actor=actor)
     if not data.charter_accepted:
         raise ValidationFailed(
-            "La personne doit accepter la charte d'utilisation.", fields={"charter_accepted": ["Charte non acceptée."]}
+            "La personne doit accepter la charte d'utilisation.",
+            fields={"charter_accepted": ["Charte non acceptée."]},
         )
     if data.accessories and len(data.accessories) > 300:
-        raise ValidationFailed("300 caractères au plus.", fields={"accessories": ["300 caractères au plus."]})
+        raise ValidationFailed(
+            "300 caractères au plus.", fields={"accessories": ["300 caractères au plus."]}
+        )
     handover = Handover(
         device=device,
         beneficiary=beneficiary,
@@ -105,16 +117,26 @@ def hand_over(
     try:
         db.session.flush()
     except IntegrityError:
-        raise Conflict(f"{device.tag} vient d'être remis par ailleurs.", code="already_handed_over") from None
+        raise Conflict(
+            f"{device.tag} vient d'être remis par ailleurs.", code="already_handed_over"
+        ) from None
     # Checks the follow-up; a refusal rolls the whole transaction back, handover included.
-    appointment = appointments.schedule(followup, beneficiary=beneficiary, actor=actor, handover=handover)
+    appointment = appointments.schedule(
+        followup, beneficiary=beneficiary, actor=actor, handover=handover
+    )
     db.session.flush()
-    status.transition(device, DeviceStatus.HANDED_OVER, actor=actor, data={"handover_id": handover.id})
+    status.transition(
+        device, DeviceStatus.HANDED_OVER, actor=actor, data={"handover_id": handover.id}
+    )
     audit.record(
         "handover.create",
         handover,
         actor=actor,
-        summary={"device": device.tag, "commune": handover.commune_code, "appointment_id": appointment.id},
+        summary={
+            "device": device.tag,
+            "commune": handover.commune_code,
+            "appointment_id": appointment.id,
+        },
     )
     return handover
 
@@ -122,14 +144,20 @@ def hand_over(
 def get_handover(handover_id: int, *, viewer) -> Handover:
     """The handover, for its relay or staff; NotFound for anyone else."""
     handover = db.session.get(Handover, handover_id)
-    if handover is None or not (viewer.role == Role.STAFF or (viewer.role == Role.RELAY and handover.relay_id == viewer.organisation_id)):
+    if handover is None or not (
+        viewer.role == Role.STAFF
+        or (viewer.role == Role.RELAY and handover.relay_id == viewer.organisation_id)
+    ):
         raise NotFound("Remise introuvable.")
     return handover
 
 
 def first_appointment(handover: Handover) -> Appointment | None:
     return db.session.scalar(
-        sa.select(Appointment).where(Appointment.handover_id == handover.id).order_by(Appointment.id).limit(1)
+        sa.select(Appointment)
+        .where(Appointment.handover_id == handover.id)
+        .order_by(Appointment.id)
+        .limit(1)
     )
 
 
@@ -140,10 +168,18 @@ def return_device(handover: Handover, reason: str, *, actor) -> None:
         raise InvalidTransition("Ce retour est déjà enregistré.")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("Indiquez la raison du retour.", fields={"reason": ["Raison obligatoire."]})
+        raise ValidationFailed(
+            "Indiquez la raison du retour.", fields={"reason": ["Raison obligatoire."]}
+        )
     handover.returned_at, handover.return_reason = utcnow(), reason[:300]
     db.session.flush()
-    status.transition(handover.device, DeviceStatus.RETURNED, actor=actor, reason=reason, data={"handover_id": handover.id})
+    status.transition(
+        handover.device,
+        DeviceStatus.RETURNED,
+        actor=actor,
+        reason=reason,
+        data={"handover_id": handover.id},
+    )
     audit.record("handover.return", handover, actor=actor, summary={"device": handover.device.tag})
 
 
@@ -175,7 +211,9 @@ def receipt_pdf(handover: Handover) -> bytes:
         )
         if spec
     ]
-    address = ", ".join(part for part in (relay.address, relay.commune.name if relay.commune else None) if part)
+    address = ", ".join(
+        part for part in (relay.address, relay.commune.name if relay.commune else None) if part
+    )
     return receipt.render_receipt(
         bank=bank_identity(),
         relay_name=relay.name,

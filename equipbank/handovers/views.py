@@ -40,26 +40,43 @@ def index():
     page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
     followups = appointments.latest_by_handover(handover.id for handover in page.items)
     return render_template(
-        "handovers/index.html", page=page, followups=followups, is_overdue=appointments.is_overdue, overdue_only=overdue_only
+        "handovers/index.html",
+        page=page,
+        followups=followups,
+        is_overdue=appointments.is_overdue,
+        overdue_only=overdue_only,
     )
 
 
 def _fill_choices(form: HandoverForm) -> None:
     relay_id = current_user.organisation_id
     at_relay = db.session.scalars(
-        sa.select(Device).where(Device.holder_id == relay_id, Device.status == DeviceStatus.AT_RELAY).order_by(Device.id)
+        sa.select(Device)
+        .where(Device.holder_id == relay_id, Device.status == DeviceStatus.AT_RELAY)
+        .order_by(Device.id)
     ).all()
     form.device.choices = choices(
-        ((device.tag, f"{device.tag} · {device.brand or ''} {device.model or ''}".strip()) for device in at_relay),
+        (
+            (device.tag, f"{device.tag} · {device.brand or ''} {device.model or ''}".strip())
+            for device in at_relay
+        ),
         blank="Choisissez l'équipement…" if at_relay else "Aucun équipement à votre structure",
     )
-    people = db.session.scalars(beneficiaries.visible_beneficiaries(current_user).where(Beneficiary.anonymised_at.is_(None))).all()
+    people = db.session.scalars(
+        beneficiaries.visible_beneficiaries(current_user).where(Beneficiary.anonymised_at.is_(None))
+    ).all()
     form.beneficiary_id.choices = choices(
-        ((person.id, f"{person.last_name} {person.first_name} ({person.birth_year})") for person in people),
+        (
+            (person.id, f"{person.last_name} {person.first_name} ({person.birth_year})")
+            for person in people
+        ),
         blank="— Nouvelle personne (à enregistrer ci-dessous) —",
     )
     form.advisor.choices = choices(
-        ((advisor.id, f"{advisor.name} · {advisor.organisation.name}") for advisor in appointments.active_advisors()),
+        (
+            (advisor.id, f"{advisor.name} · {advisor.organisation.name}")
+            for advisor in appointments.active_advisors()
+        ),
         blank="Choisissez le conseiller…",
     )
     form.fill_commune_choices()
@@ -69,7 +86,11 @@ def _fill_choices(form: HandoverForm) -> None:
 @roles(Role.RELAY)
 def create():
     """One flow: device, beneficiary (chosen or new), charter, follow-up; one transaction."""
-    form = HandoverForm(formdata=request.form if request.method == "POST" else None, device=request.args.get("device"), beneficiary_id=as_id(request.args.get("beneficiary")))
+    form = HandoverForm(
+        formdata=request.form if request.method == "POST" else None,
+        device=request.args.get("device"),
+        beneficiary_id=as_id(request.args.get("beneficiary")),
+    )
     _fill_choices(form)
     if request.method == "POST" and form.validate():
         done = _save(form)
@@ -91,40 +112,57 @@ def _save(form: HandoverForm):
         return redirect(url_for("handovers.detail", handover_id=earlier.id))
     followup = form.followup()
     if followup.advisor_id and followup.starts_at and not form.confirm_overlap.data:
-        overlaps = appointments.overlapping(followup.advisor_id, followup.starts_at, followup.duration_minutes)
+        overlaps = appointments.overlapping(
+            followup.advisor_id, followup.starts_at, followup.duration_minutes
+        )
         if overlaps:  # a warning: the person confirms, or picks another slot
             message = appointments.overlap_message(overlaps)
-            show_domain_error(form, ValidationFailed(message, fields={"confirm_overlap": [message]}))
+            show_domain_error(
+                form, ValidationFailed(message, fields={"confirm_overlap": [message]})
+            )
             return None
     try:
         services.check_device(device, actor=current_user)
         if form.beneficiary_id.data:
-            beneficiary = beneficiaries.get_beneficiary(form.beneficiary_id.data, viewer=current_user)
+            beneficiary = beneficiaries.get_beneficiary(
+                form.beneficiary_id.data, viewer=current_user
+            )
         else:
             commune = form.resolve_commune(required=True)
             if form.errors:
                 db.session.rollback()
                 return None
             beneficiary = beneficiaries.create(
-                form.beneficiary_data(commune), actor=current_user, confirmed_distinct=form.confirm_distinct.data
+                form.beneficiary_data(commune),
+                actor=current_user,
+                confirmed_distinct=form.confirm_distinct.data,
             )
         handover = services.hand_over(
             device,
             beneficiary,
-            services.HandoverData(charter_accepted=form.charter_accepted.data, accessories=form.accessories.data),
+            services.HandoverData(
+                charter_accepted=form.charter_accepted.data, accessories=form.accessories.data
+            ),
             followup,
             actor=current_user,
         )
     except DomainError as error:
         db.session.rollback()
-        earlier = services.just_saved_by(device, current_user) if error.code == "already_handed_over" else None
+        earlier = (
+            services.just_saved_by(device, current_user)
+            if error.code == "already_handed_over"
+            else None
+        )
         if earlier is not None:  # sent twice at the same moment: the other one won
             flash("Cette remise est déjà enregistrée.", "info")
             return redirect(url_for("handovers.detail", handover_id=earlier.id))
         show_domain_error(form, error)
         return None
     db.session.commit()
-    flash(f"{device.tag} remis à {beneficiary.full_name}. Imprimez le bon de remise et donnez le rendez-vous.", "success")
+    flash(
+        f"{device.tag} remis à {beneficiary.full_name}. Imprimez le bon de remise et donnez le rendez-vous.",
+        "success",
+    )
     return redirect(url_for("handovers.detail", handover_id=handover.id))
 
 
@@ -149,7 +187,11 @@ def receipt(handover_id: int):
     beneficiaries.record_access(handover.beneficiary, viewer=current_user, purpose="receipt")
     db.session.commit()
     return send_file_result(
-        {"content": services.receipt_pdf(handover), "content_type": "application/pdf", "filename": f"{handover.receipt_ref}.pdf"}
+        {
+            "content": services.receipt_pdf(handover),
+            "content_type": "application/pdf",
+            "filename": f"{handover.receipt_ref}.pdf",
+        }
     )
 
 
@@ -160,7 +202,9 @@ def calendar_file(handover_id: int):
     appointment = services.first_appointment(handover)
     return send_file_result(
         {
-            "content": appointments.appointment_ics(appointment, public_base_url(), for_beneficiary=True),
+            "content": appointments.appointment_ics(
+                appointment, public_base_url(), for_beneficiary=True
+            ),
             "content_type": "text/calendar",
             "filename": f"rendez-vous-{handover.receipt_ref}.ics",
             "attachment": True,

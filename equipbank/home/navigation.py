@@ -29,7 +29,9 @@ class NavItem:
 
     @property
     def active(self) -> bool:
-        return request.endpoint == self.endpoint or (self.section is not None and request.blueprint == self.section)
+        return request.endpoint == self.endpoint or (
+            self.section is not None and request.blueprint == self.section
+        )
 
 
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {

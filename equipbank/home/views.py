@@ -55,7 +55,11 @@ def _device_counts(*conditions) -> dict[str, int]:
 def staff():
     unvalidated = db.session.scalars(
         sa.select(Organisation)
-        .where(Organisation.kind == OrganisationKind.DONOR, Organisation.validated_at.is_(None), Organisation.is_active.is_(True))
+        .where(
+            Organisation.kind == OrganisationKind.DONOR,
+            Organisation.validated_at.is_(None),
+            Organisation.is_active.is_(True),
+        )
         .order_by(Organisation.created_at)
     ).all()
     to_plan = db.session.scalars(
@@ -64,14 +68,18 @@ def staff():
         .order_by(Donation.declared_on)
         .limit(10)
     ).all()
-    return render_template("home/staff.html", counts=_device_counts(), unvalidated=unvalidated, to_plan=to_plan)
+    return render_template(
+        "home/staff.html", counts=_device_counts(), unvalidated=unvalidated, to_plan=to_plan
+    )
 
 
 @bp.route("/donateur")
 @roles(Role.DONOR)
 def donor():
     donations = db.session.scalar(
-        sa.select(sa.func.count(Donation.id)).where(Donation.donor_id == current_user.organisation_id)
+        sa.select(sa.func.count(Donation.id)).where(
+            Donation.donor_id == current_user.organisation_id
+        )
     )
     devices = db.session.scalar(
         sa.select(sa.func.count(Device.id))
@@ -92,7 +100,9 @@ def refurbisher():
         .limit(10)
     ).all()
     return render_template(
-        "home/refurbisher.html", counts=_device_counts(Device.status.in_(workshop)), expected=expected
+        "home/refurbisher.html",
+        counts=_device_counts(Device.status.in_(workshop)),
+        expected=expected,
     )
 
 
@@ -123,7 +133,9 @@ def relay():
         .order_by(Reservation.reserved_at)
     ).all()
     at_relay_rows = db.session.scalars(
-        sa.select(Device).where(Device.holder_id == relay_id, Device.status == DeviceStatus.AT_RELAY).order_by(Device.id)
+        sa.select(Device)
+        .where(Device.holder_id == relay_id, Device.status == DeviceStatus.AT_RELAY)
+        .order_by(Device.id)
     ).all()
     return render_template(
         "home/relay.html",

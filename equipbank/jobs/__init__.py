@@ -73,9 +73,7 @@ def uses_redis() -> bool:
     return bool(current_app.config.get("REDIS_URL"))
 
 
-def enqueue(
-    func: Callable[..., Any], *args: Any, owner=None, description: str = ""
-) -> JobState:
+def enqueue(func: Callable[..., Any], *args: Any, owner=None, description: str = "") -> JobState:
     """Run `func(*args)` in the background (or now, inline, without Redis).
 
     `owner` (a user) is the only one who may follow the job and fetch its result.

@@ -22,7 +22,9 @@ def worker(burst: bool) -> None:
     from equipbank import jobs
 
     if not jobs.uses_redis():
-        raise click.ClickException("REDIS_URL n'est pas défini : les tâches s'exécutent sans worker.")
+        raise click.ClickException(
+            "REDIS_URL n'est pas défini : les tâches s'exécutent sans worker."
+        )
     # SimpleWorker runs jobs in this process, inside the app context pushed by the CLI, so
     # jobs share no forked database connections with a parent.
     worker = SimpleWorker([jobs.queue()], connection=jobs.redis_connection())
@@ -40,7 +42,13 @@ def scheduler() -> None:
     from equipbank.appointments.tasks import sweep
 
     if not jobs.uses_redis():
-        raise click.ClickException("REDIS_URL n'est pas défini : lancez « flask reminders send-due » depuis cron.")
+        raise click.ClickException(
+            "REDIS_URL n'est pas défini : lancez « flask reminders send-due » depuis cron."
+        )
     cron = CronScheduler(connection=jobs.redis_connection())
-    cron.register(sweep, queue_name=current_app.config["RQ_QUEUE"], interval=current_app.config["SWEEP_INTERVAL_SECONDS"])
+    cron.register(
+        sweep,
+        queue_name=current_app.config["RQ_QUEUE"],
+        interval=current_app.config["SWEEP_INTERVAL_SECONDS"],
+    )
     cron.start()

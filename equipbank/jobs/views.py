@@ -49,7 +49,11 @@ def status(job_id: str):
 def result_file(job_id: str):
     """The file a finished job produced (`{"filename", "content_type", "content"}`)."""
     state = owned_job(job_id)
-    if state.status != "finished" or not isinstance(state.result, dict) or "content" not in state.result:
+    if (
+        state.status != "finished"
+        or not isinstance(state.result, dict)
+        or "content" not in state.result
+    ):
         abort(404)
     return send_file_result(state.result)
 
@@ -61,4 +65,3 @@ def send_file_result(result: dict):
         as_attachment=result.get("attachment", False),
         download_name=result["filename"],
     )
-

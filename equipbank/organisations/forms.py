@@ -18,7 +18,8 @@ class OrganisationForm(CommuneFieldsMixin, Form):
     address = StringField("Adresse", validators=[Optional(), Length(max=300)])
     contact_name = StringField("Personne à contacter", validators=[Optional(), Length(max=200)])
     contact_email = EmailField(
-        "E-mail de contact", validators=[Optional(), Email("Adresse e-mail invalide."), Length(max=254)]
+        "E-mail de contact",
+        validators=[Optional(), Email("Adresse e-mail invalide."), Length(max=254)],
     )
     contact_phone = TelField("Téléphone", validators=[Optional(), Length(max=30)])
     mediation_typology = StringField(

@@ -102,7 +102,9 @@ def create_organisation(data: OrganisationData, *, actor, validated: bool = True
     return organisation
 
 
-def update_organisation(organisation: Organisation, data: OrganisationData, *, actor) -> Organisation:
+def update_organisation(
+    organisation: Organisation, data: OrganisationData, *, actor
+) -> Organisation:
     siret = _check(data, organisation)
     if data.kind != organisation.kind:
         _check_kind_change(organisation, data.kind)
@@ -172,4 +174,3 @@ def _summary(organisation: Organisation) -> dict:
         "siret": organisation.siret,
         "commune": organisation.commune.code if organisation.commune else None,
     }
-

@@ -52,10 +52,16 @@ def _form_page(organisation: Organisation | None):
         commune = form.resolve_commune(required=False)
         if not form.errors:
             if organisation is None:
-                saved = commit_or_show(form, lambda: services.create_organisation(form.to_data(commune), actor=current_user))
+                saved = commit_or_show(
+                    form,
+                    lambda: services.create_organisation(form.to_data(commune), actor=current_user),
+                )
             else:
                 saved = commit_or_show(
-                    form, lambda: services.update_organisation(organisation, form.to_data(commune), actor=current_user)
+                    form,
+                    lambda: services.update_organisation(
+                        organisation, form.to_data(commune), actor=current_user
+                    ),
                 )
             if saved is not None:
                 flash(f"Organisation « {saved.name} » enregistrée.", "success")
@@ -67,7 +73,9 @@ def _form_page(organisation: Organisation | None):
 @bp.route("/<int:organisation_id>/desactiver", methods=["POST"])
 @admin_only
 def deactivate(organisation_id: int):
-    return _set_active(organisation_id, False, "désactivée : ses comptes ne peuvent plus se connecter")
+    return _set_active(
+        organisation_id, False, "désactivée : ses comptes ne peuvent plus se connecter"
+    )
 
 
 @bp.route("/<int:organisation_id>/valider", methods=["POST"])

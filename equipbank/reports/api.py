@@ -10,7 +10,11 @@ from equipbank.auth.permissions import roles
 from equipbank.codes import Role
 from equipbank.extensions import db
 from equipbank.reports import services
-from equipbank.reports.schemas import CommuneReportQuerySchema, CommuneReportSchema, StockReportSchema
+from equipbank.reports.schemas import (
+    CommuneReportQuerySchema,
+    CommuneReportSchema,
+    StockReportSchema,
+)
 
 blp = Blueprint("api-reports", __name__, url_prefix="/reports", description="Rapports")
 
@@ -19,7 +23,9 @@ blp = Blueprint("api-reports", __name__, url_prefix="/reports", description="Rap
 @roles(Role.STAFF)
 @blp.arguments(CommuneReportQuerySchema, location="query")
 @blp.response(200, CommuneReportSchema)
-@blp.alt_response(422, schema=ErrorResponseSchema, description="reversed or out-of-range dates, unknown codes")
+@blp.alt_response(
+    422, schema=ErrorResponseSchema, description="reversed or out-of-range dates, unknown codes"
+)
 def communes(args):
     """Bénéficiaires équipés, remises et suivis réalisés par commune (ou EPCI, ou département)."""
     # An empty value means "not set", as on the pages (`?category=` is every public).

@@ -151,7 +151,9 @@ def grouped_bars_svg(categories: Sequence[str], series: Sequence[Series], *, tit
             plot_left += overflow
             width = math.ceil(width + overflow)
     heading, title_bottom = _title(title, width)
-    legend, legend_bottom = _legend(uid, [one.name for one in series], styles, width, title_bottom + 13)
+    legend, legend_bottom = _legend(
+        uid, [one.name for one in series], styles, width, title_bottom + 13
+    )
     plot_top = legend_bottom + 16
     plot_bottom = plot_top + PLOT_HEIGHT
     body = [
@@ -196,12 +198,16 @@ def _bars_desc(bars: Sequence[Bar], value_label: str, decimals: int, shown: int)
     """What the bars say, in words: how many, their range, which is the largest."""
     values = [bar.value for bar in bars]
     parts = [
-        f"{_clean(value_label)} : {len(bars)} valeurs, de {format_number(min(values), decimals)} "
-        f"à {format_number(max(values), decimals)}."
+        (
+            f"{_clean(value_label)} : {len(bars)} valeurs, de "
+            f"{format_number(min(values), decimals)} à {format_number(max(values), decimals)}."
+        )
     ]
     if max(values):
         top = max(bars, key=lambda bar: bar.value)
-        parts.append(f"Valeur la plus élevée : {format_number(top.value, decimals)} ({_clean(top.label)}).")
+        parts.append(
+            f"Valeur la plus élevée : {format_number(top.value, decimals)} ({_clean(top.label)})."
+        )
     else:
         parts.append("Toutes les valeurs sont nulles.")
     if shown < len(bars):
@@ -211,7 +217,9 @@ def _bars_desc(bars: Sequence[Bar], value_label: str, decimals: int, shown: int)
 
 def _groups_desc(categories: Sequence[str], series: Sequence[Series], decimals: int) -> str:
     """The span of categories, each series' total, and the single largest value."""
-    totals = ", ".join(f"{_clean(one.name)} {format_number(sum(one.values), decimals)}" for one in series)
+    totals = ", ".join(
+        f"{_clean(one.name)} {format_number(sum(one.values), decimals)}" for one in series
+    )
     span = (
         _clean(categories[0])
         if len(categories) == 1
@@ -219,7 +227,11 @@ def _groups_desc(categories: Sequence[str], series: Sequence[Series], decimals: 
     )
     parts = [f"{len(categories)} catégories ({span}), {len(series)} séries. Totaux : {totals}."]
     value, name, category = max(
-        ((value, one.name, categories[index]) for one in series for index, value in enumerate(one.values)),
+        (
+            (value, one.name, categories[index])
+            for one in series
+            for index, value in enumerate(one.values)
+        ),
         key=lambda item: item[0],
     )
     if value:
@@ -243,14 +255,24 @@ def _legend(
         if x > PAD and x + item_width > width - PAD:
             x, y = PAD, y + 20
         elements += [
-            _rect(x, y, 12, 12, _fill(uid, rank, styles[rank]), stroke=styles[rank][0], css_class="swatch"),
+            _rect(
+                x,
+                y,
+                12,
+                12,
+                _fill(uid, rank, styles[rank]),
+                stroke=styles[rank][0],
+                css_class="swatch",
+            ),
             _text(x + 18, y + 10.5, text, size=SMALL_SIZE),
         ]
         x += item_width
     return elements, y + 12
 
 
-def _y_axis(left: float, right: float, top: float, bottom: float, tick_labels: list[str]) -> list[str]:
+def _y_axis(
+    left: float, right: float, top: float, bottom: float, tick_labels: list[str]
+) -> list[str]:
     """Light horizontal grid lines at each tick, the tick values on the left."""
     elements = []
     for index, label in enumerate(tick_labels):
@@ -370,7 +392,8 @@ def _title(title: str, width: float) -> tuple[list[str], float]:
             lines.append(word)
     baselines = [PAD + TITLE_SIZE + index * TITLE_LINE for index in range(len(lines))]
     elements = [
-        _text(PAD, y, line, size=TITLE_SIZE, bold=True) for y, line in zip(baselines, lines, strict=True)
+        _text(PAD, y, line, size=TITLE_SIZE, bold=True)
+        for y, line in zip(baselines, lines, strict=True)
     ]
     return elements, baselines[-1]
 
@@ -418,9 +441,7 @@ def _rect(
     stroke: str | None = None,
     tooltip: str | None = None,
 ) -> str:
-    attributes = (
-        f'class="{css_class}" x="{_n(x)}" y="{_n(y)}" width="{_n(width)}" height="{_n(height)}" fill="{fill}"'
-    )
+    attributes = f'class="{css_class}" x="{_n(x)}" y="{_n(y)}" width="{_n(width)}" height="{_n(height)}" fill="{fill}"'
     if stroke:
         attributes += f' stroke="{stroke}" stroke-width="1"'
     if tooltip:

@@ -59,7 +59,9 @@ def csv_bytes(columns: Sequence[Column], rows: Iterable[Mapping[str, object]]) -
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def xlsx_bytes(columns: Sequence[Column], rows: Iterable[Mapping[str, object]], *, sheet_title: str) -> bytes:
+def xlsx_bytes(
+    columns: Sequence[Column], rows: Iterable[Mapping[str, object]], *, sheet_title: str
+) -> bytes:
     """The table as one sheet: numbers stored as numbers with a format, a bold frozen header
     with filters, and columns wide enough for their content."""
     workbook = Workbook()
@@ -76,7 +78,9 @@ def xlsx_bytes(columns: Sequence[Column], rows: Iterable[Mapping[str, object]], 
             _fill_cell(sheet.cell(row=row_index, column=index), column, value)
             widths[index - 1] = max(widths[index - 1], _display_length(column, value))
     for index, width in enumerate(widths, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 1))
+        sheet.column_dimensions[get_column_letter(index)].width = min(
+            MAX_WIDTH, max(MIN_WIDTH, width + 1)
+        )
     sheet.freeze_panes = "A2"
     if columns:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{sheet.max_row}"
@@ -88,7 +92,9 @@ def xlsx_bytes(columns: Sequence[Column], rows: Iterable[Mapping[str, object]], 
 def sanitise_sheet_title(title: str) -> str:
     """A title Excel accepts: none of []:*?/\\, no apostrophe at either end, 31 characters at
     most, never empty."""
-    cleaned = " ".join(ILLEGAL_CHARACTERS_RE.sub("", _SHEET_TITLE_FORBIDDEN.sub(" ", title)).split())
+    cleaned = " ".join(
+        ILLEGAL_CHARACTERS_RE.sub("", _SHEET_TITLE_FORBIDDEN.sub(" ", title)).split()
+    )
     cleaned = cleaned.strip("'")[:SHEET_TITLE_LENGTH].rstrip().rstrip("'")
     return cleaned or "Données"
 

@@ -41,7 +41,8 @@ class ReportForm(PeriodForm):
     def __init__(self, formdata, **kwargs):
         super().__init__(formdata, **kwargs)
         self.department.choices = choices(
-            ((code, f"{code} – {name}") for code, name in geo.departments()), blank="Tous les départements"
+            ((code, f"{code} – {name}") for code, name in geo.departments()),
+            blank="Tous les départements",
         )
         self.epci.choices = choices(
             ((code, name) for code, name, _department in geo.epcis(self._department_code())),
@@ -77,7 +78,9 @@ def id_or_none(value) -> int | None:
 class CommuneReportForm(ReportForm):
     relay = OptionalSelectField("Structure relais", coerce=id_or_none, validate_choice=False)
     category = OptionalSelectField(
-        "Public", choices=enum_choices(BeneficiaryCategory, blank="Tous les publics"), validate_choice=False
+        "Public",
+        choices=enum_choices(BeneficiaryCategory, blank="Tous les publics"),
+        validate_choice=False,
     )
     grouping = SelectField(
         "Regrouper par", choices=enum_choices(ReportGrouping), default=ReportGrouping.COMMUNE

@@ -128,7 +128,9 @@ def _figures_grid(doc: Document, figures: list[tuple[int, str]]) -> None:
         height = 16 + lines * CAPTION_LINE + 3
         top = doc.y
         for index, (value, caption) in enumerate(row):
-            _figure_box(doc, doc.l_margin + index * (width + GAP), top, width, height, value, caption)
+            _figure_box(
+                doc, doc.l_margin + index * (width + GAP), top, width, height, value, caption
+            )
         doc.set_xy(doc.l_margin, top + height + GAP)
     doc.set_font(FAMILY, size=BODY_SIZE)
     doc.ln(2)
@@ -151,8 +153,12 @@ def _figure_box(
     doc.set_text_color(0)
     doc.set_font(FAMILY, size=CAPTION_SIZE)
     doc.set_xy(x + 2, y + 15)
-    doc.multi_cell(width - 4, CAPTION_LINE, caption, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    doc.multi_cell(
+        width - 4, CAPTION_LINE, caption, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
 
 
 def _caption_lines(doc: Document, caption: str, width: float) -> list[str]:
-    return doc.multi_cell(width - 4, CAPTION_LINE, caption, dry_run=True, output=MethodReturnValue.LINES)
+    return doc.multi_cell(
+        width - 4, CAPTION_LINE, caption, dry_run=True, output=MethodReturnValue.LINES
+    )

@@ -12,22 +12,35 @@ from equipbank.reports.services import SORTS
 class CommuneReportQuerySchema(QuerySchema):
     # Unchecked here beyond their format: the service says what is wrong (reversed dates,
     # unknown codes) in the same words as the pages.
-    from_ = fields.Date(data_key="from", metadata={"description": "first day (default: 12 months ago)"})
+    from_ = fields.Date(
+        data_key="from", metadata={"description": "first day (default: 12 months ago)"}
+    )
     to = fields.Date(metadata={"description": "last day, included (default: today)"})
-    department = fields.String(validate=validate.Length(max=3), metadata={"description": "INSEE code: 06, 2A, 971"})
-    epci = fields.String(validate=validate.Length(max=9), metadata={"description": "SIREN of the EPCI"})
+    department = fields.String(
+        validate=validate.Length(max=3), metadata={"description": "INSEE code: 06, 2A, 971"}
+    )
+    epci = fields.String(
+        validate=validate.Length(max=9), metadata={"description": "SIREN of the EPCI"}
+    )
     relay = Id(metadata={"description": "a relay organisation's id"})
     category = fields.String(metadata={"enum": BeneficiaryCategory.codes()})
-    grouping = fields.String(metadata={"enum": ReportGrouping.codes(), "description": "default: commune"})
-    with_zeros = fields.Boolean(
-        load_default=False, metadata={"description": "every commune of the EPCI or département, also at zero"}
+    grouping = fields.String(
+        metadata={"enum": ReportGrouping.codes(), "description": "default: commune"}
     )
-    sort = fields.String(metadata={"enum": list(SORTS), "description": "default: equipped_beneficiaries"})
+    with_zeros = fields.Boolean(
+        load_default=False,
+        metadata={"description": "every commune of the EPCI or département, also at zero"},
+    )
+    sort = fields.String(
+        metadata={"enum": list(SORTS), "description": "default: equipped_beneficiaries"}
+    )
     order = fields.String(validate=validate.OneOf(("asc", "desc", "")))
 
 
 class CommuneRowSchema(Schema):
-    code = fields.String(metadata={"description": "INSEE code (or EPCI SIREN, or département code)"})
+    code = fields.String(
+        metadata={"description": "INSEE code (or EPCI SIREN, or département code)"}
+    )
     name = fields.String()
     epci_name = fields.String(allow_none=True)
     department_code = fields.String(allow_none=True)
@@ -35,14 +48,22 @@ class CommuneRowSchema(Schema):
     equipped_beneficiaries = fields.Integer()
     handovers = fields.Integer()
     followups_done = fields.Integer()
-    followup_rate = fields.Float(allow_none=True, metadata={"description": "followups_done / handovers (0..1)"})
-    per_thousand = fields.Float(allow_none=True, metadata={"description": "equipped per 1,000 inhabitants"})
+    followup_rate = fields.Float(
+        allow_none=True, metadata={"description": "followups_done / handovers (0..1)"}
+    )
+    per_thousand = fields.Float(
+        allow_none=True, metadata={"description": "equipped per 1,000 inhabitants"}
+    )
 
 
 class CommuneTotalsSchema(Schema):
     rows = fields.Integer(attribute="units")
-    population = fields.Integer(metadata={"description": "of the EPCI or département asked for, else France"})
-    equipped_beneficiaries = fields.Integer(metadata={"description": "distinct over the whole selection"})
+    population = fields.Integer(
+        metadata={"description": "of the EPCI or département asked for, else France"}
+    )
+    equipped_beneficiaries = fields.Integer(
+        metadata={"description": "distinct over the whole selection"}
+    )
     handovers = fields.Integer()
     followups_done = fields.Integer()
     followup_rate = fields.Float(allow_none=True)

@@ -72,11 +72,15 @@ class Period:
         errors = {}
         for name, day in (("from", start), ("to", end)):
             if day is not None and not EARLIEST <= day <= LATEST:
-                errors[name] = [f"Choisissez une date entre le {EARLIEST:%d/%m/%Y} et le {LATEST:%d/%m/%Y}."]
+                errors[name] = [
+                    f"Choisissez une date entre le {EARLIEST:%d/%m/%Y} et le {LATEST:%d/%m/%Y}."
+                ]
         if not errors and start is None:
             start = max(EARLIEST, twelve_months_to(end))
         if not errors and start > end:
-            errors["to"] = [f"La date de fin ({end:%d/%m/%Y}) précède la date de début ({start:%d/%m/%Y})."]
+            errors["to"] = [
+                f"La date de fin ({end:%d/%m/%Y}) précède la date de début ({start:%d/%m/%Y})."
+            ]
         if errors:
             raise ValidationFailed("Période invalide.", fields=errors)
         return cls(start, end)
@@ -154,10 +158,14 @@ def check_territory(department: str | None, epci: str | None) -> Territory:
     department = (department or "").strip().upper() or None
     epci = (epci or "").strip() or None
     errors = {}
-    if department and not (DEPARTMENT_CODE.fullmatch(department) and _exists(Commune.department_code == department)):
+    if department and not (
+        DEPARTMENT_CODE.fullmatch(department) and _exists(Commune.department_code == department)
+    ):
         errors["department"] = [f"Département inconnu : « {department} » (exemples : 06, 2A, 971)."]
     if epci and not (EPCI_CODE.fullmatch(epci) and _exists(Commune.epci_code == epci)):
-        errors["epci"] = [f"EPCI inconnu : « {epci} » (le code SIREN à 9 chiffres, par exemple 240600593)."]
+        errors["epci"] = [
+            f"EPCI inconnu : « {epci} » (le code SIREN à 9 chiffres, par exemple 240600593)."
+        ]
     if not errors and department and epci and not _exists(Territory(department, epci).where()):
         errors["epci"] = [f"Cet EPCI n'a aucune commune dans le département {department}."]
     if errors:
@@ -336,7 +344,9 @@ def _counts():
     return (
         sa.func.count(sa.distinct(Handover.beneficiary_id)).label("equipped_beneficiaries"),
         sa.func.count(Handover.id).label("handovers"),
-        sa.func.coalesce(sa.func.sum(sa.case((_followup_done(), 1), else_=0)), 0).label("followups_done"),
+        sa.func.coalesce(sa.func.sum(sa.case((_followup_done(), 1), else_=0)), 0).label(
+            "followups_done"
+        ),
     )
 
 
@@ -441,8 +451,8 @@ def open_data_rows(rows: list[dict], threshold: int) -> list[dict]:
     they say nobody was equipped, which identifies no one."""
     mask = f"< {threshold}"
     published = []
-    for row in rows:
-        row = dict(row)
+    for source in rows:
+        row = dict(source)
         masked = {
             key
             for key in ("equipped_beneficiaries", "handovers", "followups_done")
@@ -629,7 +639,10 @@ def monthly_flows(last_day: date | None = None, months: int = 12) -> list[MonthF
         .group_by(month, flow)
     )
     counts = {(m, f): n for m, f, n in db.session.execute(statement) if f is not None}
-    return [MonthFlow(key, *(counts.get((key, name), 0) for name in FLOWS)) for key, _start, _end in buckets]
+    return [
+        MonthFlow(key, *(counts.get((key, name), 0) for name in FLOWS))
+        for key, _start, _end in buckets
+    ]
 
 
 MILESTONES = (S.RECEIVED, S.READY, S.HANDED_OVER)
@@ -645,7 +658,10 @@ def _milestones(*conditions) -> sa.Subquery:
     return (
         sa.select(
             DeviceEvent.device_id,
-            *(first(DeviceEvent.to_status == milestone).label(milestone) for milestone in MILESTONES),
+            *(
+                first(DeviceEvent.to_status == milestone).label(milestone)
+                for milestone in MILESTONES
+            ),
         )
         .where(DeviceEvent.to_status.in_(MILESTONES), *conditions)
         .group_by(DeviceEvent.device_id)
@@ -659,7 +675,9 @@ def _lead_time(start: str, end: str, since: datetime) -> LeadTime:
     percentile function): the middle row, or the mean of the two middle rows."""
     recent = sa.orm.aliased(DeviceEvent)
     milestones = _milestones(
-        DeviceEvent.device_id.in_(sa.select(recent.device_id).where(recent.to_status == end, recent.at >= since))
+        DeviceEvent.device_id.in_(
+            sa.select(recent.device_id).where(recent.to_status == end, recent.at >= since)
+        )
     )
     days = days_between(milestones.c[start], milestones.c[end])
     ranked = (
@@ -677,7 +695,9 @@ def _lead_time(start: str, end: str, since: datetime) -> LeadTime:
         sa.select(sa.func.count(), sa.func.avg(ranked.c.days), median)
     ).one()
     return LeadTime(
-        devices, None if median is None else float(median), None if average is None else float(average)
+        devices,
+        None if median is None else float(median),
+        None if average is None else float(average),
     )
 
 
@@ -739,11 +759,13 @@ def indicators(period: Period, territory: Territory = Territory()) -> Indicators
             territory.where(),
         )
     )
-    donor_in_territory = sa.select(Organisation.id).where(Organisation.kind == OrganisationKind.DONOR)
+    donor_in_territory = sa.select(Organisation.id).where(
+        Organisation.kind == OrganisationKind.DONOR
+    )
     if territory:  # a donor whose commune is not known counts only everywhere
-        donor_in_territory = donor_in_territory.join(Commune, Commune.code == Organisation.commune_code).where(
-            territory.where()
-        )
+        donor_in_territory = donor_in_territory.join(
+            Commune, Commune.code == Organisation.commune_code
+        ).where(territory.where())
     start, end = period.start, period.end
     companies, donations = db.session.execute(
         sa.select(sa.func.count(sa.distinct(Donation.donor_id)), sa.func.count(Donation.id)).where(

@@ -46,8 +46,12 @@ class Unit:
 
 UNITS = {
     ReportGrouping.COMMUNE: Unit("Commune", "commune", "communes", "Code INSEE", "commune"),
-    ReportGrouping.EPCI: Unit("Intercommunalité", "intercommunalité", "intercommunalités", "Code EPCI (SIREN)", "epci"),
-    ReportGrouping.DEPARTMENT: Unit("Département", "département", "départements", "Code département", "departement"),
+    ReportGrouping.EPCI: Unit(
+        "Intercommunalité", "intercommunalité", "intercommunalités", "Code EPCI (SIREN)", "epci"
+    ),
+    ReportGrouping.DEPARTMENT: Unit(
+        "Département", "département", "départements", "Code département", "departement"
+    ),
 }
 
 
@@ -70,7 +74,9 @@ def _show_period(form, period: services.Period) -> None:
 def _page(template: str, endpoint: str, status: int = 200, **context):
     """A report's page, also when shown for an export URL in error: its form and its quick
     periods lead back to the page itself (`endpoint`)."""
-    return render_template(template, presets=period_presets(), page_endpoint=endpoint, **context), status
+    return render_template(
+        template, presets=period_presets(), page_endpoint=endpoint, **context
+    ), status
 
 
 def _commune_request():
@@ -103,10 +109,20 @@ def communes():
     rows = services.commune_rows(report)
     totals = services.commune_totals(report, units=len(rows))
     most_first = report.sort == "equipped_beneficiaries" and report.descending
-    top = rows[:CHART_BARS] if most_first else services.commune_rows(replace(report, sort="equipped_beneficiaries", descending=True), limit=CHART_BARS)
+    top = (
+        rows[:CHART_BARS]
+        if most_first
+        else services.commune_rows(
+            replace(report, sort="equipped_beneficiaries", descending=True), limit=CHART_BARS
+        )
+    )
     unit = UNITS[report.grouping]
     chart = charts.bar_chart_svg(
-        [charts.Bar(row.name, row.equipped_beneficiaries) for row in top if row.equipped_beneficiaries],
+        [
+            charts.Bar(row.name, row.equipped_beneficiaries)
+            for row in top
+            if row.equipped_beneficiaries
+        ],
         title=f"Bénéficiaires équipés par {unit.singular}",
         value_label="Bénéficiaires équipés",
         max_bars=CHART_BARS,
@@ -152,10 +168,19 @@ def _commune_export(file_format: str, *, open_data: bool):
         rows = services.open_data_rows(rows, current_app.config["REPORT_MASK_THRESHOLD"])
     filename = f"{name}-{report.period.start:%Y%m%d}-{report.period.end:%Y%m%d}.{file_format}"
     services.record_export(
-        "open_data" if open_data else "communes", file_format, actor=current_user, filters=report.filters()
+        "open_data" if open_data else "communes",
+        file_format,
+        actor=current_user,
+        filters=report.filters(),
     )
     db.session.commit()
-    return _file(file_format, commune_columns(report.grouping), rows, filename, sheet_title="Bénéficiaires équipés")
+    return _file(
+        file_format,
+        commune_columns(report.grouping),
+        rows,
+        filename,
+        sheet_title="Bénéficiaires équipés",
+    )
 
 
 def commune_columns(grouping: str) -> list[exports.Column]:
@@ -238,10 +263,25 @@ def stock_export(file_format: str):
     ]
     services.record_export("stock", file_format, actor=current_user, filters={})
     db.session.commit()
-    return _file(file_format, columns, rows, f"stock-{today():%Y%m%d}.{file_format}", sheet_title="Stock")
+    return _file(
+        file_format, columns, rows, f"stock-{today():%Y%m%d}.{file_format}", sheet_title="Stock"
+    )
 
 
-MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+MONTHS = (
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+)
 
 
 def _month_label(month: str) -> str:
@@ -279,10 +319,19 @@ def indicators():
 def impact():
     form, donor, period = _impact_request()
     if period is None:
-        return _page("reports/impact.html", "reports.impact", 422, form=form, donor=donor, figures=None)
+        return _page(
+            "reports/impact.html", "reports.impact", 422, form=form, donor=donor, figures=None
+        )
     _show_period(form, period)
     figures = services.donor_impact(donor, period) if donor is not None else None
-    return _page("reports/impact.html", "reports.impact", form=form, donor=donor, figures=figures, period=period)
+    return _page(
+        "reports/impact.html",
+        "reports.impact",
+        form=form,
+        donor=donor,
+        figures=figures,
+        period=period,
+    )
 
 
 @bp.route("/impact.pdf")
@@ -292,7 +341,9 @@ def impact_pdf():
     if donor is None and not form.donor.errors:
         form.donor.errors.append("Choisissez un donateur.")
     if period is None or donor is None:
-        return _page("reports/impact.html", "reports.impact", 422, form=form, donor=donor, figures=None)
+        return _page(
+            "reports/impact.html", "reports.impact", 422, form=form, donor=donor, figures=None
+        )
     content = render_impact_report(
         bank=bank_identity(),
         donor_name=donor.name,
@@ -301,12 +352,20 @@ def impact_pdf():
         issued_on=today(),
     )
     services.record_export(
-        "impact", "pdf", actor=current_user, filters={"donor": str(donor.id), "from": str(period.start), "to": str(period.end)}
+        "impact",
+        "pdf",
+        actor=current_user,
+        filters={"donor": str(donor.id), "from": str(period.start), "to": str(period.end)},
     )
     db.session.commit()
     filename = f"rapport-impact-{period.start:%Y%m%d}-{period.end:%Y%m%d}.pdf"
     return send_file_result(
-        {"content": content, "content_type": CONTENT_TYPES["pdf"], "filename": filename, "attachment": True}
+        {
+            "content": content,
+            "content_type": CONTENT_TYPES["pdf"],
+            "filename": filename,
+            "attachment": True,
+        }
     )
 
 

@@ -13,10 +13,19 @@ from equipbank.devices.schemas import DeviceSchema
 from equipbank.extensions import db
 from equipbank.requests import services
 from equipbank.requests.models import DeviceRequest
-from equipbank.requests.schemas import AllocateSchema, RequestCreateSchema, RequestQuerySchema, RequestSchema
+from equipbank.requests.schemas import (
+    AllocateSchema,
+    RequestCreateSchema,
+    RequestQuerySchema,
+    RequestSchema,
+)
 
-blp = Blueprint("api-requests", __name__, url_prefix="/requests", description="Demandes d'équipements")
-receipts = Blueprint("api-receipts", __name__, url_prefix="/devices", description="Réception par les relais")
+blp = Blueprint(
+    "api-requests", __name__, url_prefix="/requests", description="Demandes d'équipements"
+)
+receipts = Blueprint(
+    "api-receipts", __name__, url_prefix="/devices", description="Réception par les relais"
+)
 
 
 @blp.route("", methods=["POST"])
@@ -53,7 +62,11 @@ def get_request(request_id: int):
 @roles(Role.STAFF)
 @blp.arguments(AllocateSchema)
 @blp.response(200, RequestSchema)
-@blp.alt_response(409, schema=ErrorResponseSchema, description="a device is not ready (reserved meanwhile): nothing reserved")
+@blp.alt_response(
+    409,
+    schema=ErrorResponseSchema,
+    description="a device is not ready (reserved meanwhile): nothing reserved",
+)
 def allocate(data, request_id: int):
     """Réserver ces équipements prêts pour la demande, tous ou aucun."""
     request = services.get_request(request_id, viewer=current_user)

@@ -11,12 +11,20 @@ class RequestForm(Form):
     quantity = IntegerField(
         "Nombre d'équipements",
         default=1,
-        validators=[DataRequired("Indiquez le nombre."), NumberRange(min=1, max=MAX_REQUEST_QUANTITY, message=f"Entre 1 et {MAX_REQUEST_QUANTITY}.")],
+        validators=[
+            DataRequired("Indiquez le nombre."),
+            NumberRange(
+                min=1, max=MAX_REQUEST_QUANTITY, message=f"Entre 1 et {MAX_REQUEST_QUANTITY}."
+            ),
+        ],
     )
     note = TextAreaField(
         "Précisions",
         validators=[Optional(), Length(max=2000)],
-        render_kw={"rows": 3, "placeholder": "Besoins particuliers (clavier, usage, urgence), sans nom ni donnée personnelle."},
+        render_kw={
+            "rows": 3,
+            "placeholder": "Besoins particuliers (clavier, usage, urgence), sans nom ni donnée personnelle.",
+        },
     )
 
 

@@ -7,7 +7,9 @@ from equipbank.requests.services import MAX_REQUEST_QUANTITY
 
 class RequestCreateSchema(BodySchema):
     category = fields.String(required=True, validate=validate.OneOf(DeviceCategory.codes()))
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_REQUEST_QUANTITY))
+    quantity = fields.Integer(
+        required=True, validate=validate.Range(min=1, max=MAX_REQUEST_QUANTITY)
+    )
     note = fields.String(validate=validate.Length(max=2000))
 
 
@@ -35,4 +37,6 @@ class RequestQuerySchema(PageArgs):
 
 
 class AllocateSchema(BodySchema):
-    tags = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=MAX_REQUEST_QUANTITY))
+    tags = fields.List(
+        fields.String(), required=True, validate=validate.Length(min=1, max=MAX_REQUEST_QUANTITY)
+    )

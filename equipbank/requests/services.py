@@ -66,14 +66,21 @@ def create_request(data: RequestData, *, actor) -> DeviceRequest:
         created_by_id=actor.id,
     )
     db.session.add(request)
-    audit.record("request.create", request, actor=actor, summary={"category": data.category, "quantity": data.quantity})
+    audit.record(
+        "request.create",
+        request,
+        actor=actor,
+        summary={"category": data.category, "quantity": data.quantity},
+    )
     return request
 
 
 def get_request(request_id: int, *, viewer) -> DeviceRequest:
     """The request, for staff or its own relay; NotFound for anyone else."""
     request = db.session.get(DeviceRequest, request_id)
-    if request is None or not (viewer.role == Role.STAFF or request.relay_id == viewer.organisation_id):
+    if request is None or not (
+        viewer.role == Role.STAFF or request.relay_id == viewer.organisation_id
+    ):
         raise NotFound("Demande introuvable.")
     return request
 
@@ -84,7 +91,9 @@ def counted(request: DeviceRequest) -> int:
 
 def suggested_devices(request: DeviceRequest, limit: int = 50) -> list[Device]:
     """Ready devices of the request's category, the longest in stock first (by day), then by grade."""
-    grade_order = sa.case({code: rank for rank, code in enumerate(Grade.codes())}, value=Device.grade, else_=9)
+    grade_order = sa.case(
+        {code: rank for rank, code in enumerate(Grade.codes())}, value=Device.grade, else_=9
+    )
     return list(
         db.session.scalars(
             sa.select(Device)
@@ -102,7 +111,9 @@ def allocate(request: DeviceRequest, tags: list[str], *, actor) -> list[Reservat
     ValidationFailed for unknown tags or more devices than the request still needs.
     """
     if request.status not in OPEN_REQUESTS:
-        raise InvalidTransition(f"La demande n° {request.id} est « {R(request.status).label} » : plus d'attribution.")
+        raise InvalidTransition(
+            f"La demande n° {request.id} est « {R(request.status).label} » : plus d'attribution."
+        )
     ids = _device_ids(tags)
     missing = request.quantity - counted(request)
     if len(ids) > missing:
@@ -136,22 +147,33 @@ def allocate(request: DeviceRequest, tags: list[str], *, actor) -> list[Reservat
                 f"{device.tag} vient d'être réservé par quelqu'un d'autre : choisissez-en un autre.",
                 code="device_not_ready",
             ) from None
-        status.transition(device, DeviceStatus.RESERVED, actor=actor, data={"request_id": request.id})
+        status.transition(
+            device, DeviceStatus.RESERVED, actor=actor, data={"request_id": request.id}
+        )
         reservations.append(reservation)
     _refresh_served(request, actor)
-    audit.record("request.allocate", request, actor=actor, summary={"devices": [d.tag for d in devices]})
+    audit.record(
+        "request.allocate", request, actor=actor, summary={"devices": [d.tag for d in devices]}
+    )
     return reservations
 
 
 def _device_ids(tags: list[str]) -> list[int]:
     if not tags:
-        raise ValidationFailed("Choisissez au moins un équipement.", fields={"tags": ["Au moins un équipement."]})
+        raise ValidationFailed(
+            "Choisissez au moins un équipement.", fields={"tags": ["Au moins un équipement."]}
+        )
     ids, unknown = [], []
     for tag in tags:
         device_id = parse_tag(str(tag))
-        (ids if device_id is not None else unknown).append(device_id if device_id is not None else str(tag))
+        (ids if device_id is not None else unknown).append(
+            device_id if device_id is not None else str(tag)
+        )
     if unknown:
-        raise ValidationFailed(f"Numéros d'inventaire invalides : {', '.join(unknown[:5])}.", fields={"tags": ["Format EB-000123."]})
+        raise ValidationFailed(
+            f"Numéros d'inventaire invalides : {', '.join(unknown[:5])}.",
+            fields={"tags": ["Format EB-000123."]},
+        )
     if len(set(ids)) != len(ids):
         raise ValidationFailed("Un équipement figure deux fois.", fields={"tags": ["En double."]})
     return sorted(ids)
@@ -162,7 +184,11 @@ def _lock_devices(ids: list[int]) -> list[Device]:
     allocations), read afresh so a reservation committed meanwhile is seen."""
     devices = list(
         db.session.scalars(
-            sa.select(Device).where(Device.id.in_(ids)).order_by(Device.id).with_for_update().execution_options(populate_existing=True)
+            sa.select(Device)
+            .where(Device.id.in_(ids))
+            .order_by(Device.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     )
     found = {device.id for device in devices}
@@ -171,7 +197,8 @@ def _lock_devices(ids: list[int]) -> list[Device]:
         from equipbank.devices.models import format_tag
 
         raise ValidationFailed(
-            f"Équipements inconnus : {', '.join(format_tag(i) for i in missing[:5])}.", fields={"tags": ["Inconnu."]}
+            f"Équipements inconnus : {', '.join(format_tag(i) for i in missing[:5])}.",
+            fields={"tags": ["Inconnu."]},
         )
     return devices
 
@@ -186,7 +213,9 @@ def _whereabouts(device: Device) -> str:
 
 def active_reservation(device: Device) -> Reservation | None:
     return db.session.scalar(
-        sa.select(Reservation).where(Reservation.device_id == device.id, Reservation.status == ReservationStatus.ACTIVE)
+        sa.select(Reservation).where(
+            Reservation.device_id == device.id, Reservation.status == ReservationStatus.ACTIVE
+        )
     )
 
 
@@ -196,11 +225,18 @@ def release(reservation: Reservation, *, actor) -> None:
         raise InvalidTransition("Cette réservation n'est plus en cours.")
     reservation.status, reservation.ended_at = ReservationStatus.RELEASED, utcnow()
     db.session.flush()
-    status.transition(reservation.device, DeviceStatus.READY, actor=actor, data={"request_id": reservation.request_id})
+    status.transition(
+        reservation.device,
+        DeviceStatus.READY,
+        actor=actor,
+        data={"request_id": reservation.request_id},
+    )
     request = reservation.request
     if request.status in (R.PARTIALLY_SERVED, R.SERVED):
         _set_status(request, R.APPROVED if not counted(request) else R.PARTIALLY_SERVED, actor)
-    audit.record("reservation.release", reservation, actor=actor, summary={"device": reservation.device.tag})
+    audit.record(
+        "reservation.release", reservation, actor=actor, summary={"device": reservation.device.tag}
+    )
 
 
 def receive(device: Device, *, actor) -> Reservation:
@@ -210,14 +246,18 @@ def receive(device: Device, *, actor) -> Reservation:
         raise NotFound(f"Aucun équipement {device.tag} n'est réservé pour votre structure.")
     status.transition(device, DeviceStatus.AT_RELAY, actor=actor, holder=actor.organisation)
     reservation.status, reservation.ended_at = ReservationStatus.DELIVERED, utcnow()
-    audit.record("device.receive", device, actor=actor, summary={"request_id": reservation.request_id})
+    audit.record(
+        "device.receive", device, actor=actor, summary={"request_id": reservation.request_id}
+    )
     return reservation
 
 
 def mark_served(request: DeviceRequest, *, actor) -> None:
     """Staff close a request, even with fewer devices than asked (the need is met otherwise)."""
     if request.status not in OPEN_REQUESTS:
-        raise InvalidTransition(f"La demande n° {request.id} est déjà « {R(request.status).label} ».")
+        raise InvalidTransition(
+            f"La demande n° {request.id} est déjà « {R(request.status).label} »."
+        )
     _set_status(request, R.SERVED, actor)
 
 
@@ -230,7 +270,9 @@ def reject(request: DeviceRequest, *, actor) -> None:
 def cancel(request: DeviceRequest, *, actor) -> None:
     """A relay withdraws a request nobody has served yet."""
     if request.status not in (R.OPEN, R.APPROVED) or counted(request):
-        raise InvalidTransition("Des équipements sont déjà attribués à cette demande : contactez l'équipe.")
+        raise InvalidTransition(
+            "Des équipements sont déjà attribués à cette demande : contactez l'équipe."
+        )
     _set_status(request, R.CANCELLED, actor)
 
 
@@ -245,7 +287,9 @@ def _refresh_served(request: DeviceRequest, actor) -> None:
 def _set_status(request: DeviceRequest, target: RequestStatus, actor) -> None:
     if request.status == target:
         return
-    audit.record("request.status", request, actor=actor, summary={"from": request.status, "to": target})
+    audit.record(
+        "request.status", request, actor=actor, summary={"from": request.status, "to": target}
+    )
     request.status = target
 
 

@@ -39,7 +39,9 @@ def index():
 def create():
     form = RequestForm()
     if form.validate_on_submit():
-        data = services.RequestData(category=form.category.data, quantity=form.quantity.data, note=form.note.data)
+        data = services.RequestData(
+            category=form.category.data, quantity=form.quantity.data, note=form.note.data
+        )
         created = commit_or_show(form, lambda: services.create_request(data, actor=current_user))
         if created is not None:
             flash(f"Demande n° {created.id} envoyée à la Banque du Numérique.", "success")
@@ -51,7 +53,9 @@ def create():
 @roles(Role.STAFF, Role.RELAY)
 def detail(request_id: int):
     device_request = services.get_request(request_id, viewer=current_user)
-    suggested = services.suggested_devices(device_request) if current_user.role == Role.STAFF else []
+    suggested = (
+        services.suggested_devices(device_request) if current_user.role == Role.STAFF else []
+    )
     return render_template(
         "requests/detail.html",
         device_request=device_request,
@@ -118,5 +122,8 @@ def receive(tag: str):
         f"{device.tag} réceptionné : il est à votre structure, prêt à être remis.",
     ):
         return redirect(url_for("handovers.create", device=device.tag))
-    return redirect(url_for("devices.scan", code=device.tag) if request.form.get("from") == "scan" else url_for("home.relay"))
-
+    return redirect(
+        url_for("devices.scan", code=device.tag)
+        if request.form.get("from") == "scan"
+        else url_for("home.relay")
+    )

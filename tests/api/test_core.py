@@ -39,7 +39,9 @@ def test_a_token_is_issued_for_valid_credentials_and_stored_hashed(client):
     assert body["token"] not in stored.token_hash
 
 
-@pytest.mark.parametrize("credentials", [("nobody@example.org", "whatever-1234"), "wrong password", None])
+@pytest.mark.parametrize(
+    "credentials", [("nobody@example.org", "whatever-1234"), "wrong password", None]
+)
 def test_bad_credentials_get_one_generic_401(client, credentials):
     user = factories.user(Role.RELAY)
     if credentials == "wrong password":
@@ -48,7 +50,11 @@ def test_bad_credentials_get_one_generic_401(client, credentials):
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert response.get_json() == {
-        "error": {"code": "invalid_credentials", "message": "Adresse e-mail ou mot de passe incorrect.", "fields": {}}
+        "error": {
+            "code": "invalid_credentials",
+            "message": "Adresse e-mail ou mot de passe incorrect.",
+            "fields": {},
+        }
     }
 
 
@@ -62,7 +68,9 @@ def test_calls_without_a_valid_token_get_a_json_401(client):
     stored = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == user.id))
     stored.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    expired = client.get("/api/v1/communes?postal_code=06440", headers={"Authorization": f"Bearer {token}"})
+    expired = client.get(
+        "/api/v1/communes?postal_code=06440", headers={"Authorization": f"Bearer {token}"}
+    )
     assert expired.status_code == 401
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +18,7 @@ from equipbank.appointments.calendar import (
 )
 
 PARIS = ZoneInfo("Europe/Paris")
-UPDATED = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+UPDATED = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 EVENT = CalendarEvent(
     uid=appointment_uid(42),
     sequence=0,
@@ -60,7 +60,7 @@ def test_the_uid_is_stable_across_changes_of_the_same_appointment():
     [
         datetime(2026, 12, 1, 14, 30, tzinfo=PARIS),  # winter: UTC+1
         datetime(2026, 7, 7, 9, 0, tzinfo=PARIS),  # summer: UTC+2
-        datetime(2026, 7, 7, 7, 0, tzinfo=timezone.utc),
+        datetime(2026, 7, 7, 7, 0, tzinfo=UTC),
         datetime(2026, 7, 7, 2, 0, tzinfo=timezone(timedelta(hours=-5))),
     ],
 )
@@ -70,7 +70,7 @@ def test_times_are_written_in_utc_and_mean_the_same_instant(starts_at):
     assert event.start == starts_at
     assert event.start.utcoffset() == timedelta(0)
     assert event.end - event.start == timedelta(minutes=90)
-    expected = starts_at.astimezone(timezone.utc).strftime("DTSTART:%Y%m%dT%H%M%SZ")
+    expected = starts_at.astimezone(UTC).strftime("DTSTART:%Y%m%dT%H%M%SZ")
     assert expected.encode() in ics
     assert b"VTIMEZONE" not in ics and b"TZID" not in ics
 
@@ -116,9 +116,9 @@ def test_an_event_has_an_alarm_an_hour_before():
 def test_updated_at_gives_the_stamp_and_now_is_the_default():
     event = only_event(event_ics(EVENT))
     assert event["DTSTAMP"].dt == UPDATED and event["LAST-MODIFIED"].dt == UPDATED
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     stamp = only_event(event_ics(replace(EVENT, updated_at=None)))["DTSTAMP"].dt
-    assert before <= stamp <= datetime.now(timezone.utc)
+    assert before <= stamp <= datetime.now(UTC)
     assert stamp.utcoffset() == timedelta(0)
 
 

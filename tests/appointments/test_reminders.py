@@ -28,7 +28,12 @@ def relay_user():
 
 @pytest.fixture
 def advisor(relay_user):
-    return factories.user(Role.ADVISOR, organisation_=relay_user.organisation, email="thomas@cnfs.example", name="Thomas Lambert")
+    return factories.user(
+        Role.ADVISOR,
+        organisation_=relay_user.organisation,
+        email="thomas@cnfs.example",
+        name="Thomas Lambert",
+    )
 
 
 def tomorrow_handover(relay_user, advisor, **beneficiary):
@@ -37,19 +42,31 @@ def tomorrow_handover(relay_user, advisor, **beneficiary):
 
 
 def calendar_of(message) -> icalendar.Event:
-    part = next(part for part in message.iter_attachments() if part.get_content_type() == "text/calendar")
-    return part.get_param("method"), icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")[0]
+    part = next(
+        part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"
+    )
+    return part.get_param("method"), icalendar.Calendar.from_ical(part.get_content()).walk(
+        "VEVENT"
+    )[0]
 
 
-def test_the_reminder_reaches_advisor_and_consenting_beneficiary_with_a_calendar_file(smtp_server, relay_user, advisor):
-    handover = tomorrow_handover(relay_user, advisor, email="rose@example.org", email_reminders=True)
-    appointment = db.session.scalar(sa.select(Appointment).where(Appointment.handover_id == handover.id))
+def test_the_reminder_reaches_advisor_and_consenting_beneficiary_with_a_calendar_file(
+    smtp_server, relay_user, advisor
+):
+    handover = tomorrow_handover(
+        relay_user, advisor, email="rose@example.org", email_reminders=True
+    )
+    appointment = db.session.scalar(
+        sa.select(Appointment).where(Appointment.handover_id == handover.id)
+    )
     report = tasks.send_due()
     assert (report.sent, report.failed) == (2, 0)
     to_advisor = smtp_server.to("thomas@cnfs.example")[0]
     assert "Rappel : rendez-vous de suivi" in to_advisor["Subject"]
     body = to_advisor.get_body(("plain",)).get_content()
-    assert f"/rendez-vous/{appointment.id}" in body and "Martin" not in body  # a first name and an initial only
+    assert (
+        f"/rendez-vous/{appointment.id}" in body and "Martin" not in body
+    )  # a first name and an initial only
     method, event = calendar_of(to_advisor)
     assert method == "REQUEST" and str(event["UID"]) == f"appointment-{appointment.id}@equipbank"
     assert event.decoded("DTSTART") == appointment.starts_at
@@ -61,7 +78,9 @@ def test_the_reminder_reaches_advisor_and_consenting_beneficiary_with_a_calendar
 def test_no_email_to_a_beneficiary_who_did_not_agree(smtp_server, relay_user, advisor):
     tomorrow_handover(relay_user, advisor, email="nope@example.org", email_reminders=False)
     tasks.send_due()
-    assert smtp_server.to("nope@example.org") == [] and len(smtp_server.to("thomas@cnfs.example")) == 1
+    assert (
+        smtp_server.to("nope@example.org") == [] and len(smtp_server.to("thomas@cnfs.example")) == 1
+    )
 
 
 def test_a_far_or_past_appointment_gets_no_reminder(smtp_server, relay_user, advisor):
@@ -76,19 +95,31 @@ def test_running_the_sweep_twice_sends_each_reminder_once(smtp_server, relay_use
     assert (second.sent, second.skipped) == (0, 1)
     assert len(smtp_server.messages) == 1
     receipt = db.session.scalar(sa.select(NotificationReceipt))
-    assert (receipt.result, receipt.recipient, receipt.attempts) == ("sent", f"advisor:{advisor.id}", 1)
+    assert (receipt.result, receipt.recipient, receipt.attempts) == (
+        "sent",
+        f"advisor:{advisor.id}",
+        1,
+    )
 
 
-def test_a_cancellation_after_the_reminder_is_sent_as_cancel(smtp_server, relay_user, advisor, client):
+def test_a_cancellation_after_the_reminder_is_sent_as_cancel(
+    smtp_server, relay_user, advisor, client
+):
     handover = tomorrow_handover(relay_user, advisor)
     tasks.send_due()
-    appointment = db.session.scalar(sa.select(Appointment).where(Appointment.handover_id == handover.id))
-    services.record_outcome(appointment, services.OutcomeData(status="cancelled_by_beneficiary"), actor=advisor)
+    appointment = db.session.scalar(
+        sa.select(Appointment).where(Appointment.handover_id == handover.id)
+    )
+    services.record_outcome(
+        appointment, services.OutcomeData(status="cancelled_by_beneficiary"), actor=advisor
+    )
     db.session.commit()
     tasks.send_due()
     cancel = smtp_server.messages[-1]
     method, event = calendar_of(cancel)
-    assert "Annulé" in cancel["Subject"] and method == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    assert (
+        "Annulé" in cancel["Subject"] and method == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    )
     assert int(event["SEQUENCE"]) == 1
     tasks.send_due()
     assert len(smtp_server.messages) == 2  # the cancellation, once
@@ -96,7 +127,9 @@ def test_a_cancellation_after_the_reminder_is_sent_as_cancel(smtp_server, relay_
 
 def test_the_morning_digest_once_a_day_after_seven(smtp_server, relay_user, advisor):
     handover = factories.handover(relay_user, advisor_=advisor, days=1)
-    appointment = db.session.scalar(sa.select(Appointment).where(Appointment.handover_id == handover.id))
+    appointment = db.session.scalar(
+        sa.select(Appointment).where(Appointment.handover_id == handover.id)
+    )
     day = appointment.starts_at.astimezone(PARIS).date()
     six = datetime.combine(day, datetime.min.time(), tzinfo=PARIS).replace(hour=6)
     assert reminders.due_digests(six) == []
@@ -105,10 +138,15 @@ def test_the_morning_digest_once_a_day_after_seven(smtp_server, relay_user, advi
     assert tasks.send_notices(reminders.due_digests(eight + timedelta(hours=3))).sent == 0
     digest = smtp_server.to("thomas@cnfs.example")[-1]
     assert f"Votre journée du {day:%d/%m/%Y}" == digest["Subject"]
-    assert appointment.starts_at.astimezone(PARIS).strftime("%H:%M") in digest.get_body(("plain",)).get_content()
+    assert (
+        appointment.starts_at.astimezone(PARIS).strftime("%H:%M")
+        in digest.get_body(("plain",)).get_content()
+    )
 
 
-def test_a_mail_server_down_is_a_failure_retried_by_the_next_sweep(app, smtp_server, relay_user, advisor, monkeypatch):
+def test_a_mail_server_down_is_a_failure_retried_by_the_next_sweep(
+    app, smtp_server, relay_user, advisor, monkeypatch
+):
     tomorrow_handover(relay_user, advisor)
     monkeypatch.setitem(app.config, "MAIL_PORT", 1)  # nothing listens there
     assert tasks.send_due().failed == 1
@@ -120,7 +158,9 @@ def test_a_mail_server_down_is_a_failure_retried_by_the_next_sweep(app, smtp_ser
     assert (receipt.result, receipt.attempts) == ("sent", 2)
 
 
-def test_a_crash_between_sending_and_recording_repeats_the_reminder_never_loses_it(app, smtp_server, relay_user, advisor, monkeypatch):
+def test_a_crash_between_sending_and_recording_repeats_the_reminder_never_loses_it(
+    app, smtp_server, relay_user, advisor, monkeypatch
+):
     """The chosen behaviour (reminders.py): at least once after a crash, exactly once otherwise."""
     tomorrow_handover(relay_user, advisor)
 
@@ -168,7 +208,14 @@ def test_two_rq_workers_at_once_send_each_reminder_once(app, smtp_server, relay_
     assert sorted(message["To"] for message in smtp_server.messages) == sorted(
         ["thomas@cnfs.example"] * 3 + ["p0@example.org", "p1@example.org", "p2@example.org"]
     )
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(NotificationReceipt).where(NotificationReceipt.result == "sent")) == 6
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(NotificationReceipt)
+            .where(NotificationReceipt.result == "sent")
+        )
+        == 6
+    )
 
 
 def test_without_a_mail_server_messages_go_to_the_outbox(app, tmp_path, monkeypatch):

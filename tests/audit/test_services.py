@@ -12,7 +12,9 @@ from tests import factories
 def test_an_event_names_actor_action_and_subject():
     actor = factories.user("staff")
     organisation = factories.organisation()
-    event = audit.record("organisation.update", organisation, actor=actor, summary={"kind": "relay"})
+    event = audit.record(
+        "organisation.update", organisation, actor=actor, summary={"kind": "relay"}
+    )
     db.session.commit()
     assert (event.actor_id, event.action, event.subject_type, event.subject_id) == (
         actor.id,

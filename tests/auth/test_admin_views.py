@@ -29,7 +29,12 @@ def test_a_new_account_gets_a_one_time_link_that_sets_its_password(client, admin
     relay = factories.organisation("relay", name="Optimizen")
     response = client.post(
         "/admin/comptes/nouveau",
-        data={"email": "Agent@Optimizen.fr", "name": "Agent Optimizen", "role": "relay", "organisation_id": relay.id},
+        data={
+            "email": "Agent@Optimizen.fr",
+            "name": "Agent Optimizen",
+            "role": "relay",
+            "organisation_id": relay.id,
+        },
     )
     assert response.status_code == 201
     assert response.headers["Cache-Control"] == "no-store"
@@ -41,7 +46,9 @@ def test_a_new_account_gets_a_one_time_link_that_sets_its_password(client, admin
     path = link.removeprefix("http://equipbank.test")
     newcomer = app.test_client()
     assert "agent@optimizen.fr" in newcomer.get(path).text
-    done = newcomer.post(path, data={"password": "une longue phrase", "confirm": "une longue phrase"})
+    done = newcomer.post(
+        path, data={"password": "une longue phrase", "confirm": "une longue phrase"}
+    )
     assert done.status_code == 302
     assert newcomer.get(path).status_code == 404  # used: no second time
     db.session.expire_all()
@@ -59,7 +66,12 @@ def test_a_role_must_fit_the_organisation(client, admin, role, kind, message):
     organisation = factories.organisation(kind)
     response = client.post(
         "/admin/comptes/nouveau",
-        data={"email": "x@example.org", "name": "X", "role": role, "organisation_id": organisation.id},
+        data={
+            "email": "x@example.org",
+            "name": "X",
+            "role": role,
+            "organisation_id": organisation.id,
+        },
     )
     assert response.status_code == 422 and "Organisation incompatible avec ce rôle" in response.text
     assert db.session.scalar(sa.select(User).where(User.email == "x@example.org")) is None
@@ -69,7 +81,12 @@ def test_an_email_already_used_is_refused(client, admin):
     existing = factories.user(Role.DONOR, email="deja@example.org")
     response = client.post(
         "/admin/comptes/nouveau",
-        data={"email": "DEJA@example.org", "name": "Autre", "role": "donor", "organisation_id": existing.organisation_id},
+        data={
+            "email": "DEJA@example.org",
+            "name": "Autre",
+            "role": "donor",
+            "organisation_id": existing.organisation_id,
+        },
     )
     assert response.status_code == 422 and "Adresse déjà utilisée" in response.text
 
@@ -78,7 +95,13 @@ def test_admin_rights_are_for_staff_only(client, admin):
     donor_org = factories.organisation("donor")
     response = client.post(
         "/admin/comptes/nouveau",
-        data={"email": "d@example.org", "name": "D", "role": "donor", "organisation_id": donor_org.id, "is_admin": "y"},
+        data={
+            "email": "d@example.org",
+            "name": "D",
+            "role": "donor",
+            "organisation_id": donor_org.id,
+            "is_admin": "y",
+        },
     )
     assert response.status_code == 422 and "Réservé au rôle" in response.text
 
@@ -88,7 +111,12 @@ def test_editing_changes_role_and_organisation_but_not_the_login(client, admin):
     bank = admin.organisation
     response = client.post(
         f"/admin/comptes/{user.id}",
-        data={"name": "Nouveau Nom", "role": "advisor", "organisation_id": bank.id, "email": "pirate@example.org"},
+        data={
+            "name": "Nouveau Nom",
+            "role": "advisor",
+            "organisation_id": bank.id,
+            "email": "pirate@example.org",
+        },
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -100,7 +128,9 @@ def test_editing_changes_role_and_organisation_but_not_the_login(client, admin):
 def test_deactivation_locks_out_and_revokes_api_tokens(client, admin, app):
     user = factories.user(Role.DONOR)
     api_client = app.test_client()
-    token = api_client.post("/api/v1/tokens", auth=(user.email, factories.PASSWORD)).get_json()["token"]
+    token = api_client.post("/api/v1/tokens", auth=(user.email, factories.PASSWORD)).get_json()[
+        "token"
+    ]
     bearer = {"Authorization": f"Bearer {token}"}
     assert api_client.get("/api/v1/communes?postal_code=06440", headers=bearer).status_code == 200
     assert client.post(f"/admin/comptes/{user.id}/desactiver").status_code == 302
@@ -146,13 +176,27 @@ def test_non_staff_cannot_reach_the_account_pages(client, auth, role):
 
 def test_a_new_account_also_receives_its_link_by_email(client, admin, app, smtp_server, follow_job):
     relay = factories.organisation("relay", name="Carrefour des Paillons")
-    follow_job(client.post(
-        "/admin/comptes/nouveau",
-        data={"email": "accueil@carrefour.example", "name": "Inès Accueil", "role": "relay", "organisation_id": relay.id},
-    ))
+    follow_job(
+        client.post(
+            "/admin/comptes/nouveau",
+            data={
+                "email": "accueil@carrefour.example",
+                "name": "Inès Accueil",
+                "role": "relay",
+                "organisation_id": relay.id,
+            },
+        )
+    )
     if not smtp_server.messages:  # with Redis the job waits for a worker
         assert app.test_cli_runner().invoke(args=["rq", "worker", "--burst"]).exit_code == 0
     [welcome] = smtp_server.to("accueil@carrefour.example")
-    link = re.search(r"http://equipbank\.test(/set-password/\S+)", welcome.get_body(("plain",)).get_content()).group(1)
+    link = re.search(
+        r"http://equipbank\.test(/set-password/\S+)", welcome.get_body(("plain",)).get_content()
+    ).group(1)
     newcomer = app.test_client()
-    assert newcomer.post(link, data={"password": "une longue phrase", "confirm": "une longue phrase"}).status_code == 302
+    assert (
+        newcomer.post(
+            link, data={"password": "une longue phrase", "confirm": "une longue phrase"}
+        ).status_code
+        == 302
+    )

@@ -8,7 +8,11 @@ import sqlalchemy as sa
 from equipbank import create_app
 from equipbank.audit.models import AuditEvent
 from equipbank.auth.permissions import access_of
-from equipbank.auth.services import authenticate, make_set_password_token, user_from_set_password_token
+from equipbank.auth.services import (
+    authenticate,
+    make_set_password_token,
+    user_from_set_password_token,
+)
 from equipbank.codes import Role
 from equipbank.config import DevelopmentConfig, ProductionConfig
 from equipbank.extensions import db
@@ -44,7 +48,9 @@ def test_each_role_lands_on_its_home(client, auth, role):
 def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(client, auth):
     user = factories.user(Role.RELAY)
     wrong_password = auth.login(user, password="not the password")
-    unknown = client.post("/login", data={"email": "nobody@example.org", "password": "whatever1234"})
+    unknown = client.post(
+        "/login", data={"email": "nobody@example.org", "password": "whatever1234"}
+    )
     for response in (wrong_password, unknown):
         assert response.status_code == 200
         assert "Adresse e-mail ou mot de passe incorrect." in response.text
@@ -102,14 +108,20 @@ def test_anonymous_visitors_are_sent_to_login_and_back(client):
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=/equipe")
     user = factories.user(Role.STAFF)
-    back = client.post("/login?next=/equipe", data={"email": user.email, "password": factories.PASSWORD})
+    back = client.post(
+        "/login?next=/equipe", data={"email": user.email, "password": factories.PASSWORD}
+    )
     assert back.headers["Location"] == "/equipe"
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "https://evil.example/", "javascript:alert(1)"]
+)
 def test_login_never_redirects_off_site(client, target):
     user = factories.user(Role.STAFF)
-    response = client.post(f"/login?next={target}", data={"email": user.email, "password": factories.PASSWORD})
+    response = client.post(
+        f"/login?next={target}", data={"email": user.email, "password": factories.PASSWORD}
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -130,13 +142,17 @@ def test_unknown_pages_get_a_french_404_and_api_paths_json(client):
 
 
 def test_every_endpoint_declares_who_may_open_it(app):
-    undeclared = [rule.endpoint for rule in app.url_map.iter_rules() if access_of(rule.endpoint) is None]
+    undeclared = [
+        rule.endpoint for rule in app.url_map.iter_rules() if access_of(rule.endpoint) is None
+    ]
     assert undeclared == []
 
 
 def test_an_endpoint_without_a_declaration_is_refused(app):
     """The guard fails closed: a view someone forgot to decorate is not reachable."""
-    fresh = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    fresh = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+    )
     fresh.add_url_rule("/forgotten", "forgotten", lambda: "secret")
     with fresh.test_client() as client:
         assert client.get("/forgotten").status_code == 302  # to the login page
@@ -155,7 +171,11 @@ def test_session_cookie_flags(client):
 
 def test_forms_without_a_csrf_token_are_refused(app):
     strict = create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+        {
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        }
     )
     with strict.test_client() as client:
         response = client.post("/login", data={"email": "a@example.org", "password": "x" * 12})
@@ -177,7 +197,10 @@ def test_a_set_password_link_works_once(client):
     staff = factories.user(Role.STAFF)
     token = make_set_password_token(staff)
     assert user_from_set_password_token(token) == staff
-    response = client.post(f"/set-password/{token}", data={"password": "une phrase longue", "confirm": "une phrase longue"})
+    response = client.post(
+        f"/set-password/{token}",
+        data={"password": "une phrase longue", "confirm": "une phrase longue"},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert authenticate(staff.email, "une phrase longue") == staff
@@ -208,5 +231,9 @@ def test_the_relay_home_counts_the_devices_reserved_for_it(client, runner):
 @pytest.mark.parametrize("target", ["/\\evil.example", "/\\/evil.example"])
 def test_login_never_redirects_through_a_backslash(client, target):
     user = factories.user(Role.STAFF)
-    response = client.post("/login", query_string={"next": target}, data={"email": user.email, "password": factories.PASSWORD})
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": user.email, "password": factories.PASSWORD},
+    )
     assert response.headers["Location"] == "/"

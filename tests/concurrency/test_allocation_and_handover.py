@@ -26,7 +26,9 @@ def test_twenty_parallel_allocations_of_the_same_five_devices_reserve_each_once(
     request_ids = []
     for _ in range(20):
         relay_user = factories.user(Role.RELAY)
-        request = requests.create_request(requests.RequestData(category="laptop", quantity=5), actor=relay_user)
+        request = requests.create_request(
+            requests.RequestData(category="laptop", quantity=5), actor=relay_user
+        )
         db.session.commit()
         request_ids.append(request.id)
     rng = random.Random(20)
@@ -40,9 +42,13 @@ def test_twenty_parallel_allocations_of_the_same_five_devices_reserve_each_once(
 
     results = run_in_parallel(app, allocate, 20)
     refused = [result for result in results if isinstance(result, Exception)]
-    assert all(isinstance(error, DomainError) for error in refused), refused  # clear messages, no crash
+    assert all(isinstance(error, DomainError) for error in refused), (
+        refused
+    )  # clear messages, no crash
     active = db.session.execute(
-        sa.select(Reservation.device_id, sa.func.count()).where(Reservation.status == ReservationStatus.ACTIVE).group_by(Reservation.device_id)
+        sa.select(Reservation.device_id, sa.func.count())
+        .where(Reservation.status == ReservationStatus.ACTIVE)
+        .group_by(Reservation.device_id)
     ).all()
     assert all(count == 1 for _, count in active)
     reserved = set(db.session.scalars(sa.select(Device.id).where(Device.status == "reserved")))
@@ -50,7 +56,9 @@ def test_twenty_parallel_allocations_of_the_same_five_devices_reserve_each_once(
     assert results.count("reserved") >= 1
     # Each allocation got all of its devices or none: no request holds a partial set of its choice.
     for index, request_id in enumerate(request_ids):
-        got = db.session.scalars(sa.select(Reservation.device_id).where(Reservation.request_id == request_id)).all()
+        got = db.session.scalars(
+            sa.select(Reservation.device_id).where(Reservation.request_id == request_id)
+        ).all()
         assert len(got) in (0, len(wanted[index]))
 
 
@@ -73,6 +81,8 @@ def test_ten_parallel_handovers_of_one_device_create_one(app):
 
     results = run_in_parallel(app, hand_over, 10)
     assert results.count("handed over") == 1, results
-    assert all(isinstance(result, DomainError) for result in results if result != "handed over"), results
+    assert all(isinstance(result, DomainError) for result in results if result != "handed over"), (
+        results
+    )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Handover)) == 1
     assert db.session.get(Device, device_id).status == "handed_over"

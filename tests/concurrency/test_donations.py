@@ -24,7 +24,11 @@ def test_a_cancellation_and_a_first_intake_at_once_do_not_both_win(app):
         if index == 0:
             services.cancel(donation, actor=db.session.get(User, staff_id))
         else:
-            workshop.intake(donation, workshop.IntakeData(category="laptop"), actor=db.session.get(User, workshop_id))
+            workshop.intake(
+                donation,
+                workshop.IntakeData(category="laptop"),
+                actor=db.session.get(User, workshop_id),
+            )
         db.session.commit()
         return "done"
 

@@ -11,7 +11,12 @@ from equipbank.extensions import db
 from tests import factories
 from tests.pdfs import decode_labels, pdf_text
 
-ERASURE = {"method": "certified_software", "tool": "Blancco 7", "certificate_ref": "BLC-9", "performed_at": "2026-11-20T10:30:00+01:00"}
+ERASURE = {
+    "method": "certified_software",
+    "tool": "Blancco 7",
+    "certificate_ref": "BLC-9",
+    "performed_at": "2026-11-20T10:30:00+01:00",
+}
 
 
 @pytest.fixture
@@ -20,12 +25,22 @@ def workshop(api_token):
 
 
 def test_intake_returns_the_tag_the_database_allocated(client, workshop):
-    donation = factories.donation(lines=[DonationLine(category="laptop", quantity=2, brand="HP", serials=["HP-1"])])
-    response = client.post(f"/api/v1/donations/{donation.id}/devices", json={"category": "laptop", "brand": "HP", "serial": "HP-1"}, headers=workshop)
+    donation = factories.donation(
+        lines=[DonationLine(category="laptop", quantity=2, brand="HP", serials=["HP-1"])]
+    )
+    response = client.post(
+        f"/api/v1/donations/{donation.id}/devices",
+        json={"category": "laptop", "brand": "HP", "serial": "HP-1"},
+        headers=workshop,
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["status"] == "received" and body["tag"].startswith("EB-")
-    again = client.post(f"/api/v1/donations/{donation.id}/devices", json={"category": "laptop", "brand": "hp", "serial": "HP-1"}, headers=workshop)
+    again = client.post(
+        f"/api/v1/donations/{donation.id}/devices",
+        json={"category": "laptop", "brand": "hp", "serial": "HP-1"},
+        headers=workshop,
+    )
     assert again.status_code == 409
     assert again.get_json()["error"] == {
         "code": "serial_taken",
@@ -36,11 +51,18 @@ def test_intake_returns_the_tag_the_database_allocated(client, workshop):
 
 @pytest.mark.parametrize(
     ("payload", "field"),
-    [({"category": "toaster"}, "category"), ({"brand": "HP"}, "category"), ({"category": "laptop", "colour": "red"}, "colour"), ({"category": "laptop", "serial": 12}, "serial")],
+    [
+        ({"category": "toaster"}, "category"),
+        ({"brand": "HP"}, "category"),
+        ({"category": "laptop", "colour": "red"}, "colour"),
+        ({"category": "laptop", "serial": 12}, "serial"),
+    ],
 )
 def test_bad_intake_bodies_are_422_with_the_field(client, workshop, payload, field):
     donation = factories.donation()
-    response = client.post(f"/api/v1/donations/{donation.id}/devices", json=payload, headers=workshop)
+    response = client.post(
+        f"/api/v1/donations/{donation.id}/devices", json=payload, headers=workshop
+    )
     assert response.status_code == 422
     assert field in response.get_json()["error"]["fields"]
     assert db.session.query(Device).count() == 0
@@ -48,28 +70,56 @@ def test_bad_intake_bodies_are_422_with_the_field(client, workshop, payload, fie
 
 def test_invalid_json_is_a_400(client, workshop):
     donation = factories.donation()
-    response = client.post(f"/api/v1/donations/{donation.id}/devices", data="{not json", headers={**workshop, "Content-Type": "application/json"})
+    response = client.post(
+        f"/api/v1/donations/{donation.id}/devices",
+        data="{not json",
+        headers={**workshop, "Content-Type": "application/json"},
+    )
     assert response.status_code == 400
-    assert response.get_json()["error"]["message"] == "Le corps de la requête n'est pas un JSON valide."
+    assert (
+        response.get_json()["error"]["message"]
+        == "Le corps de la requête n'est pas un JSON valide."
+    )
 
 
 def test_ready_through_the_api_needs_erasure_grade_and_tests(client, workshop):
     device = factories.device()
-    refused = client.post(f"/api/v1/devices/{device.tag}/transition", json={"to": "ready", "grade": "A", "functional_tests_passed": True}, headers=workshop)
+    refused = client.post(
+        f"/api/v1/devices/{device.tag}/transition",
+        json={"to": "ready", "grade": "A", "functional_tests_passed": True},
+        headers=workshop,
+    )
     assert refused.status_code == 409
     assert refused.get_json()["error"]["code"] == "ready_guard"
     assert db.session.get(Device, device.id).status == "received"
-    assert client.post(f"/api/v1/devices/{device.tag}/erasure", json=ERASURE, headers=workshop).status_code == 201
-    no_grade = client.post(f"/api/v1/devices/{device.tag}/transition", json={"to": "ready", "functional_tests_passed": True}, headers=workshop)
+    assert (
+        client.post(
+            f"/api/v1/devices/{device.tag}/erasure", json=ERASURE, headers=workshop
+        ).status_code
+        == 201
+    )
+    no_grade = client.post(
+        f"/api/v1/devices/{device.tag}/transition",
+        json={"to": "ready", "functional_tests_passed": True},
+        headers=workshop,
+    )
     assert no_grade.status_code == 409 and "grade" in no_grade.get_json()["error"]["message"]
-    done = client.post(f"/api/v1/devices/{device.tag}/transition", json={"to": "ready", "grade": "A", "functional_tests_passed": True}, headers=workshop)
+    done = client.post(
+        f"/api/v1/devices/{device.tag}/transition",
+        json={"to": "ready", "grade": "A", "functional_tests_passed": True},
+        headers=workshop,
+    )
     assert done.status_code == 200
     assert (done.get_json()["status"], done.get_json()["grade"]) == ("ready", "A")
 
 
 def test_an_erasure_needs_an_aware_date_and_a_device_at_the_workshop(client, workshop):
     device = factories.ready_device()
-    naive = client.post(f"/api/v1/devices/{device.tag}/erasure", json={**ERASURE, "performed_at": "2026-11-20T10:30:00"}, headers=workshop)
+    naive = client.post(
+        f"/api/v1/devices/{device.tag}/erasure",
+        json={**ERASURE, "performed_at": "2026-11-20T10:30:00"},
+        headers=workshop,
+    )
     assert naive.status_code == 422 and "performed_at" in naive.get_json()["error"]["fields"]
     late = client.post(f"/api/v1/devices/{device.tag}/erasure", json=ERASURE, headers=workshop)
     assert late.status_code == 409 and late.get_json()["error"]["code"] == "not_at_workshop"
@@ -84,12 +134,25 @@ def test_an_unknown_or_malformed_tag_is_a_404(client, workshop):
 def test_the_device_detail_carries_its_history_and_hides_the_holder_from_donors(client, api_token):
     donor_user = factories.user(Role.DONOR)
     device = factories.ready_device(factories.donation(donor_user.organisation))
-    staff_view = client.get(f"/api/v1/devices/{device.tag}", headers=api_token(factories.user(Role.STAFF))).get_json()
-    assert [(e["from"], e["to"]) for e in staff_view["history"]] == [(None, "received"), ("received", "refurbishing"), ("refurbishing", "ready")]
+    staff_view = client.get(
+        f"/api/v1/devices/{device.tag}", headers=api_token(factories.user(Role.STAFF))
+    ).get_json()
+    assert [(e["from"], e["to"]) for e in staff_view["history"]] == [
+        (None, "received"),
+        ("received", "refurbishing"),
+        ("refurbishing", "ready"),
+    ]
     assert "holder" in staff_view and staff_view["erasures"][0]["method"] == "certified_software"
-    donor_view = client.get(f"/api/v1/devices/{device.tag}", headers=api_token(donor_user)).get_json()
+    donor_view = client.get(
+        f"/api/v1/devices/{device.tag}", headers=api_token(donor_user)
+    ).get_json()
     assert "holder" not in donor_view and "actor_id" not in donor_view["history"][0]
-    assert client.get(f"/api/v1/devices/{device.tag}", headers=api_token(factories.user(Role.DONOR))).status_code == 404
+    assert (
+        client.get(
+            f"/api/v1/devices/{device.tag}", headers=api_token(factories.user(Role.DONOR))
+        ).status_code
+        == 404
+    )
 
 
 def test_the_device_list_is_scoped_filtered_and_paginated(client, api_token):
@@ -115,14 +178,20 @@ def test_the_label_pdf_encodes_the_absolute_url_of_the_device(client, workshop):
     device = factories.device()
     response = client.get(f"/api/v1/devices/{device.tag}/label.pdf", headers=workshop)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert decode_labels(response.data, "single", count=1) == [f"http://equipbank.test/d/{device.tag}"]
+    assert decode_labels(response.data, "single", count=1) == [
+        f"http://equipbank.test/d/{device.tag}"
+    ]
     assert device.tag in pdf_text(response.data)
 
 
 def test_the_workshop_cannot_reserve_through_the_transition_endpoint(client, workshop):
     device = factories.ready_device()
-    response = client.post(f"/api/v1/devices/{device.tag}/transition", json={"to": "reserved"}, headers=workshop)
-    assert response.status_code == 409 and response.get_json()["error"]["code"] == "not_a_direct_move"
+    response = client.post(
+        f"/api/v1/devices/{device.tag}/transition", json={"to": "reserved"}, headers=workshop
+    )
+    assert (
+        response.status_code == 409 and response.get_json()["error"]["code"] == "not_a_direct_move"
+    )
 
 
 def test_a_donor_declares_through_the_api(client, api_token):
@@ -130,16 +199,32 @@ def test_a_donor_declares_through_the_api(client, api_token):
     headers = api_token(donor_user)
     response = client.post(
         "/api/v1/donations",
-        json={"lines": [{"category": "laptop", "quantity": 2, "brand": "Dell", "serials": ["A1", "A2"]}], "pickup_commune": "06057"},
+        json={
+            "lines": [
+                {"category": "laptop", "quantity": 2, "brand": "Dell", "serials": ["A1", "A2"]}
+            ],
+            "pickup_commune": "06057",
+        },
         headers=headers,
     )
     assert response.status_code == 201
     body = response.get_json()
     assert body["status"] == "declared" and body["lines"][0]["serials"] == ["A1", "A2"]
     assert client.post("/api/v1/donations", json={"lines": []}, headers=headers).status_code == 422
-    other = client.post("/api/v1/donations", json={"donor_id": 999, "lines": [{"category": "laptop", "quantity": 1}]}, headers=headers)
+    other = client.post(
+        "/api/v1/donations",
+        json={"donor_id": 999, "lines": [{"category": "laptop", "quantity": 1}]},
+        headers=headers,
+    )
     assert other.status_code == 422 and "donor_id" in other.get_json()["error"]["fields"]
-    assert client.post("/api/v1/donations", json={"lines": [{"category": "laptop", "quantity": 1}]}, headers=api_token(factories.user(Role.RELAY))).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/donations",
+            json={"lines": [{"category": "laptop", "quantity": 1}]},
+            headers=api_token(factories.user(Role.RELAY)),
+        ).status_code
+        == 403
+    )
 
 
 def test_donors_see_neither_holder_nor_reasons_in_pages_or_api(client, api_token, app):

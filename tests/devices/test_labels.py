@@ -172,8 +172,10 @@ def test_nothing_is_printed_outside_its_label(sheet_pages):
             inside = [
                 (x, y, width, height)
                 for x, y, width, height in boxes
-                if x <= glyph.left and glyph.right <= x + width
-                and y <= glyph.top and glyph.bottom <= y + height
+                if x <= glyph.left
+                and glyph.right <= x + width
+                and y <= glyph.top
+                and glyph.bottom <= y + height
             ]
             assert len(inside) == 1, glyph
         # Anything at all (QR modules too): once the labels are painted over, the page is white.
@@ -206,7 +208,7 @@ def test_single_layout_prints_one_label_per_label_sized_page():
     labels = make_labels(3)
     pages = read_pdf(render_labels(labels, "single", title=TITLE))
     assert len(pages) == 3
-    for label, page in zip(labels, pages):
+    for label, page in zip(labels, pages, strict=True):
         assert (page.width, page.height) == pytest.approx((63.5, 38.1), abs=0.1)
         assert [code.text for code in zxingcpp.read_barcodes(page.image)] == [label.url]
         assert label.tag in page.text

@@ -61,7 +61,14 @@ class World:
             S.RESERVED: [S.REFURBISHING, S.READY, S.RESERVED],
             S.AT_RELAY: [S.REFURBISHING, S.READY, S.RESERVED, S.AT_RELAY],
             S.HANDED_OVER: [S.REFURBISHING, S.READY, S.RESERVED, S.AT_RELAY, S.HANDED_OVER],
-            S.RETURNED: [S.REFURBISHING, S.READY, S.RESERVED, S.AT_RELAY, S.HANDED_OVER, S.RETURNED],
+            S.RETURNED: [
+                S.REFURBISHING,
+                S.READY,
+                S.RESERVED,
+                S.AT_RELAY,
+                S.HANDED_OVER,
+                S.RETURNED,
+            ],
             S.RECYCLED: [S.RECYCLED],
             S.PARTS: [S.PARTS],
             S.LOST: [S.LOST],
@@ -124,7 +131,9 @@ class World:
     @staticmethod
     def active_handover(device: Device) -> Handover | None:
         return db.session.scalar(
-            sa.select(Handover).where(Handover.device_id == device.id, Handover.returned_at.is_(None))
+            sa.select(Handover).where(
+                Handover.device_id == device.id, Handover.returned_at.is_(None)
+            )
         )
 
     @staticmethod
@@ -187,7 +196,7 @@ def test_tags_are_distinct_and_increasing(world):
 
 def test_nothing_else_can_write_the_status(world):
     device = factories.device()
-    with pytest.raises(RuntimeError, match="status machine|equipbank.devices.status"):
+    with pytest.raises(RuntimeError, match=r"status machine|equipbank.devices.status"):
         device.status = S.READY
 
 
@@ -221,7 +230,9 @@ def test_side_exits_need_a_reason(world, target):
 
 def test_reserving_needs_an_approved_request(world):
     device = world.device_in(S.READY)
-    request = DeviceRequest(relay=world.relay, category="laptop", quantity=1, status=RequestStatus.OPEN)
+    request = DeviceRequest(
+        relay=world.relay, category="laptop", quantity=1, status=RequestStatus.OPEN
+    )
     db.session.add(Reservation(request=request, device=device))
     db.session.flush()
     with pytest.raises(InvalidTransition, match="demande approuvée"):

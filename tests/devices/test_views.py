@@ -23,11 +23,19 @@ def workshop(auth):
 
 
 def test_intake_with_a_scanner_keeps_the_model_and_clears_the_serial(client, workshop):
-    donation = factories.donation(lines=[DonationLine(category="laptop", quantity=3, brand="Dell", model="Latitude 5490")])
+    donation = factories.donation(
+        lines=[DonationLine(category="laptop", quantity=3, brand="Dell", model="Latitude 5490")]
+    )
     line_id = donation.lines[0].id
     first = client.post(
         f"/dons/{donation.id}/reception",
-        data={"line_id": line_id, "category": "laptop", "brand": "Dell", "model": "Latitude 5490", "serial": "SN-0001"},
+        data={
+            "line_id": line_id,
+            "category": "laptop",
+            "brand": "Dell",
+            "model": "Latitude 5490",
+            "serial": "SN-0001",
+        },
     )
     assert first.status_code == 302
     page = client.get(first.headers["Location"]).text
@@ -38,7 +46,13 @@ def test_intake_with_a_scanner_keeps_the_model_and_clears_the_serial(client, wor
     assert "(1/3)" in page  # the declared line counts what arrived
     again = client.post(
         f"/dons/{donation.id}/reception",
-        data={"line_id": line_id, "category": "laptop", "brand": "Dell", "model": "Latitude 5490", "serial": "SN-0001"},
+        data={
+            "line_id": line_id,
+            "category": "laptop",
+            "brand": "Dell",
+            "model": "Latitude 5490",
+            "serial": "SN-0001",
+        },
     )
     assert again.status_code == 422
     assert f"Déjà enregistré : {device.tag}." in again.text and 'aria-invalid="true"' in again.text
@@ -47,32 +61,77 @@ def test_intake_with_a_scanner_keeps_the_model_and_clears_the_serial(client, wor
 
 def test_the_workshop_page_walks_a_device_to_ready(client, workshop):
     device = factories.device()
-    refused = client.post(f"/equipements/{device.tag}/grade", data={"grade": "A", "functional_tests_passed": "y", "ready": "1"})
+    refused = client.post(
+        f"/equipements/{device.tag}/grade",
+        data={"grade": "A", "functional_tests_passed": "y", "ready": "1"},
+    )
     assert refused.status_code == 422 and "effacement des données réussi" in refused.text
     db.session.expire_all()
     assert db.session.get(Device, device.id).status != "ready"
 
-    assert client.post(f"/equipements/{device.tag}/diagnostic", data={"cpu": "i5-8350U", "ram_gb": "8", "storage_gb": "256", "keyboard_layout": "AZERTY"}).status_code == 302
+    assert (
+        client.post(
+            f"/equipements/{device.tag}/diagnostic",
+            data={
+                "cpu": "i5-8350U",
+                "ram_gb": "8",
+                "storage_gb": "256",
+                "keyboard_layout": "AZERTY",
+            },
+        ).status_code
+        == 302
+    )
     erased = client.post(
         f"/equipements/{device.tag}/effacement",
-        data={"method": "certified_software", "tool": "Blancco 7", "certificate_ref": "BLC-1", "operator": "", "performed_at": "2026-11-20T10:30", "result": "success"},
+        data={
+            "method": "certified_software",
+            "tool": "Blancco 7",
+            "certificate_ref": "BLC-1",
+            "operator": "",
+            "performed_at": "2026-11-20T10:30",
+            "result": "success",
+        },
     )
     assert erased.status_code == 302
-    ready = client.post(f"/equipements/{device.tag}/grade", data={"grade": "A", "functional_tests_passed": "y", "ready": "1"})
+    ready = client.post(
+        f"/equipements/{device.tag}/grade",
+        data={"grade": "A", "functional_tests_passed": "y", "ready": "1"},
+    )
     assert ready.status_code == 302
     db.session.expire_all()
     device = db.session.get(Device, device.id)
-    assert (device.status, device.grade, device.ram_gb, device.keyboard_layout) == ("ready", "A", 8, "AZERTY")
+    assert (device.status, device.grade, device.ram_gb, device.keyboard_layout) == (
+        "ready",
+        "A",
+        8,
+        "AZERTY",
+    )
     record = db.session.scalar(sa.select(ErasureRecord))
-    assert record.operator == workshop.name and record.performed_at.hour == 9  # 10:30 in Paris, stored in UTC
+    assert (
+        record.operator == workshop.name and record.performed_at.hour == 9
+    )  # 10:30 in Paris, stored in UTC
     history = client.get(f"/equipements/{device.tag}").text
-    assert "Réceptionné → <strong>En reconditionnement</strong>" in history and "<strong>Prêt</strong>" in history
+    assert (
+        "Réceptionné → <strong>En reconditionnement</strong>" in history
+        and "<strong>Prêt</strong>" in history
+    )
 
 
 def test_a_recycled_device_leaves_the_workshop_with_its_reason(client, workshop):
     device = factories.at_workshop()
-    assert client.post(f"/equipements/{device.tag}/sortie", data={"target": "recycled", "reason": ""}).status_code == 422
-    assert client.post(f"/equipements/{device.tag}/sortie", data={"target": "recycled", "reason": "Carte mère HS"}).status_code == 302
+    assert (
+        client.post(
+            f"/equipements/{device.tag}/sortie", data={"target": "recycled", "reason": ""}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"/equipements/{device.tag}/sortie",
+            data={"target": "recycled", "reason": "Carte mère HS"},
+        ).status_code
+        == 302
+    )
     page = client.get(f"/equipements/{device.tag}/atelier").text
     assert "n'est plus à l'atelier" in page
     assert "Carte mère HS" in client.get(f"/equipements/{device.tag}").text
@@ -95,7 +154,9 @@ def test_label_sheets_of_a_donation_decode_to_each_device_page(client, workshop,
 def test_a_label_sheet_without_devices_is_refused(client, workshop):
     donation = factories.donation()
     factories.device(donation)
-    response = client.post(f"/dons/{donation.id}/etiquettes", data={"layout": "sheet_3x7", "offset": "0"})
+    response = client.post(
+        f"/dons/{donation.id}/etiquettes", data={"layout": "sheet_3x7", "offset": "0"}
+    )
     assert response.status_code == 422 and "Cochez au moins un équipement" in response.text
 
 
@@ -109,7 +170,9 @@ def test_a_qr_label_opens_the_device_for_its_viewers_and_a_neutral_page_for_othe
     owner.post("/login", data={"email": donor_user.email, "password": factories.PASSWORD})
     assert owner.get(f"/d/{device.tag}").headers["Location"] == f"/equipements/{device.tag}"
     stranger = app.test_client()
-    stranger.post("/login", data={"email": factories.user(Role.DONOR).email, "password": factories.PASSWORD})
+    stranger.post(
+        "/login", data={"email": factories.user(Role.DONOR).email, "password": factories.PASSWORD}
+    )
     answer = stranger.get(f"/d/{device.tag}")
     assert answer.status_code == 200 and "n'est accessible à votre compte" in answer.text
     assert client.get("/d/%3Cscript%3E").status_code == 200
@@ -117,7 +180,9 @@ def test_a_qr_label_opens_the_device_for_its_viewers_and_a_neutral_page_for_othe
 
 def test_the_scan_page_reads_a_label_url_and_offers_the_next_actions(client, workshop):
     device = factories.device()
-    page = client.get("/scanner", query_string={"code": f"http://equipbank.test/d/{device.tag}"})  # BASE_URL
+    page = client.get(
+        "/scanner", query_string={"code": f"http://equipbank.test/d/{device.tag}"}
+    )  # BASE_URL
     assert page.status_code == 200
     actions = re.findall(r'<a class="button [a-z]+" href="([^"]+)">', page.text)
     assert actions[0] == f"/equipements/{device.tag}/atelier"
@@ -149,7 +214,10 @@ def test_a_relay_cannot_open_a_device_it_does_not_hold(client, auth):
 def test_one_label_per_page_takes_no_offset(client, workshop):
     donation = factories.donation()
     device = factories.device(donation)
-    response = client.post(f"/dons/{donation.id}/etiquettes", data={"layout": "single", "offset": "3", "device": [str(device.id)]})
+    response = client.post(
+        f"/dons/{donation.id}/etiquettes",
+        data={"layout": "single", "offset": "3", "device": [str(device.id)]},
+    )
     assert response.status_code == 422 and "Sans objet pour une étiquette par page" in response.text
 
 
@@ -170,7 +238,11 @@ def test_a_save_overtaken_by_a_concurrent_one_gets_a_clear_message(workshop):
     device = factories.at_workshop()
     stale = db.session.get(Device, device.id)
     with db.engine.begin() as other_request:
-        other_request.execute(sa.update(Device).where(Device.id == device.id).values(version=Device.version + 1, cpu="i5"))
+        other_request.execute(
+            sa.update(Device)
+            .where(Device.id == device.id)
+            .values(version=Device.version + 1, cpu="i5")
+        )
     form = Form(formdata=None, meta={"csrf": False})
     stale.cpu = "i7"
     assert commit_or_show(form, lambda: stale) is None
@@ -191,7 +263,9 @@ def test_the_stock_view_counts_by_status_and_filters_by_days_in_stock(client, au
     db.session.commit()
     auth.login(factories.user(Role.STAFF))
     page = client.get("/equipements/?category=laptop").text
-    assert re.search(r"Prêt</span> <strong>2</strong>", page) and re.search(r"Réceptionné</span> <strong>1</strong>", page)
+    assert re.search(r"Prêt</span> <strong>2</strong>", page) and re.search(
+        r"Réceptionné</span> <strong>1</strong>", page
+    )
     aged = client.get("/equipements/?min_days=30").text
     assert old.tag in aged and re.search(r"Prêt</span> <strong>1</strong>", aged)
     assert "status=ready" in aged and ">45<" in aged

@@ -27,33 +27,65 @@ def workshop_user():
 def donation():
     created = factories.donation(
         lines=[
-            DonationLine(category="laptop", quantity=2, brand="Dell", model="Latitude 5490", serials=["DL-1", "DL-2"]),
+            DonationLine(
+                category="laptop",
+                quantity=2,
+                brand="Dell",
+                model="Latitude 5490",
+                serials=["DL-1", "DL-2"],
+            ),
             DonationLine(category="screen", quantity=1, brand="Dell", model="P2419H"),
         ]
     )
     return created
 
 
-def test_intake_allocates_tags_matches_declared_lines_and_receives_the_donation(workshop_user, donation):
-    first = services.intake(donation, services.IntakeData(category="laptop", brand="Dell", serial="DL-2"), actor=workshop_user)
-    screen = services.intake(donation, services.IntakeData(category="screen", brand="dell", model="p2419h"), actor=workshop_user)
+def test_intake_allocates_tags_matches_declared_lines_and_receives_the_donation(
+    workshop_user, donation
+):
+    first = services.intake(
+        donation,
+        services.IntakeData(category="laptop", brand="Dell", serial="DL-2"),
+        actor=workshop_user,
+    )
+    screen = services.intake(
+        donation,
+        services.IntakeData(category="screen", brand="dell", model="p2419h"),
+        actor=workshop_user,
+    )
     db.session.commit()
     assert first.tag == f"EB-{first.id:06d}" and screen.id > first.id
     assert first.donation_line_id == donation.lines[0].id  # found by its declared serial
     assert screen.donation_line_id == donation.lines[1].id  # by category, brand and model
-    assert first.holder_id == workshop_user.organisation_id and first.status == DeviceStatus.RECEIVED
+    assert (
+        first.holder_id == workshop_user.organisation_id and first.status == DeviceStatus.RECEIVED
+    )
     db.session.refresh(donation)
     assert donation.status == "received" and donation.received_on is not None
     assert services.remaining_serials(donation) == ["DL-1"]
 
 
-def test_a_serial_already_registered_for_the_brand_is_refused_naming_its_tag(workshop_user, donation):
-    existing = services.intake(donation, services.IntakeData(category="laptop", brand="Dell", serial="ABC123"), actor=workshop_user)
+def test_a_serial_already_registered_for_the_brand_is_refused_naming_its_tag(
+    workshop_user, donation
+):
+    existing = services.intake(
+        donation,
+        services.IntakeData(category="laptop", brand="Dell", serial="ABC123"),
+        actor=workshop_user,
+    )
     db.session.commit()
     with pytest.raises(Conflict, match=existing.tag):
-        services.intake(donation, services.IntakeData(category="laptop", brand="DELL ", serial="ABC123"), actor=workshop_user)
+        services.intake(
+            donation,
+            services.IntakeData(category="laptop", brand="DELL ", serial="ABC123"),
+            actor=workshop_user,
+        )
     db.session.rollback()
-    other_brand = services.intake(donation, services.IntakeData(category="laptop", brand="HP", serial="ABC123"), actor=workshop_user)
+    other_brand = services.intake(
+        donation,
+        services.IntakeData(category="laptop", brand="HP", serial="ABC123"),
+        actor=workshop_user,
+    )
     db.session.commit()
     assert other_brand.tag != existing.tag
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Device)) == 2
@@ -68,12 +100,16 @@ def test_no_intake_on_a_cancelled_donation(workshop_user):
 def test_the_ready_rule_holds_for_a_direct_service_call(workshop_user):
     device = factories.at_workshop()
     with pytest.raises(InvalidTransition, match="effacement"):
-        services.move(device, "ready", actor=workshop_user, grade_code="A", functional_tests_passed=True)
+        services.move(
+            device, "ready", actor=workshop_user, grade_code="A", functional_tests_passed=True
+        )
     db.session.rollback()
     device = db.session.get(Device, device.id)
     services.record_erasure(
         device,
-        services.ErasureData(method="certified_software", tool="nwipe", certificate_ref="NW-1", performed_at=utcnow()),
+        services.ErasureData(
+            method="certified_software", tool="nwipe", certificate_ref="NW-1", performed_at=utcnow()
+        ),
         actor=workshop_user,
     )
     with pytest.raises(InvalidTransition, match="grade"):
@@ -87,11 +123,19 @@ def test_a_failed_erasure_does_not_open_the_way_to_ready(workshop_user):
     device = factories.at_workshop()
     services.record_erasure(
         device,
-        services.ErasureData(method="certified_software", tool="nwipe", certificate_ref="NW-2", performed_at=utcnow(), result="failure"),
+        services.ErasureData(
+            method="certified_software",
+            tool="nwipe",
+            certificate_ref="NW-2",
+            performed_at=utcnow(),
+            result="failure",
+        ),
         actor=workshop_user,
     )
     with pytest.raises(InvalidTransition, match="effacement"):
-        services.move(device, "ready", actor=workshop_user, grade_code="A", functional_tests_passed=True)
+        services.move(
+            device, "ready", actor=workshop_user, grade_code="A", functional_tests_passed=True
+        )
 
 
 @pytest.mark.parametrize(
@@ -104,7 +148,9 @@ def test_a_failed_erasure_does_not_open_the_way_to_ready(workshop_user):
 )
 def test_an_incomplete_erasure_is_refused(workshop_user, field, value, message):
     device = factories.at_workshop()
-    data = services.ErasureData(method="certified_software", tool="nwipe", certificate_ref="NW-3", performed_at=utcnow())
+    data = services.ErasureData(
+        method="certified_software", tool="nwipe", certificate_ref="NW-3", performed_at=utcnow()
+    )
     setattr(data, field, utcnow() + timedelta(days=1) if value == "future" else value)
     with pytest.raises(ValidationFailed) as raised:
         services.record_erasure(device, data, actor=workshop_user)
@@ -113,11 +159,17 @@ def test_an_incomplete_erasure_is_refused(workshop_user, field, value, message):
 
 def test_working_on_a_received_device_starts_its_reconditioning(workshop_user):
     device = factories.device()
-    services.record_diagnostics(device, services.Diagnostics(cpu="i5-8350U", ram_gb=8, battery_health_pct=87), actor=workshop_user)
+    services.record_diagnostics(
+        device,
+        services.Diagnostics(cpu="i5-8350U", ram_gb=8, battery_health_pct=87),
+        actor=workshop_user,
+    )
     db.session.commit()
     assert (device.status, device.ram_gb, device.battery_health_pct) == ("refurbishing", 8, 87)
     with pytest.raises(ValidationFailed):
-        services.record_diagnostics(device, services.Diagnostics(battery_health_pct=140), actor=workshop_user)
+        services.record_diagnostics(
+            device, services.Diagnostics(battery_health_pct=140), actor=workshop_user
+        )
 
 
 def test_side_exits_need_a_reason_and_end_the_workshop(workshop_user):
@@ -150,7 +202,17 @@ def test_a_scan_or_a_typed_tag_gives_the_tag(text, tag):
     assert services.tag_from_scan(text) == tag
 
 
-@pytest.mark.parametrize("text", ["", "hello", "EB-12", "https://evil.example/x/EB-000001", "WIFI:S:home;;", "EB-000001; DROP TABLE"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "hello",
+        "EB-12",
+        "https://evil.example/x/EB-000001",
+        "WIFI:S:home;;",
+        "EB-000001; DROP TABLE",
+    ],
+)
 def test_bad_scans_get_a_clear_message(text):
     with pytest.raises(ValidationFailed) as raised:
         services.tag_from_scan(text)
@@ -183,14 +245,23 @@ def test_a_returned_device_needs_a_new_erasure_before_ready_again(workshop_user)
     assert (device.grade, device.functional_tests_passed) == (None, False)
     assert any("effacement" in item for item in machine.ready_missing(device))
     with pytest.raises(InvalidTransition, match="effacement"):
-        services.move(device, "ready", actor=workshop_user, grade_code="A", functional_tests_passed=True)
+        services.move(
+            device, "ready", actor=workshop_user, grade_code="A", functional_tests_passed=True
+        )
     db.session.rollback()
     device = db.session.get(Device, device.id)
     services.record_erasure(
         device,
-        services.ErasureData(method="certified_software", tool="nwipe", certificate_ref="NW-2ND", performed_at=utcnow()),
+        services.ErasureData(
+            method="certified_software",
+            tool="nwipe",
+            certificate_ref="NW-2ND",
+            performed_at=utcnow(),
+        ),
         actor=workshop_user,
     )
-    services.move(device, "ready", actor=workshop_user, grade_code="B", functional_tests_passed=True)
+    services.move(
+        device, "ready", actor=workshop_user, grade_code="B", functional_tests_passed=True
+    )
     db.session.commit()
     assert db.session.get(Device, device.id).status == "ready"

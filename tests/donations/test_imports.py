@@ -38,33 +38,59 @@ def donor(auth):
 
 
 def upload(client, content: bytes, name: str = "inventaire.csv"):
-    return client.post("/dons/importer/", data={"file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+    return client.post(
+        "/dons/importer/",
+        data={"file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
 
 
-def test_twenty_devices_from_a_windows_1252_csv_are_previewed_then_imported_in_one_commit(client, donor, auth):
+def test_twenty_devices_from_a_windows_1252_csv_are_previewed_then_imported_in_one_commit(
+    client, donor, auth
+):
     response = upload(client, cp1252_csv(20))
     assert response.status_code == 302
     preview = client.get(response.headers["Location"])
     assert "20 lignes" in preview.text and "Numéro de série (col. 4)" in preview.text
     record = db.session.scalar(sa.select(InventoryImport))
-    assert record.mapping["columns"] == {"category": 0, "brand": 1, "model": 2, "serial": 3, "quantity": None}
+    assert record.mapping["columns"] == {
+        "category": 0,
+        "brand": 1,
+        "model": 2,
+        "serial": 3,
+        "quantity": None,
+    }
 
-    checked = client.post(f"/dons/importer/{record.id}/verification", data={**record.mapping["columns"], "quantity": "", "default_category": ""})
+    checked = client.post(
+        f"/dons/importer/{record.id}/verification",
+        data={**record.mapping["columns"], "quantity": "", "default_category": ""},
+    )
     assert checked.status_code == 302
     page = client.get(checked.headers["Location"]).text
     assert "Importer le don (20 équipements)" in page and "ProLite É2283" in page
     assert count(Donation) == 0  # a preview saves nothing
 
-    imported = client.post(f"/dons/importer/{record.id}/import", data={"postal_code": "06440", "commune_code": "06057"})
+    imported = client.post(
+        f"/dons/importer/{record.id}/import", data={"postal_code": "06440", "commune_code": "06057"}
+    )
     assert imported.status_code == 302
     donation = db.session.scalar(sa.select(Donation))
-    assert [(l.category, l.quantity, len(l.serials)) for l in donation.lines] == [("laptop", 18, 18), ("screen", 2, 2)]
+    assert [(line.category, line.quantity, len(line.serials)) for line in donation.lines] == [
+        ("laptop", 18, 18),
+        ("screen", 2, 2),
+    ]
     assert donation.lines[1].model == "ProLite É2283"
 
     workshop = factories.user(Role.REFURBISHER)
     for line in donation.lines:
         for serial in line.serials:
-            devices.intake(donation, devices.IntakeData(category=line.category, brand=line.brand, model=line.model, serial=serial), actor=workshop)
+            devices.intake(
+                donation,
+                devices.IntakeData(
+                    category=line.category, brand=line.brand, model=line.model, serial=serial
+                ),
+                actor=workshop,
+            )
     db.session.commit()
     tags = db.session.scalars(sa.select(Device.id).where(Device.donation_id == donation.id)).all()
     assert len(set(tags)) == 20
@@ -72,9 +98,14 @@ def test_twenty_devices_from_a_windows_1252_csv_are_previewed_then_imported_in_o
 
 
 def test_a_file_with_errors_imports_nothing_and_says_which_rows(client, donor):
-    bad = cp1252_csv(5, extra=["Serveur;HP;ProLiant;HP-1", "Ordinateur portable;Dell;Latitude 5490;DL5490-0000"])
+    bad = cp1252_csv(
+        5, extra=["Serveur;HP;ProLiant;HP-1", "Ordinateur portable;Dell;Latitude 5490;DL5490-0000"]
+    )
     record_id = int(upload(client, bad).headers["Location"].rstrip("/").split("/")[-1])
-    client.post(f"/dons/importer/{record_id}/verification", data={"category": "0", "brand": "1", "model": "2", "serial": "3"})
+    client.post(
+        f"/dons/importer/{record_id}/verification",
+        data={"category": "0", "brand": "1", "model": "2", "serial": "3"},
+    )
     page = client.get(f"/dons/importer/{record_id}").text
     assert "Catégorie « Serveur » non reconnue" in page
     assert "« DL5490-0000 » déjà présent ligne 2" in page
@@ -106,10 +137,15 @@ def test_too_many_rows_are_refused_with_the_count(client, donor, app, monkeypatc
     assert response.status_code == 422 and "60" in response.text and "50" in response.text
 
 
-def test_a_large_file_is_checked_and_imported_as_a_background_job(client, donor, app, monkeypatch, runner):
+def test_a_large_file_is_checked_and_imported_as_a_background_job(
+    client, donor, app, monkeypatch, runner
+):
     monkeypatch.setitem(app.config, "INVENTORY_INLINE_MAX_ROWS", 10)
     record_id = int(upload(client, cp1252_csv(40)).headers["Location"].rstrip("/").split("/")[-1])
-    checked = client.post(f"/dons/importer/{record_id}/verification", data={"category": "0", "brand": "1", "model": "2", "serial": "3"})
+    checked = client.post(
+        f"/dons/importer/{record_id}/verification",
+        data={"category": "0", "brand": "1", "model": "2", "serial": "3"},
+    )
     if os.environ.get("REDIS_URL"):
         assert checked.headers["Location"].startswith("/taches/")
         progress = client.get(checked.headers["Location"])
@@ -129,7 +165,10 @@ def test_a_large_file_is_checked_and_imported_as_a_background_job(client, donor,
 
 def test_confirming_twice_imports_once(client, donor):
     record_id = int(upload(client, cp1252_csv(5)).headers["Location"].rstrip("/").split("/")[-1])
-    client.post(f"/dons/importer/{record_id}/verification", data={"category": "0", "brand": "1", "model": "2", "serial": "3"})
+    client.post(
+        f"/dons/importer/{record_id}/verification",
+        data={"category": "0", "brand": "1", "model": "2", "serial": "3"},
+    )
     first = client.post(f"/dons/importer/{record_id}/import", data={})
     second = client.post(f"/dons/importer/{record_id}/import", data={}, follow_redirects=True)
     assert first.status_code == 302
@@ -138,9 +177,12 @@ def test_confirming_twice_imports_once(client, donor):
 
 
 def test_formula_cells_are_kept_as_text_with_a_warning(client, donor):
-    content = cp1252_csv(3, extra=["Ordinateur portable;=HYPERLINK(\"http://x\");@SUM(A1);+33"])
+    content = cp1252_csv(3, extra=['Ordinateur portable;=HYPERLINK("http://x");@SUM(A1);+33'])
     record_id = int(upload(client, content).headers["Location"].rstrip("/").split("/")[-1])
-    client.post(f"/dons/importer/{record_id}/verification", data={"category": "0", "brand": "1", "model": "2", "serial": "3"})
+    client.post(
+        f"/dons/importer/{record_id}/verification",
+        data={"category": "0", "brand": "1", "model": "2", "serial": "3"},
+    )
     page = client.get(f"/dons/importer/{record_id}").text
     assert "jamais comme formule" in page and "Importer le don (4 équipements)" in page
     client.post(f"/dons/importer/{record_id}/import", data={})
@@ -151,7 +193,9 @@ def test_formula_cells_are_kept_as_text_with_a_warning(client, donor):
 def test_another_donor_cannot_see_an_upload(client, donor, app, auth):
     record_id = int(upload(client, cp1252_csv(3)).headers["Location"].rstrip("/").split("/")[-1])
     other = app.test_client()
-    other.post("/login", data={"email": factories.user(Role.DONOR).email, "password": factories.PASSWORD})
+    other.post(
+        "/login", data={"email": factories.user(Role.DONOR).email, "password": factories.PASSWORD}
+    )
     assert other.get(f"/dons/importer/{record_id}").status_code == 404
     assert other.post(f"/dons/importer/{record_id}/import", data={}).status_code == 404
 
@@ -170,7 +214,12 @@ def test_api_dry_run_reports_rows_and_saves_nothing(client, api_token):
     assert response.status_code == 200
     body = response.get_json()
     assert (body["rows"], body["valid"], body["errors"], body["donation"]) == (20, 20, [], None)
-    assert body["mapping"] == {"category": "Catégorie", "brand": "Fabricant", "model": "Modèle", "serial": "Numéro de série"}
+    assert body["mapping"] == {
+        "category": "Catégorie",
+        "brand": "Fabricant",
+        "model": "Modèle",
+        "serial": "Numéro de série",
+    }
     assert count(Donation) == 0
 
 
@@ -186,7 +235,9 @@ def test_api_import_saves_the_donation_or_nothing(client, api_token):
     assert refused.status_code == 422
     body = refused.get_json()
     assert body["error"]["code"] == "inventory_errors"
-    assert body["errors"] == [{"row": 6, "field": "category", "message": body["errors"][0]["message"]}]
+    assert body["errors"] == [
+        {"row": 6, "field": "category", "message": body["errors"][0]["message"]}
+    ]
     assert count(Donation) == 0
     done = client.post(
         "/api/v1/donations/import?dry_run=false",
@@ -202,7 +253,9 @@ def test_api_import_saves_the_donation_or_nothing(client, api_token):
 
 def test_api_import_without_a_file_or_with_a_bad_one_is_422(client, api_token):
     headers = api_token(factories.user(Role.DONOR))
-    missing = client.post("/api/v1/donations/import", data={}, headers=headers, content_type="multipart/form-data")
+    missing = client.post(
+        "/api/v1/donations/import", data={}, headers=headers, content_type="multipart/form-data"
+    )
     assert missing.status_code == 422 and "file" in missing.get_json()["error"]["fields"]
     binary = client.post(
         "/api/v1/donations/import",
@@ -217,9 +270,16 @@ def test_api_import_without_a_file_or_with_a_bad_one_is_422(client, api_token):
 def test_more_than_a_thousand_identical_rows_make_one_line(client, donor, follow_job):
     content = ("Type;Marque;Modèle\n" + "Portable;Dell;Latitude 5490\n" * 1200).encode("cp1252")
     record_id = int(upload(client, content).headers["Location"].rstrip("/").split("/")[-1])
-    follow_job(client.post(f"/dons/importer/{record_id}/verification", data={"category": "0", "brand": "1", "model": "2"}))
+    follow_job(
+        client.post(
+            f"/dons/importer/{record_id}/verification",
+            data={"category": "0", "brand": "1", "model": "2"},
+        )
+    )
     follow_job(client.post(f"/dons/importer/{record_id}/import", data={}))
-    assert [(line.quantity, line.model) for line in db.session.scalar(sa.select(Donation)).lines] == [(1200, "Latitude 5490")]
+    assert [
+        (line.quantity, line.model) for line in db.session.scalar(sa.select(Donation)).lines
+    ] == [(1200, "Latitude 5490")]
 
 
 def test_api_import_refused_by_the_service_still_returns_the_report(client, api_token):
@@ -232,24 +292,40 @@ def test_api_import_refused_by_the_service_still_returns_the_report(client, api_
     )
     assert response.status_code == 422
     body = response.get_json()
-    assert body["rows"] == 4 and body["error"]["fields"] == {"preferred_pickup_on": ["Choisissez une date à venir."]}
+    assert body["rows"] == 4 and body["error"]["fields"] == {
+        "preferred_pickup_on": ["Choisissez une date à venir."]
+    }
     assert count(Donation) == 0
 
 
 def test_many_distinct_models_import_as_many_lines(client, donor, follow_job):
-    content = ("Type;Marque;Modèle\n" + "".join(f"Portable;Dell;Modèle {n}\n" for n in range(520))).encode("cp1252")
+    content = (
+        "Type;Marque;Modèle\n" + "".join(f"Portable;Dell;Modèle {n}\n" for n in range(520))
+    ).encode("cp1252")
     record_id = int(upload(client, content).headers["Location"].rstrip("/").split("/")[-1])
-    follow_job(client.post(f"/dons/importer/{record_id}/verification", data={"category": "0", "brand": "1", "model": "2"}))
+    follow_job(
+        client.post(
+            f"/dons/importer/{record_id}/verification",
+            data={"category": "0", "brand": "1", "model": "2"},
+        )
+    )
     follow_job(client.post(f"/dons/importer/{record_id}/import", data={}))
     assert len(db.session.scalar(sa.select(Donation)).lines) == 520
 
 
 def test_a_past_pickup_date_is_refused_before_any_job(client, donor, app, monkeypatch):
     monkeypatch.setitem(app.config, "INVENTORY_INLINE_MAX_ROWS", 3)
-    monkeypatch.setitem(app.config, "REDIS_URL", None)  # the check runs inline; the import must not start
+    monkeypatch.setitem(
+        app.config, "REDIS_URL", None
+    )  # the check runs inline; the import must not start
     record_id = int(upload(client, cp1252_csv(5)).headers["Location"].rstrip("/").split("/")[-1])
-    client.post(f"/dons/importer/{record_id}/verification", data={"category": "0", "brand": "1", "model": "2", "serial": "3"})
-    response = client.post(f"/dons/importer/{record_id}/import", data={"preferred_pickup_on": "2001-01-01"})
+    client.post(
+        f"/dons/importer/{record_id}/verification",
+        data={"category": "0", "brand": "1", "model": "2", "serial": "3"},
+    )
+    response = client.post(
+        f"/dons/importer/{record_id}/import", data={"preferred_pickup_on": "2001-01-01"}
+    )
     assert response.status_code == 422 and "Choisissez une date à venir" in response.text
     db.session.expire_all()
     assert db.session.get(InventoryImport, record_id).status == "checked"  # not claimed

@@ -292,11 +292,21 @@ def test_an_xlsx_file_with_only_a_header_is_refused():
 
 def test_a_snipe_it_export_is_mapped():
     headers = [
-        "Asset Tag", "Asset Name", "Serial", "Model", "Model No.", "Manufacturer", "Category",
+        "Asset Tag",
+        "Asset Name",
+        "Serial",
+        "Model",
+        "Model No.",
+        "Manufacturer",
+        "Category",
         "Location",
     ]
     assert guess_mapping(headers).columns == {
-        "category": 6, "brand": 5, "model": 3, "serial": 2, "quantity": None,
+        "category": 6,
+        "brand": 5,
+        "model": 3,
+        "serial": 2,
+        "quantity": None,
     }
 
 
@@ -319,7 +329,11 @@ def test_a_glpi_export_is_mapped_without_the_computer_name():
 )
 def test_generic_headers_are_mapped_whatever_their_spelling(headers):
     assert guess_mapping(headers).columns == {
-        "brand": 0, "model": 1, "serial": 2, "category": 3, "quantity": 4,
+        "brand": 0,
+        "model": 1,
+        "serial": 2,
+        "category": 3,
+        "quantity": 4,
     }
 
 
@@ -375,7 +389,9 @@ def test_the_default_category_fills_rows_without_one():
     with_default = Mapping(columns={"category": 0, "brand": 1}, default_category="laptop")
     checked = check_rows(file, with_default)
     assert [(row.category, row.brand) for row in checked.rows] == [
-        ("laptop", "Dell"), ("tablet", "Apple"), ("laptop", "HP"),
+        ("laptop", "Dell"),
+        ("tablet", "Apple"),
+        ("laptop", "HP"),
     ]
     no_column = check_rows(file, Mapping(columns={"brand": 1}, default_category="desktop"))
     assert {row.category for row in no_column.rows} == {"desktop"}
@@ -392,17 +408,34 @@ def test_a_missing_category_without_default_is_a_row_error():
 @pytest.mark.parametrize(
     ("text", "category"),
     [
-        ("Ordinateur portable", "laptop"), ("PC portable", "laptop"), ("NOTEBOOK", "laptop"),
-        ("Laptops", "laptop"), ("ultrabook", "laptop"), ("laptop", "laptop"),
-        ("Unité centrale", "desktop"), ("unite centrale", "desktop"), ("UC", "desktop"),
-        ("PC-fixe", "desktop"), ("Tour", "desktop"), ("Workstation", "desktop"),
+        ("Ordinateur portable", "laptop"),
+        ("PC portable", "laptop"),
+        ("NOTEBOOK", "laptop"),
+        ("Laptops", "laptop"),
+        ("ultrabook", "laptop"),
+        ("laptop", "laptop"),
+        ("Unité centrale", "desktop"),
+        ("unite centrale", "desktop"),
+        ("UC", "desktop"),
+        ("PC-fixe", "desktop"),
+        ("Tour", "desktop"),
+        ("Workstation", "desktop"),
         ("Desktops", "desktop"),
-        ("Tablette", "tablet"), ("iPad", "tablet"), ("Tablets", "tablet"),
-        ("Téléphone mobile", "smartphone"), ("Mobile Phones", "smartphone"),
+        ("Tablette", "tablet"),
+        ("iPad", "tablet"),
+        ("Tablets", "tablet"),
+        ("Téléphone mobile", "smartphone"),
+        ("Mobile Phones", "smartphone"),
         ("Smartphone", "smartphone"),
-        ("ÉCRAN", "screen"), ("Moniteur", "screen"), ("Monitors", "screen"), ("display", "screen"),
-        ("Imprimante", "printer"), ("Multifonction", "printer"), ("Printer", "printer"),
-        ("Autre", "other"), ("other", "other"),
+        ("ÉCRAN", "screen"),
+        ("Moniteur", "screen"),
+        ("Monitors", "screen"),
+        ("display", "screen"),
+        ("Imprimante", "printer"),
+        ("Multifonction", "printer"),
+        ("Printer", "printer"),
+        ("Autre", "other"),
+        ("other", "other"),
     ],
 )
 def test_category_names_are_recognised(text, category):
@@ -430,7 +463,9 @@ def test_lengths_are_those_of_a_donation_line():
     checked = check_rows(file, mapping(category=0, brand=1, model=2, serial=3))
     assert len(checked.rows) == 1
     assert [(issue.row, issue.field) for issue in checked.errors] == [
-        (3, "brand"), (3, "model"), (3, "serial"),
+        (3, "brand"),
+        (3, "model"),
+        (3, "serial"),
     ]
     assert "marque trop longue (101 caractères, 100 au maximum)" == checked.errors[0].message
 
@@ -490,7 +525,7 @@ def test_placeholders_count_as_empty():
 def test_formula_like_cells_are_kept_as_text_with_a_warning():
     file = parsed(
         ["Catégorie", "Marque", "Modèle", "Série", "Nom"],
-        ["Laptop", "=HYPERLINK(\"http://x\")", "+33 Edition", "@SUM(A1)", "=1+1"],
+        ["Laptop", '=HYPERLINK("http://x")', "+33 Edition", "@SUM(A1)", "=1+1"],
         ["Laptop", "Dell", "-cmd|calc", "-12", ""],
     )
     checked = check_rows(file, mapping(category=0, brand=1, model=2, serial=3))
@@ -501,7 +536,10 @@ def test_formula_like_cells_are_kept_as_text_with_a_warning():
     ]
     # The unmapped "Nom" column is not imported, hence not reported.
     assert [(issue.row, issue.field) for issue in checked.warnings] == [
-        (2, "brand"), (2, "model"), (2, "serial"), (3, "model"),
+        (2, "brand"),
+        (2, "model"),
+        (2, "serial"),
+        (3, "model"),
     ]
     assert checked.warnings[0].message == (
         "la cellule commence par « = » : elle est conservée comme texte, jamais comme formule"
@@ -510,7 +548,7 @@ def test_formula_like_cells_are_kept_as_text_with_a_warning():
 
 
 def test_formula_like_cells_from_a_real_file():
-    content = csv_file([HEADER, 'Laptop;"=cmd|\' /C calc\'!A0";Latitude;S1'])
+    content = csv_file([HEADER, "Laptop;\"=cmd|' /C calc'!A0\";Latitude;S1"])
     checked = check(content)
     assert checked.errors == [] and len(checked.rows) == 1
     assert checked.rows[0].brand == "=cmd|' /C calc'!A0"

@@ -31,7 +31,12 @@ def donor(auth):
 
 
 def test_a_donor_declares_a_donation_with_several_lines(client, donor):
-    form = {"postal_code": "06440", "commune_code": "06057", "pickup_address": "1 rue du Port", "erasure_certificate_requested": "y"}
+    form = {
+        "postal_code": "06440",
+        "commune_code": "06057",
+        "pickup_address": "1 rue du Port",
+        "erasure_certificate_requested": "y",
+    }
     form.update(line(0, quantity="2", brand="Dell", model="Latitude 5490", serials="SN-1\nSN-2"))
     added = client.post("/dons/nouveau", data={**form, "add_line": "1"})
     assert 'name="lines-1-category"' in added.text  # a second, empty line; nothing saved yet
@@ -40,8 +45,15 @@ def test_a_donor_declares_a_donation_with_several_lines(client, donor):
     response = client.post("/dons/nouveau", data=form)
     assert response.status_code == 302
     donation = db.session.scalar(sa.select(Donation))
-    assert [(l.category, l.quantity, l.serials) for l in donation.lines] == [("laptop", 2, ["SN-1", "SN-2"]), ("screen", 3, [])]
-    assert (donation.donor_id, donation.status, donation.pickup_commune_code) == (donor.organisation_id, "declared", "06057")
+    assert [(line.category, line.quantity, line.serials) for line in donation.lines] == [
+        ("laptop", 2, ["SN-1", "SN-2"]),
+        ("screen", 3, []),
+    ]
+    assert (donation.donor_id, donation.status, donation.pickup_commune_code) == (
+        donor.organisation_id,
+        "declared",
+        "06057",
+    )
     page = client.get(response.headers["Location"])
     assert donation.reference in page.text and "Latitude 5490" in page.text
 
@@ -61,7 +73,13 @@ def test_bad_lines_are_refused_and_nothing_is_saved(client, donor, values, messa
 
 
 def test_a_past_pickup_date_is_refused(client, donor):
-    response = client.post("/dons/nouveau", data={**line(0, quantity="1"), "preferred_pickup_on": (today() - timedelta(days=1)).isoformat()})
+    response = client.post(
+        "/dons/nouveau",
+        data={
+            **line(0, quantity="1"),
+            "preferred_pickup_on": (today() - timedelta(days=1)).isoformat(),
+        },
+    )
     assert response.status_code == 422 and "Choisissez une date à venir" in response.text
 
 
@@ -80,10 +98,14 @@ def test_staff_validate_a_registered_company_before_planning_its_pickup(client, 
     staff = factories.user(Role.STAFF)
     auth.login(staff)
     planned = (today() + timedelta(days=3)).isoformat()
-    refused = client.post(f"/dons/{donation.id}/enlevement", data={"planned_on": planned}, follow_redirects=True)
+    refused = client.post(
+        f"/dons/{donation.id}/enlevement", data={"planned_on": planned}, follow_redirects=True
+    )
     assert "pas encore validé" in refused.text
     client.post(f"/dons/{donation.id}/valider-donateur")
-    accepted = client.post(f"/dons/{donation.id}/enlevement", data={"planned_on": planned}, follow_redirects=True)
+    accepted = client.post(
+        f"/dons/{donation.id}/enlevement", data={"planned_on": planned}, follow_redirects=True
+    )
     assert "Enlèvement planifié" in accepted.text
     db.session.expire_all()
     assert db.session.get(Donation, donation.id).pickup_planned_on.isoformat() == planned
@@ -105,21 +127,36 @@ def test_a_company_registers_itself_and_declares_its_first_donation(client):
     }
     response = client.post("/dons/devenir-donateur", data=form)
     assert response.status_code == 302
-    company = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Boulangerie du Port"))
-    assert company.kind == "donor" and not company.is_validated and company.siret == "73282932000074"
+    company = db.session.scalar(
+        sa.select(Organisation).where(Organisation.name == "Boulangerie du Port")
+    )
+    assert (
+        company.kind == "donor" and not company.is_validated and company.siret == "73282932000074"
+    )
     user = db.session.scalar(sa.select(User).where(User.email == "marie@boulangerie.example"))
     assert user.role == "donor" and user.organisation_id == company.id
     donation = db.session.scalar(sa.select(Donation).where(Donation.donor_id == company.id))
     assert donation.pickup_address == "3 quai Lunel" and donation.pickup_commune_code == "06088"
     assert client.get(response.headers["Location"]).status_code == 200  # logged in at once
     client.post("/logout")
-    duplicate = client.post("/dons/devenir-donateur", data={**form, "email": "autre@boulangerie.example"})
+    duplicate = client.post(
+        "/dons/devenir-donateur", data={**form, "email": "autre@boulangerie.example"}
+    )
     assert duplicate.status_code == 422 and "déjà inscrite" in duplicate.text
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email == "autre@boulangerie.example")) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(User)
+            .where(User.email == "autre@boulangerie.example")
+        )
+        == 0
+    )
 
 
 def test_the_registration_form_ignores_robots(client):
-    response = client.post("/dons/devenir-donateur", data={"website": "http://spam.example", "company_name": "Spam"})
+    response = client.post(
+        "/dons/devenir-donateur", data={"website": "http://spam.example", "company_name": "Spam"}
+    )
     assert response.status_code in (302, 422)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
 

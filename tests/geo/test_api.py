@@ -35,7 +35,13 @@ def test_postal_code_06440_lists_its_six_communes_of_the_pays_des_paillons(clien
 
 @pytest.mark.parametrize(
     ("q", "first"),
-    [("escarene", "L'Escarène"), ("06057", "L'Escarène"), ("2A004", "Ajaccio"), ("75111", "Paris"), ("nice", "Nice")],
+    [
+        ("escarene", "L'Escarène"),
+        ("06057", "L'Escarène"),
+        ("2A004", "Ajaccio"),
+        ("75111", "Paris"),
+        ("nice", "Nice"),
+    ],
 )
 def test_q_finds_by_name_insee_code_or_arrondissement(client, headers, q, first):
     body = client.get(f"/api/v1/communes?q={q}", headers=headers).get_json()

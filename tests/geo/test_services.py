@@ -79,7 +79,12 @@ def test_a_city_postal_code_lists_the_commune_not_its_arrondissement():
 
 @pytest.mark.parametrize(
     ("text", "first"),
-    [("escarene", "L'Escarène"), ("L'Escarène", "L'Escarène"), ("touet de l", "Touët-de-l'Escarène"), ("06057", "L'Escarène")],
+    [
+        ("escarene", "L'Escarène"),
+        ("L'Escarène", "L'Escarène"),
+        ("touet de l", "Touët-de-l'Escarène"),
+        ("06057", "L'Escarène"),
+    ],
 )
 def test_search_ignores_accents_hyphens_and_apostrophes(text, first):
     assert services.search_communes(text)[0].name == first

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pypdfium2 as pdfium
 import pytest
@@ -27,8 +27,8 @@ DEVICE = ReceiptDevice(
     grade="B : traces légères",
     specs=["Intel Core i5-8350U", "8 Go de mémoire", "256 Go de stockage", "Linux Mint 22"],
 )
-WINTER = datetime(2026, 12, 1, 13, 30, tzinfo=timezone.utc)  # 14 h 30 in Paris (UTC+1)
-SUMMER = datetime(2026, 7, 7, 7, 0, tzinfo=timezone.utc)  # 9 h in Paris (UTC+2)
+WINTER = datetime(2026, 12, 1, 13, 30, tzinfo=UTC)  # 14 h 30 in Paris (UTC+1)
+SUMMER = datetime(2026, 7, 7, 7, 0, tzinfo=UTC)  # 9 h in Paris (UTC+2)
 FOLLOWUP = ReceiptFollowup(
     advisor="Camille Martin",
     starts_at=WINTER,
@@ -95,7 +95,7 @@ def test_summer_time_is_two_hours_ahead_of_utc():
         # Same instant given in another zone: still Paris time.
         (WINTER.astimezone(timezone(timedelta(hours=-5))), "mardi 1er décembre 2026 à 14 h 30"),
         # 23:05 UTC on 31 October is already Sunday 1 November in Paris.
-        (datetime(2026, 10, 31, 23, 5, tzinfo=timezone.utc), "dimanche 1er novembre 2026 à 0 h 05"),
+        (datetime(2026, 10, 31, 23, 5, tzinfo=UTC), "dimanche 1er novembre 2026 à 0 h 05"),
     ],
 )
 def test_appointment_times_read_as_in_french(moment, expected):

@@ -40,11 +40,15 @@ def form(**overrides):
 def test_an_admin_creates_a_donor_with_its_siret_and_commune(client, admin):
     response = client.post("/admin/organisations/nouvelle", data=form())
     assert response.status_code == 302
-    created = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Riviera Informatique"))
+    created = db.session.scalar(
+        sa.select(Organisation).where(Organisation.name == "Riviera Informatique")
+    )
     assert (created.kind, created.siret, created.commune_code) == ("donor", VALID_SIRET, "06057")
     listing = client.get("/admin/organisations/", follow_redirects=True)
     assert "Riviera Informatique" in listing.text and "L&#39;Escarène" in listing.text
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "organisation.create"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "organisation.create")
+    )
     assert event.actor_id == admin.id and event.subject_id == str(created.id)
 
 
@@ -63,7 +67,14 @@ def test_bad_input_is_shown_on_the_field_and_nothing_is_saved(client, admin, ove
     response = client.post("/admin/organisations/nouvelle", data=form(**overrides))
     assert response.status_code == 422
     assert message in response.text
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation).where(Organisation.name == "Riviera Informatique")) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Organisation)
+            .where(Organisation.name == "Riviera Informatique")
+        )
+        == 0
+    )
 
 
 def test_a_siret_already_used_names_the_other_organisation(client, admin):
@@ -102,7 +113,9 @@ def test_deactivating_an_organisation_locks_its_accounts_out(client, admin, app)
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Organisation, relay_user.organisation_id).is_active is False
-    answer = app.test_client().post("/login", data={"email": relay_user.email, "password": factories.PASSWORD})
+    answer = app.test_client().post(
+        "/login", data={"email": relay_user.email, "password": factories.PASSWORD}
+    )
     assert "incorrect" in answer.text
     client.post(f"/admin/organisations/{relay_user.organisation_id}/reactiver")
     db.session.expire_all()
@@ -110,7 +123,9 @@ def test_deactivating_an_organisation_locks_its_accounts_out(client, admin, app)
 
 
 def test_an_admin_cannot_deactivate_their_own_organisation(client, admin):
-    response = client.post(f"/admin/organisations/{admin.organisation_id}/desactiver", follow_redirects=True)
+    response = client.post(
+        f"/admin/organisations/{admin.organisation_id}/desactiver", follow_redirects=True
+    )
     assert "votre propre organisation" in response.text
     assert db.session.get(Organisation, admin.organisation_id).is_active is True
 
@@ -120,7 +135,9 @@ def test_the_list_filters_by_kind_and_name_and_paginates(client, admin):
         factories.organisation("relay", name=f"Relais {index:02d}")
     factories.organisation("donor", name="Donateur 100%")
     first = client.get("/admin/organisations/?kind=relay")
-    assert "Relais 00" in first.text and "Relais 29" not in first.text and "Page 1 sur 2" in first.text
+    assert (
+        "Relais 00" in first.text and "Relais 29" not in first.text and "Page 1 sur 2" in first.text
+    )
     second = client.get("/admin/organisations/?kind=relay&page=2")
     assert "Relais 29" in second.text
     literal = client.get("/admin/organisations/?q=100%25")

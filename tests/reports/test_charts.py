@@ -46,7 +46,9 @@ def assert_accessible(root: ET.Element, title: str) -> None:
 
 def test_bar_chart_draws_one_bar_per_item_proportional_to_its_value():
     bars = [Bar("Nice", 1200), Bar("Cannes", 600), Bar("Grasse", 300), Bar("Tende", 0)]
-    root = parse(bar_chart_svg(bars, title="Bénéficiaires par commune", value_label="Bénéficiaires équipés"))
+    root = parse(
+        bar_chart_svg(bars, title="Bénéficiaires par commune", value_label="Bénéficiaires équipés")
+    )
     assert_accessible(root, "Bénéficiaires par commune")
     drawn = rects(root, "bar")
     assert len(drawn) == 4
@@ -73,7 +75,9 @@ def test_bars_and_their_values_stay_inside_the_view_box():
 def test_a_very_long_label_widens_the_chart_rather_than_overlap_the_bars():
     short = parse(bar_chart_svg([Bar("Nice", 3)], title="T", value_label="V"))
     long = parse(
-        bar_chart_svg([Bar("Saint-Remy-en-Bouzemont-Saint-Genest-et-Isson", 3)], title="T", value_label="V")
+        bar_chart_svg(
+            [Bar("Saint-Remy-en-Bouzemont-Saint-Genest-et-Isson", 3)], title="T", value_label="V"
+        )
     )
     short_bar, long_bar = rects(short, "bar")[0], rects(long, "bar")[0]
     assert float(long_bar.get("x")) > float(short_bar.get("x")) + 150
@@ -144,7 +148,9 @@ def test_values_must_be_counts_or_rates(value):
 
 
 def test_decimal_values_are_printed_the_french_way():
-    root = parse(bar_chart_svg([Bar("Nice", 12.5), Bar("Cannes", 3)], title="T", value_label="Taux"))
+    root = parse(
+        bar_chart_svg([Bar("Nice", 12.5), Bar("Cannes", 3)], title="T", value_label="Taux")
+    )
     assert {"12,5", "3,0"} <= set(texts(root))
 
 
@@ -220,7 +226,11 @@ def test_grouped_bars_escape_categories_and_series_names():
 def test_many_long_categories_are_turned_and_keep_their_bars_apart():
     categories = [f"Structure partenaire n°{index}" for index in range(60)]
     root = parse(grouped_bars_svg(categories, [Series("S", list(range(60)))], title="T"))
-    labels = [text for text in root.iter(f"{{{NS['svg']}}}text") if "Structure" in "".join(text.itertext())]
+    labels = [
+        text
+        for text in root.iter(f"{{{NS['svg']}}}text")
+        if "Structure" in "".join(text.itertext())
+    ]
     assert len(labels) == 60 and all("rotate(-45" in label.get("transform") for label in labels)
     assert {"".join(label.itertext()) for label in labels} == set(categories)  # none cut short
     bars = rects(root, "bar")

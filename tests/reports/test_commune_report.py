@@ -26,7 +26,9 @@ def varied():
     """Handovers across two départements and three EPCIs, three relays and two publics; before,
     in and after the period's edges; a person equipped twice after moving; a device given back."""
     relays = [
-        factories.user(Role.RELAY, organisation_=factories.organisation(OrganisationKind.RELAY, name=name))
+        factories.user(
+            Role.RELAY, organisation_=factories.organisation(OrganisationKind.RELAY, name=name)
+        )
         for name in ("BGE Côte d'Azur", "Fondation de Nice", "Secours populaire Var")
     ]
     advisor = factories.user(Role.ADVISOR)
@@ -56,7 +58,9 @@ def varied():
     return relays
 
 
-def independent(*, key, start=START, end=None, relay=None, category=None, department=None, epci=None):
+def independent(
+    *, key, start=START, end=None, relay=None, category=None, department=None, epci=None
+):
     """{group: (equipped beneficiaries, handovers, follow-ups done)} from the raw rows."""
     end = end or today()
     groups = defaultdict(lambda: [set(), 0, 0])
@@ -69,9 +73,13 @@ def independent(*, key, start=START, end=None, relay=None, category=None, depart
             continue
         if category is not None and handover.beneficiary.category != category:
             continue
-        if (department and commune.department_code != department) or (epci and commune.epci_code != epci):
+        if (department and commune.department_code != department) or (
+            epci and commune.epci_code != epci
+        ):
             continue
-        appointments = db.session.scalars(sa.select(Appointment).where(Appointment.handover_id == handover.id))
+        appointments = db.session.scalars(
+            sa.select(Appointment).where(Appointment.handover_id == handover.id)
+        )
         group = groups[getattr(commune, key) or ""]
         group[0].add(handover.beneficiary_id)
         group[1] += 1
@@ -81,7 +89,10 @@ def independent(*, key, start=START, end=None, relay=None, category=None, depart
 
 def reported(**kwargs) -> dict:
     report = services.commune_query(START, today(), **kwargs)
-    return {row.code: (row.equipped_beneficiaries, row.handovers, row.followups_done) for row in services.commune_rows(report)}
+    return {
+        row.code: (row.equipped_beneficiaries, row.handovers, row.followups_done)
+        for row in services.commune_rows(report)
+    }
 
 
 def test_every_grouping_and_filter_matches_the_raw_rows(varied):
@@ -92,9 +103,18 @@ def test_every_grouping_and_filter_matches_the_raw_rows(varied):
         ({"grouping": "department"}, {"key": "department_code"}),
         ({"department": "06"}, {"key": "code", "department": "06"}),
         ({"epci": "240600593"}, {"key": "code", "epci": "240600593"}),
-        ({"relay_id": fondation.organisation_id}, {"key": "code", "relay": fondation.organisation_id}),
-        ({"category": "job_seeker", "grouping": "epci"}, {"key": "epci_code", "category": "job_seeker"}),
-        ({"relay_id": bge.organisation_id, "department": "06", "grouping": "department"}, {"key": "department_code", "relay": bge.organisation_id, "department": "06"}),
+        (
+            {"relay_id": fondation.organisation_id},
+            {"key": "code", "relay": fondation.organisation_id},
+        ),
+        (
+            {"category": "job_seeker", "grouping": "epci"},
+            {"key": "epci_code", "category": "job_seeker"},
+        ),
+        (
+            {"relay_id": bge.organisation_id, "department": "06", "grouping": "department"},
+            {"key": "department_code", "relay": bge.organisation_id, "department": "06"},
+        ),
     ]
     for arguments, expected in cases:
         assert reported(**arguments) == independent(**expected), arguments
@@ -108,7 +128,11 @@ def test_totals_count_a_person_once_over_the_whole_selection(varied):
     report = services.commune_query(START, today())
     rows = services.commune_rows(report)
     totals = services.commune_totals(report, units=len(rows))
-    in_period = [h for h in db.session.scalars(sa.select(Handover)) if h.handed_at.astimezone(PARIS).date() >= START]
+    in_period = [
+        h
+        for h in db.session.scalars(sa.select(Handover))
+        if h.handed_at.astimezone(PARIS).date() >= START
+    ]
     assert totals.handovers == len(in_period) == sum(row.handovers for row in rows)
     # The person who moved is in two rows (Peille and Nice) but one person.
     assert totals.equipped_beneficiaries == len({h.beneficiary_id for h in in_period})
@@ -121,21 +145,31 @@ def test_rates_and_population_per_group(varied):
     report = services.commune_query(START, today(), department="06", grouping="epci")
     nice_metropole = next(row for row in services.commune_rows(report) if row.code == "200030195")
     population = db.session.scalar(
-        sa.select(sa.func.sum(Commune.population)).where(Commune.epci_code == "200030195", Commune.kind == "commune")
+        sa.select(sa.func.sum(Commune.population)).where(
+            Commune.epci_code == "200030195", Commune.kind == "commune"
+        )
     )
     assert nice_metropole.population == population  # the whole EPCI, not the communes reached
-    assert nice_metropole.per_thousand == pytest.approx(nice_metropole.equipped_beneficiaries * 1000 / population)
-    assert nice_metropole.followup_rate == pytest.approx(nice_metropole.followups_done / nice_metropole.handovers)
+    assert nice_metropole.per_thousand == pytest.approx(
+        nice_metropole.equipped_beneficiaries * 1000 / population
+    )
+    assert nice_metropole.followup_rate == pytest.approx(
+        nice_metropole.followups_done / nice_metropole.handovers
+    )
     totals = services.commune_totals(report, units=0)
     assert totals.population == db.session.scalar(
-        sa.select(sa.func.sum(Commune.population)).where(Commune.department_code == "06", Commune.kind == "commune")
+        sa.select(sa.func.sum(Commune.population)).where(
+            Commune.department_code == "06", Commune.kind == "commune"
+        )
     )
 
 
 def test_sorting_is_done_by_the_database_on_every_column(varied):
     for sort in services.SORTS:
         for descending in (True, False):
-            report = services.commune_query(START, today(), department="06", with_zeros=True, sort=sort, descending=descending)
+            report = services.commune_query(
+                START, today(), department="06", with_zeros=True, sort=sort, descending=descending
+            )
             rows = services.commune_rows(report)
             values = [getattr(row, sort) for row in rows if getattr(row, sort) is not None]
             assert values == sorted(values, reverse=descending), (sort, descending)

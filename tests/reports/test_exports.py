@@ -21,7 +21,12 @@ COLUMNS = [
 ]
 ROWS = [
     {"commune": "Nice", "equipped": 1234, "average": 12.5, "share": 0.125},
-    {"commune": "Saint-Martin-Vésubie", "equipped": "< 5", "average": None, "share": Decimal("0.5")},
+    {
+        "commune": "Saint-Martin-Vésubie",
+        "equipped": "< 5",
+        "average": None,
+        "share": Decimal("0.5"),
+    },
     {
         "commune": '=HYPERLINK("http://x.example","clic")',
         "equipped": 0,
@@ -57,7 +62,9 @@ def test_csv_is_what_a_french_excel_expects():
 
 
 def test_csv_text_cells_can_never_be_formulas():
-    rows = read_csv(csv_bytes([Column("value", "Valeur")], [{"value": value} for value in DANGEROUS]))
+    rows = read_csv(
+        csv_bytes([Column("value", "Valeur")], [{"value": value} for value in DANGEROUS])
+    )
     assert [row[0] for row in rows[1:]] == ["'" + value for value in DANGEROUS]
     assert read_csv(csv_bytes(COLUMNS, ROWS))[3][0].startswith("'=HYPERLINK(")
 
@@ -87,7 +94,9 @@ def test_xlsx_keeps_numbers_as_numbers_with_formats():
 
 
 def test_xlsx_text_that_looks_like_a_formula_stays_text():
-    data = xlsx_bytes([Column("value", "Valeur")], [{"value": value} for value in DANGEROUS], sheet_title="T")
+    data = xlsx_bytes(
+        [Column("value", "Valeur")], [{"value": value} for value in DANGEROUS], sheet_title="T"
+    )
     sheet = read_xlsx(data)
     cells = [row[0] for row in sheet.iter_rows(min_row=2)]
     # XML reads a carriage return back as a line feed
@@ -117,7 +126,9 @@ def test_xlsx_header_is_bold_frozen_and_filtered_and_columns_fit():
 
 
 def test_xlsx_drops_characters_a_spreadsheet_refuses():
-    sheet = read_xlsx(xlsx_bytes([Column("value", "Valeur")], [{"value": "Nice\x00\x1b"}], sheet_title="T"))
+    sheet = read_xlsx(
+        xlsx_bytes([Column("value", "Valeur")], [{"value": "Nice\x00\x1b"}], sheet_title="T")
+    )
     assert sheet["A2"].value == "Nice"
 
 
@@ -138,7 +149,9 @@ def test_sheet_titles_are_made_acceptable(title, expected):
 
 
 def test_a_long_sheet_title_is_shortened_without_warning():
-    sheet = read_xlsx(xlsx_bytes(COLUMNS, [], sheet_title="Bénéficiaires équipés par commune en 2026"))
+    sheet = read_xlsx(
+        xlsx_bytes(COLUMNS, [], sheet_title="Bénéficiaires équipés par commune en 2026")
+    )
     assert sheet.title == "Bénéficiaires équipés par commu"
     assert sheet.max_row == 1
 
@@ -151,5 +164,7 @@ def test_unknown_kinds_and_non_numbers_are_refused():
 
 
 def test_rows_can_be_a_generator():
-    rows = ({"commune": f"C{index}", "equipped": index, "average": 1, "share": 0} for index in range(3))
+    rows = (
+        {"commune": f"C{index}", "equipped": index, "average": 1, "share": 0} for index in range(3)
+    )
     assert len(read_csv(csv_bytes(COLUMNS, rows))) == 4

@@ -34,7 +34,11 @@ def _donor(name: str, commune: str) -> Organisation:
 def activity():
     """Two local companies (Contes, L'Escarène) and one in Nice; handovers by three relays,
     inside and outside the Pays des Paillons and the period."""
-    contes, escarene, nice = _donor("Menuiserie de Contes", "06048"), _donor("Boulangerie", "06057"), _donor("Nice Data", "06088")
+    contes, escarene, nice = (
+        _donor("Menuiserie de Contes", "06048"),
+        _donor("Boulangerie", "06057"),
+        _donor("Nice Data", "06088"),
+    )
     factories.donation(contes, declared_on=START + timedelta(days=5))
     factories.donation(contes, declared_on=START + timedelta(days=6))
     factories.donation(escarene, declared_on=START - timedelta(days=5))  # before the period
@@ -45,13 +49,22 @@ def activity():
         factories.device(given)
     stockpile = factories.donation(nice, declared_on=START - timedelta(days=60))
     nowhere = factories.organisation(OrganisationKind.DONOR, name="Sans adresse", commune_code=None)
-    factories.device(factories.donation(nowhere, declared_on=START + timedelta(days=9)))  # counts everywhere only
+    factories.device(
+        factories.donation(nowhere, declared_on=START + timedelta(days=9))
+    )  # counts everywhere only
     advisor = factories.user(Role.ADVISOR)
     relays = [factories.user(Role.RELAY) for _ in range(3)]
 
     def give(relay, commune, day, **fields):
         device = factories.at_relay(relay, donation_=stockpile)
-        factories.equipped(relay, commune=commune, on=START + timedelta(days=day), advisor_=advisor, device_=device, **fields)
+        factories.equipped(
+            relay,
+            commune=commune,
+            on=START + timedelta(days=day),
+            advisor_=advisor,
+            device_=device,
+            **fields,
+        )
 
     give(relays[0], "06057", 10, followup_done=True)
     give(relays[0], "06019", 11)
@@ -74,19 +87,29 @@ def _commune_in(territory: services.Territory, code: str | None) -> bool:
 @pytest.mark.parametrize("territory", [PAILLONS, services.Territory()])
 def test_indicators_match_the_raw_rows(activity, territory):
     period = services.Period.of(START, today())
-    handed = [h for h in db.session.scalars(sa.select(Handover)) if _in(period, h.handed_at) and _commune_in(territory, h.commune_code)]
+    handed = [
+        h
+        for h in db.session.scalars(sa.select(Handover))
+        if _in(period, h.handed_at) and _commune_in(territory, h.commune_code)
+    ]
     done = [
         a
         for a in db.session.scalars(sa.select(Appointment))
-        if a.status == "done" and _in(period, a.starts_at) and _commune_in(territory, a.beneficiary.commune_code)
+        if a.status == "done"
+        and _in(period, a.starts_at)
+        and _commune_in(territory, a.beneficiary.commune_code)
     ]
     donations = [
         d
         for d in db.session.scalars(sa.select(Donation))
-        if period.start <= d.declared_on <= period.end and d.status != "cancelled" and _commune_in(territory, d.donor.commune_code)
+        if period.start <= d.declared_on <= period.end
+        and d.status != "cancelled"
+        and _commune_in(territory, d.donor.commune_code)
     ]
     devices = [
-        d for d in db.session.scalars(sa.select(Device)) if _in(period, d.created_at) and _commune_in(territory, d.donation.donor.commune_code)
+        d
+        for d in db.session.scalars(sa.select(Device))
+        if _in(period, d.created_at) and _commune_in(territory, d.donation.donor.commune_code)
     ]
     figures = services.indicators(period, territory)
     assert figures.beneficiaries_equipped == len({h.beneficiary_id for h in handed})
@@ -98,7 +121,11 @@ def test_indicators_match_the_raw_rows(activity, territory):
     assert figures.donations == len(donations)
     assert figures.devices_given == len(devices)
     if territory == PAILLONS:
-        assert (figures.beneficiaries_equipped, figures.relays_mobilised, figures.companies_engaged) == (3, 2, 1)
+        assert (
+            figures.beneficiaries_equipped,
+            figures.relays_mobilised,
+            figures.companies_engaged,
+        ) == (3, 2, 1)
         assert (figures.people_accompanied, figures.devices_given, figures.donations) == (2, 3, 3)
     else:
         # Nice's stockpile (declared before the period) gave the four devices received in it.
@@ -110,7 +137,12 @@ def test_donor_impact_matches_the_raw_rows():
     other = factories.organisation(OrganisationKind.DONOR)
     relay_user = factories.user(Role.RELAY)
     mine = factories.donation(donor)
-    handed = [factories.equipped(relay_user, device_=factories.at_relay(relay_user, donation_=mine), followup_done=i == 0) for i in range(2)]
+    handed = [
+        factories.equipped(
+            relay_user, device_=factories.at_relay(relay_user, donation_=mine), followup_done=i == 0
+        )
+        for i in range(2)
+    ]
     factories.ready_device(mine)
     scrap = factories.device(mine)
     status.transition(scrap, "parts", reason="Pièces")
@@ -120,17 +152,36 @@ def test_donor_impact_matches_the_raw_rows():
 
     period = services.Period.of(today() - timedelta(days=30), today())
     figures = services.donor_impact(donor, period)
-    own_ids = {d.id for d in db.session.scalars(sa.select(Device).join(Donation).where(Donation.donor_id == donor.id))}
-    events = [e for e in db.session.scalars(sa.select(DeviceEvent)) if e.device_id in own_ids and _in(period, e.at)]
+    own_ids = {
+        d.id
+        for d in db.session.scalars(
+            sa.select(Device).join(Donation).where(Donation.donor_id == donor.id)
+        )
+    }
+    events = [
+        e
+        for e in db.session.scalars(sa.select(DeviceEvent))
+        if e.device_id in own_ids and _in(period, e.at)
+    ]
     handovers = [h for h in db.session.scalars(sa.select(Handover)) if h.device_id in own_ids]
     assert figures.devices_given == len(own_ids) == 5
-    assert figures.reconditioned == len({e.device_id for e in events if e.to_status == "ready"}) == 3
-    assert figures.recycled == len({e.device_id for e in events if e.to_status in ("recycled", "parts")}) == 1
+    assert (
+        figures.reconditioned == len({e.device_id for e in events if e.to_status == "ready"}) == 3
+    )
+    assert (
+        figures.recycled
+        == len({e.device_id for e in events if e.to_status in ("recycled", "parts")})
+        == 1
+    )
     assert figures.handed_over == len(handovers) == len(handed)
     assert figures.beneficiaries_equipped == len({h.beneficiary_id for h in handovers})
     assert figures.communes_reached == len({h.commune_code for h in handovers})
     assert figures.followups_done == 1
-    in_progress = db.session.scalar(sa.select(sa.func.count()).where(Device.id.in_(own_ids), Device.status.in_(services.IN_STOCK)))
+    in_progress = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Device.id.in_(own_ids), Device.status.in_(services.IN_STOCK)
+        )
+    )
     assert figures.in_progress == in_progress == 2
 
 

@@ -33,7 +33,9 @@ def escarene_six():
     advisor = factories.user(Role.ADVISOR)
     day = today() - timedelta(days=3)
     for index in range(6):
-        factories.equipped(relay_user, commune="06057", on=day, advisor_=advisor, followup_done=index < 2)
+        factories.equipped(
+            relay_user, commune="06057", on=day, advisor_=advisor, followup_done=index < 2
+        )
     factories.equipped(relay_user, commune="06091", on=day, advisor_=advisor, followup_done=True)
 
 
@@ -65,10 +67,14 @@ def test_the_page_fills_in_the_default_period_and_sorts(client, staff, escarene_
     assert f'value="{today().isoformat()}"' in page  # "Au": today, shown although not typed
     assert 'aria-sort="descending"' in page  # by equipped beneficiaries, most first
     assert page.index("L&#39;Escarène") < page.index("Peille")
-    page = client.get("/rapports/communes", query_string={"sort": "name", "order": "asc"}).get_data(as_text=True)
+    page = client.get("/rapports/communes", query_string={"sort": "name", "order": "asc"}).get_data(
+        as_text=True
+    )
     assert 'aria-sort="ascending"' in page
     assert page.index("L&#39;Escarène") < page.index("Peille")
-    page = client.get("/rapports/communes", query_string={"sort": "name", "order": "desc"}).get_data(as_text=True)
+    page = client.get(
+        "/rapports/communes", query_string={"sort": "name", "order": "desc"}
+    ).get_data(as_text=True)
     assert page.index("Peille") < page.index("L&#39;Escarène")
 
 
@@ -119,7 +125,11 @@ def test_bad_dates_on_the_other_reports(client, staff):
     ],
 )
 def test_the_api_names_the_wrong_parameter(client, api_token, query, field):
-    response = client.get("/api/v1/reports/communes", query_string=query, headers=api_token(factories.user(Role.STAFF)))
+    response = client.get(
+        "/api/v1/reports/communes",
+        query_string=query,
+        headers=api_token(factories.user(Role.STAFF)),
+    )
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["code"] == "validation_error"
@@ -141,7 +151,9 @@ def test_csv_and_xlsx_exports_hold_the_table(client, staff, escarene_six):
         ("06091", "Peille", "1"),
     ]
     assert rows[0]["Taux de suivi (%)"] == "33,3"  # decimal comma
-    workbook = load_workbook(io.BytesIO(client.get("/rapports/communes.xlsx", query_string={"epci": PAILLONS}).data))
+    workbook = load_workbook(
+        io.BytesIO(client.get("/rapports/communes.xlsx", query_string={"epci": PAILLONS}).data)
+    )
     sheet = workbook.active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert values[0][:2] == ["Code INSEE", "Commune"]
@@ -150,30 +162,50 @@ def test_csv_and_xlsx_exports_hold_the_table(client, staff, escarene_six):
 
 
 def test_open_data_masks_small_counts(app, client, staff, escarene_six):
-    rows = _csv_rows(client.get("/rapports/communes-donnees-ouvertes.csv", query_string={"epci": PAILLONS, "with_zeros": "y"}).data)
+    rows = _csv_rows(
+        client.get(
+            "/rapports/communes-donnees-ouvertes.csv",
+            query_string={"epci": PAILLONS, "with_zeros": "y"},
+        ).data
+    )
     by_code = {row["Code INSEE"]: row for row in rows}
     assert len(by_code) == 11
     escarene, peille, contes = by_code["06057"], by_code["06091"], by_code["06048"]
     assert (escarene["Bénéficiaires équipés"], escarene["Remises"]) == ("6", "6")
-    assert escarene["Suivis réalisés"] == "< 5" and escarene["Taux de suivi (%)"] == ""  # 2 follow-ups
-    assert (peille["Bénéficiaires équipés"], peille["Remises"], peille["Suivis réalisés"]) == ("< 5",) * 3
+    assert (
+        escarene["Suivis réalisés"] == "< 5" and escarene["Taux de suivi (%)"] == ""
+    )  # 2 follow-ups
+    assert (peille["Bénéficiaires équipés"], peille["Remises"], peille["Suivis réalisés"]) == (
+        "< 5",
+    ) * 3
     assert peille["Équipés pour 1 000 habitants"] == ""  # would give the count back
     assert contes["Bénéficiaires équipés"] == "0"  # nobody equipped identifies nobody
     # Always in code order: an order by the true rate would rank the masked cells.
     for sort in ("per_thousand", "followups_done"):
         query = {"epci": PAILLONS, "with_zeros": "y", "sort": sort, "order": "desc"}
-        rows = _csv_rows(client.get("/rapports/communes-donnees-ouvertes.csv", query_string=query).data)
+        rows = _csv_rows(
+            client.get("/rapports/communes-donnees-ouvertes.csv", query_string=query).data
+        )
         codes = [row["Code INSEE"] for row in rows]
         assert codes == sorted(codes)
     app.config["REPORT_MASK_THRESHOLD"] = 2
     try:
-        rows = _csv_rows(client.get("/rapports/communes-donnees-ouvertes.csv", query_string={"epci": PAILLONS}).data)
+        rows = _csv_rows(
+            client.get(
+                "/rapports/communes-donnees-ouvertes.csv", query_string={"epci": PAILLONS}
+            ).data
+        )
     finally:
         app.config["REPORT_MASK_THRESHOLD"] = 5
-    assert {row["Code INSEE"]: row["Suivis réalisés"] for row in rows} == {"06057": "2", "06091": "< 2"}
+    assert {row["Code INSEE"]: row["Suivis réalisés"] for row in rows} == {
+        "06057": "2",
+        "06091": "< 2",
+    }
 
 
-def test_every_export_is_audited_with_its_checked_filters_only(client, staff, api_token, escarene_six):
+def test_every_export_is_audited_with_its_checked_filters_only(
+    client, staff, api_token, escarene_six
+):
     # Free text in the URL (a name typed by mistake) never reaches the append-only log.
     client.get("/rapports/communes.csv", query_string={"epci": PAILLONS, "note": "Jean Dupont"})
     client.get("/rapports/communes-donnees-ouvertes.csv")
@@ -181,7 +213,9 @@ def test_every_export_is_audited_with_its_checked_filters_only(client, staff, ap
     headers = api_token(staff)
     client.get("/api/v1/reports/communes", headers=headers)
     client.get("/api/v1/reports/stock", headers=headers)
-    events = factories.db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "report.export").order_by(AuditEvent.id)).all()
+    events = factories.db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "report.export").order_by(AuditEvent.id)
+    ).all()
     assert [(e.summary["report"], e.summary["format"], e.actor_id) for e in events] == [
         ("communes", "csv", staff.id),
         ("open_data", "csv", staff.id),
@@ -195,8 +229,12 @@ def test_every_export_is_audited_with_its_checked_filters_only(client, staff, ap
 
 
 def test_the_stock_api_keeps_the_contract(client, api_token, escarene_six):
-    body = client.get("/api/v1/reports/stock", headers=api_token(factories.user(Role.STAFF))).get_json()
-    assert body["rows"] == [{"status": "handed_over", "category": "laptop", "grade": "B", "count": 7}]
+    body = client.get(
+        "/api/v1/reports/stock", headers=api_token(factories.user(Role.STAFF))
+    ).get_json()
+    assert body["rows"] == [
+        {"status": "handed_over", "category": "laptop", "grade": "B", "count": 7}
+    ]
     assert body["total"] == 7
     assert len(body["monthly_flows"]) == 12
     assert body["monthly_flows"][-1]["handed_over"] + body["monthly_flows"][-2]["handed_over"] == 7
@@ -207,11 +245,15 @@ def test_the_stock_page_and_its_export(client, staff, escarene_six):
     page = client.get("/rapports/stock").get_data(as_text=True)
     assert "Remis" in page and "<svg" in page
     rows = _csv_rows(client.get("/rapports/stock.csv").data)
-    assert rows == [{"Statut": "Remis", "Catégorie": "Ordinateur portable", "Grade": "B", "Équipements": "7"}]
+    assert rows == [
+        {"Statut": "Remis", "Catégorie": "Ordinateur portable", "Grade": "B", "Équipements": "7"}
+    ]
 
 
 def test_the_indicators_page_speaks_the_roadmaps_words(client, staff, escarene_six):
-    page = client.get("/rapports/indicateurs", query_string={"epci": PAILLONS}).get_data(as_text=True)
+    page = client.get("/rapports/indicateurs", query_string={"epci": PAILLONS}).get_data(
+        as_text=True
+    )
     assert "Fiche action n°2" in page and "Fiche action n°3" in page
     assert "CC du Pays des Paillons" in page
     assert "bénéficiaires équipés en matériel reconditionné" in page
@@ -234,11 +276,23 @@ def test_the_openapi_document_describes_the_reports(client):
     assert {p["name"] for p in communes["parameters"]} >= {"from", "to", "department", "epci"}
     assert "/api/v1/reports/stock" in document["paths"]
     row = document["components"]["schemas"]["CommuneRow"]["properties"]
-    assert {"code", "name", "epci_name", "population", "equipped_beneficiaries", "handovers", "followups_done"} <= set(row)
+    assert {
+        "code",
+        "name",
+        "epci_name",
+        "population",
+        "equipped_beneficiaries",
+        "handovers",
+        "followups_done",
+    } <= set(row)
 
 
 def test_the_api_takes_an_empty_value_as_not_set(client, api_token, escarene_six):
     query = {"category": "", "grouping": "", "sort": "", "order": "", "department": "", "epci": ""}
-    response = client.get("/api/v1/reports/communes", query_string=query, headers=api_token(factories.user(Role.STAFF)))
+    response = client.get(
+        "/api/v1/reports/communes",
+        query_string=query,
+        headers=api_token(factories.user(Role.STAFF)),
+    )
     assert response.status_code == 200
     assert response.get_json()["totals"]["equipped_beneficiaries"] == 7

@@ -27,11 +27,18 @@ PAILLONS_COMMUNES = {
     "06092": ("Peillon", 1408),
     "06142": ("Touët-de-l'Escarène", 300),
 }
-EXPECTED = [("06057", "L'Escarène", 2), ("06015", "Berre-les-Alpes", 1), ("06019", "Blausasc", 1), ("06091", "Peille", 1)]
+EXPECTED = [
+    ("06057", "L'Escarène", 2),
+    ("06015", "Berre-les-Alpes", 1),
+    ("06019", "Blausasc", 1),
+    ("06091", "Peille", 1),
+]
 
 
 def _relay_user(name: str):
-    return factories.user(Role.RELAY, organisation_=factories.organisation(OrganisationKind.RELAY, name=name))
+    return factories.user(
+        Role.RELAY, organisation_=factories.organisation(OrganisationKind.RELAY, name=name)
+    )
 
 
 @pytest.fixture
@@ -49,7 +56,9 @@ def seed_000():
     factories.equipped(france_travail, commune="06091", on=day, advisor_=advisor)
     factories.equipped(bge, commune="06019", on=day, advisor_=advisor, followup_done=True)
     factories.equipped(bge, commune="06088", on=day, advisor_=advisor)  # Nice: another EPCI
-    factories.equipped(bge, commune="06057", on=today().replace(year=today().year - 3), advisor_=advisor)
+    factories.equipped(
+        bge, commune="06057", on=today().replace(year=today().year - 3), advisor_=advisor
+    )
     return day
 
 
@@ -59,34 +68,57 @@ def _period(day):
 
 def test_the_epci_table_is_the_roadmaps(client, api_token, seed_000):
     headers = api_token(factories.user(Role.STAFF))
-    response = client.get("/api/v1/reports/communes", query_string={**_period(seed_000), "epci": PAILLONS}, headers=headers)
+    response = client.get(
+        "/api/v1/reports/communes",
+        query_string={**_period(seed_000), "epci": PAILLONS},
+        headers=headers,
+    )
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert [(row["code"], row["name"], row["equipped_beneficiaries"]) for row in body["rows"]] == EXPECTED
+    assert [
+        (row["code"], row["name"], row["equipped_beneficiaries"]) for row in body["rows"]
+    ] == EXPECTED
     assert all(row["epci_name"] == "CC du Pays des Paillons" for row in body["rows"])
     assert [row["handovers"] for row in body["rows"]] == [2, 1, 1, 1]
     assert [row["followups_done"] for row in body["rows"]] == [1, 1, 1, 0]
     assert body["totals"]["equipped_beneficiaries"] == 5
     assert body["totals"]["handovers"] == 5
     assert body["totals"]["followups_done"] == 3
-    assert body["totals"]["population"] == sum(population for _name, population in PAILLONS_COMMUNES.values())
+    assert body["totals"]["population"] == sum(
+        population for _name, population in PAILLONS_COMMUNES.values()
+    )
 
 
 def test_with_zeros_lists_the_eleven_communes(client, api_token, seed_000):
     headers = api_token(factories.user(Role.STAFF))
-    query = {**_period(seed_000), "epci": PAILLONS, "with_zeros": "true", "sort": "name", "order": "asc"}
+    query = {
+        **_period(seed_000),
+        "epci": PAILLONS,
+        "with_zeros": "true",
+        "sort": "name",
+        "order": "asc",
+    }
     body = client.get("/api/v1/reports/communes", query_string=query, headers=headers).get_json()
-    rows = {row["code"]: (row["name"], row["population"], row["equipped_beneficiaries"]) for row in body["rows"]}
+    rows = {
+        row["code"]: (row["name"], row["population"], row["equipped_beneficiaries"])
+        for row in body["rows"]
+    }
     expected_counts = {code: count for code, _name, count in EXPECTED}
     assert rows == {
-        code: (name, population, expected_counts.get(code, 0)) for code, (name, population) in PAILLONS_COMMUNES.items()
+        code: (name, population, expected_counts.get(code, 0))
+        for code, (name, population) in PAILLONS_COMMUNES.items()
     }
-    assert [row["name"] for row in body["rows"]] == sorted(name for name, _population in PAILLONS_COMMUNES.values())
+    assert [row["name"] for row in body["rows"]] == sorted(
+        name for name, _population in PAILLONS_COMMUNES.values()
+    )
 
 
 def test_the_page_shows_the_same_table(client, auth, seed_000):
     auth.login(factories.user(Role.STAFF))
-    response = client.get("/rapports/communes", query_string={**_period(seed_000), "epci": PAILLONS, "with_zeros": "y"})
+    response = client.get(
+        "/rapports/communes",
+        query_string={**_period(seed_000), "epci": PAILLONS, "with_zeros": "y"},
+    )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "CC du Pays des Paillons" in page

@@ -21,11 +21,17 @@ from tests import factories
 def _date_events(device: Device, days_ago: dict[str, int]) -> None:
     """Move a device's events (by their target status) so many days back (at 11:00 UTC: whole
     days apart whatever the daylight saving time)."""
-    for event in db.session.scalars(sa.select(DeviceEvent).where(DeviceEvent.device_id == device.id)):
+    for event in db.session.scalars(
+        sa.select(DeviceEvent).where(DeviceEvent.device_id == device.id)
+    ):
         if event.to_status in days_ago:
-            event.at = datetime.combine(today() - timedelta(days=days_ago[event.to_status]), time(11), UTC)
+            event.at = datetime.combine(
+                today() - timedelta(days=days_ago[event.to_status]), time(11), UTC
+            )
     if "received" in days_ago:
-        device.created_at = datetime.combine(today() - timedelta(days=days_ago["received"]), time(11), UTC)
+        device.created_at = datetime.combine(
+            today() - timedelta(days=days_ago["received"]), time(11), UTC
+        )
     db.session.commit()
 
 
@@ -37,7 +43,10 @@ def stock():
     for index, grade in enumerate("ABCAB"):
         ready = factories.ready_device(donation, category="laptop" if index % 2 else "desktop")
         ready.grade = grade
-        _date_events(ready, {"received": 20 + 37 * index, "refurbishing": 18 + 37 * index, "ready": 3 + 29 * index})
+        _date_events(
+            ready,
+            {"received": 20 + 37 * index, "refurbishing": 18 + 37 * index, "ready": 3 + 29 * index},
+        )
     factories.at_workshop(donation, category="tablet")
     old = factories.device(donation, category="screen")
     _date_events(old, {"received": 400})  # beyond the twelve months, still in stock
@@ -47,7 +56,9 @@ def stock():
     _date_events(recycled, {"received": 50, "recycled": 40})
     for days in (5, 70, 130):
         handover = factories.equipped(relay_user, on=today() - timedelta(days=days))
-        _date_events(handover.device, {"received": days + 30, "refurbishing": days + 28, "ready": days + 12})
+        _date_events(
+            handover.device, {"received": days + 30, "refurbishing": days + 28, "ready": days + 12}
+        )
     returned = factories.equipped(relay_user, on=today() - timedelta(days=90))
     from equipbank.handovers import services as handovers
 
@@ -72,12 +83,15 @@ def test_days_in_stock(stock):
     ages = {age.status: age for age in services.stock_ages(now)}
     assert sum(age.devices for age in ages.values()) == len(held)
     for status_code, age in ages.items():
-        days = [(now - d.created_at).total_seconds() / 86400 for d in held if d.status == status_code]
+        days = [
+            (now - d.created_at).total_seconds() / 86400 for d in held if d.status == status_code
+        ]
         assert age.devices == len(days)
         assert age.average_days == pytest.approx(statistics.mean(days), abs=1e-3)
         assert age.oldest_days == pytest.approx(max(days), abs=1e-3)
         expected = [
-            sum(1 for n in days if n >= low and (high is None or n < high)) for low, high, _label in services.AGE_BUCKETS
+            sum(1 for n in days if n >= low and (high is None or n < high))
+            for low, high, _label in services.AGE_BUCKETS
         ]
         assert list(age.buckets) == expected
     assert ages["received"].buckets[-1] == 1  # the screen received 400 days ago
@@ -104,9 +118,16 @@ def test_monthly_flows(stock):
         month = f"{event.at.astimezone(PARIS):%Y-%m}"
         if _flow(event) and month in months:
             expected[(month, _flow(event))] += 1
-    reported = {(flow.month, key): getattr(flow, key) for flow in flows for key in services.FLOWS if getattr(flow, key)}
+    reported = {
+        (flow.month, key): getattr(flow, key)
+        for flow in flows
+        for key in services.FLOWS
+        if getattr(flow, key)
+    }
     assert reported == dict(expected)
-    assert sum(flow.received for flow in flows) < db.session.scalar(sa.select(sa.func.count(Device.id)))
+    assert sum(flow.received for flow in flows) < db.session.scalar(
+        sa.select(sa.func.count(Device.id))
+    )
 
 
 def test_median_lead_times(stock):
@@ -115,7 +136,10 @@ def test_median_lead_times(stock):
     for event in db.session.scalars(sa.select(DeviceEvent).order_by(DeviceEvent.at)):
         firsts.setdefault(event.device_id, {}).setdefault(event.to_status, event.at)
     report = services.stock_report()
-    for lead, start, end in ((report.intake_to_ready, "received", "ready"), (report.ready_to_handover, "ready", "handed_over")):
+    for lead, start, end in (
+        (report.intake_to_ready, "received", "ready"),
+        (report.ready_to_handover, "ready", "handed_over"),
+    ):
         days = [
             (steps[end] - steps[start]).total_seconds() / 86400
             for steps in firsts.values()
@@ -143,4 +167,8 @@ def test_the_median_of_an_even_and_an_odd_count():
     assert services.stock_report().intake_to_ready.median_days == pytest.approx(3)
     ready_after(10)
     lead = services.stock_report().intake_to_ready
-    assert (lead.devices, lead.median_days, lead.average_days) == (3, pytest.approx(4), pytest.approx(16 / 3))
+    assert (lead.devices, lead.median_days, lead.average_days) == (
+        3,
+        pytest.approx(4),
+        pytest.approx(16 / 3),
+    )

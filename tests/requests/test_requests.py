@@ -28,13 +28,19 @@ def staff():
 
 
 def new_request(relay_user, quantity=2, category="laptop") -> DeviceRequest:
-    request = services.create_request(services.RequestData(category=category, quantity=quantity), actor=relay_user)
+    request = services.create_request(
+        services.RequestData(category=category, quantity=quantity), actor=relay_user
+    )
     db.session.commit()
     return request
 
 
 def test_suggestions_put_the_longest_in_stock_first_then_the_best_grade(relay_user):
-    old_c, old_a, new_a = factories.ready_device(), factories.ready_device(), factories.ready_device()
+    old_c, old_a, new_a = (
+        factories.ready_device(),
+        factories.ready_device(),
+        factories.ready_device(),
+    )
     factories.ready_device(category="desktop")
     for device, days, grade in ((old_c, 30, "C"), (old_a, 30, "A"), (new_a, 2, "A")):
         device.status_changed_at, device.grade = utcnow() - timedelta(days=days), grade
@@ -55,7 +61,10 @@ def test_allocation_reserves_all_the_chosen_devices_or_none(relay_user, staff):
     services.allocate(request, [ready.tag, other.tag], actor=staff)
     db.session.commit()
     assert request.status == "served"
-    assert {d.status for d in db.session.scalars(sa.select(Device).where(Device.id.in_([ready.id, other.id])))} == {"reserved"}
+    assert {
+        d.status
+        for d in db.session.scalars(sa.select(Device).where(Device.id.in_([ready.id, other.id])))
+    } == {"reserved"}
 
 
 def test_allocation_refuses_more_devices_than_still_needed_and_other_categories(relay_user, staff):
@@ -65,7 +74,7 @@ def test_allocation_refuses_more_devices_than_still_needed_and_other_categories(
         services.allocate(request, [first.tag, second.tag], actor=staff)
     db.session.rollback()
     desktop = factories.ready_device(category="desktop")
-    with pytest.raises(ValidationFailed, match="autre catégorie|la demande porte sur"):
+    with pytest.raises(ValidationFailed, match=r"autre catégorie|la demande porte sur"):
         services.allocate(request, [desktop.tag], actor=staff)
 
 
@@ -78,7 +87,11 @@ def test_partial_allocation_then_release_then_served(relay_user, staff):
     reservation = request.reservations[0]
     services.release(reservation, actor=staff)
     db.session.commit()
-    assert (db.session.get(Device, first.id).status, request.status, reservation.status) == ("ready", "approved", "released")
+    assert (db.session.get(Device, first.id).status, request.status, reservation.status) == (
+        "ready",
+        "approved",
+        "released",
+    )
     services.mark_served(request, actor=staff)
     db.session.commit()
     assert request.status == "served"
@@ -99,7 +112,15 @@ def test_the_relay_receives_only_what_is_reserved_for_it(relay_user, staff):
     db.session.commit()
     device = db.session.get(Device, device.id)
     assert (device.status, device.holder_id) == ("at_relay", relay_user.organisation_id)
-    moves = db.session.execute(sa.select(DeviceEvent.to_status).where(DeviceEvent.device_id == device.id).order_by(DeviceEvent.id)).scalars().all()
+    moves = (
+        db.session.execute(
+            sa.select(DeviceEvent.to_status)
+            .where(DeviceEvent.device_id == device.id)
+            .order_by(DeviceEvent.id)
+        )
+        .scalars()
+        .all()
+    )
     assert moves[-2:] == ["reserved", "at_relay"]
 
 
@@ -116,7 +137,9 @@ def test_a_relay_cancels_an_open_request_but_not_one_being_served(relay_user, st
 @pytest.mark.parametrize(("quantity", "category"), [(0, "laptop"), (500, "laptop"), (1, "toaster")])
 def test_bad_requests_are_refused(relay_user, quantity, category):
     with pytest.raises(ValidationFailed):
-        services.create_request(services.RequestData(category=category, quantity=quantity), actor=relay_user)
+        services.create_request(
+            services.RequestData(category=category, quantity=quantity), actor=relay_user
+        )
 
 
 # Pages -------------------------------------------------------------------------------------
@@ -124,7 +147,9 @@ def test_bad_requests_are_refused(relay_user, quantity, category):
 
 def test_the_request_pages_from_asking_to_receiving(client, auth, app, relay_user, staff):
     auth.login(relay_user)
-    created = client.post("/demandes/nouvelle", data={"category": "laptop", "quantity": "1", "note": "Pour un senior"})
+    created = client.post(
+        "/demandes/nouvelle", data={"category": "laptop", "quantity": "1", "note": "Pour un senior"}
+    )
     assert created.status_code == 302
     request = db.session.scalar(sa.select(DeviceRequest))
     device = factories.ready_device(brand="Lenovo", model="ThinkPad T480")
@@ -145,8 +170,13 @@ def test_the_request_pages_from_asking_to_receiving(client, auth, app, relay_use
     assert db.session.get(Device, device.id).status == "at_relay"
 
 
-def test_two_staff_allocating_the_same_device_one_gets_a_clear_message(client, app, relay_user, staff):
-    first_request, second_request = new_request(relay_user, 1), new_request(factories.user(Role.RELAY), 1)
+def test_two_staff_allocating_the_same_device_one_gets_a_clear_message(
+    client, app, relay_user, staff
+):
+    first_request, second_request = (
+        new_request(relay_user, 1),
+        new_request(factories.user(Role.RELAY), 1),
+    )
     device = factories.ready_device()
     tabs = []
     for _ in range(2):
@@ -154,25 +184,56 @@ def test_two_staff_allocating_the_same_device_one_gets_a_clear_message(client, a
         tab.post("/login", data={"email": staff.email, "password": factories.PASSWORD})
         tabs.append(tab)
     tabs[0].post(f"/demandes/{first_request.id}/attribution", data={"tags": [device.tag]})
-    answer = tabs[1].post(f"/demandes/{second_request.id}/attribution", data={"tags": [device.tag]}, follow_redirects=True)
-    assert f"{device.tag} n&#39;est plus disponible (réservé pour {relay_user.organisation.name})" in answer.text
+    answer = tabs[1].post(
+        f"/demandes/{second_request.id}/attribution",
+        data={"tags": [device.tag]},
+        follow_redirects=True,
+    )
+    assert (
+        f"{device.tag} n&#39;est plus disponible (réservé pour {relay_user.organisation.name})"
+        in answer.text
+    )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Reservation)) == 1
 
 
 def test_the_api_request_allocate_receive(client, api_token, relay_user, staff):
     relay = api_token(relay_user)
-    created = client.post("/api/v1/requests", json={"category": "laptop", "quantity": 2}, headers=relay)
+    created = client.post(
+        "/api/v1/requests", json={"category": "laptop", "quantity": 2}, headers=relay
+    )
     assert created.status_code == 201 and created.get_json()["status"] == "open"
     request_id = created.get_json()["id"]
     first, second, busy = factories.ready_device(), factories.ready_device(), factories.device()
     staff_headers = api_token(staff)
-    conflict = client.post(f"/api/v1/requests/{request_id}/allocate", json={"tags": [first.tag, busy.tag]}, headers=staff_headers)
-    assert conflict.status_code == 409 and conflict.get_json()["error"]["code"] == "device_not_ready"
-    allocated = client.post(f"/api/v1/requests/{request_id}/allocate", json={"tags": [first.tag, second.tag]}, headers=staff_headers)
+    conflict = client.post(
+        f"/api/v1/requests/{request_id}/allocate",
+        json={"tags": [first.tag, busy.tag]},
+        headers=staff_headers,
+    )
+    assert (
+        conflict.status_code == 409 and conflict.get_json()["error"]["code"] == "device_not_ready"
+    )
+    allocated = client.post(
+        f"/api/v1/requests/{request_id}/allocate",
+        json={"tags": [first.tag, second.tag]},
+        headers=staff_headers,
+    )
     assert allocated.status_code == 200 and allocated.get_json()["status"] == "served"
-    assert sorted(r["tag"] for r in allocated.get_json()["reservations"]) == sorted([first.tag, second.tag])
+    assert sorted(r["tag"] for r in allocated.get_json()["reservations"]) == sorted(
+        [first.tag, second.tag]
+    )
     received = client.post(f"/api/v1/devices/{first.tag}/receive", headers=relay)
     assert received.status_code == 200 and received.get_json()["status"] == "at_relay"
     assert client.post(f"/api/v1/devices/{first.tag}/receive", headers=relay).status_code == 404
-    assert client.post(f"/api/v1/requests/{request_id}/allocate", json={"tags": []}, headers=staff_headers).status_code == 422
-    assert client.post("/api/v1/requests", json={"category": "laptop", "quantity": 1}, headers=staff_headers).status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/requests/{request_id}/allocate", json={"tags": []}, headers=staff_headers
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/api/v1/requests", json={"category": "laptop", "quantity": 1}, headers=staff_headers
+        ).status_code
+        == 403
+    )
