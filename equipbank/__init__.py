@@ -9,15 +9,37 @@ from pathlib import Path
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 
+from equipbank import transaction
 from equipbank.config import Config, config_from_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class App(Flask):
+    """Flask with one commit boundary: a view that returns has its work committed (then its
+    side effects run, see `equipbank.transaction`); a view that raises has it rolled back
+    before the error handlers answer. Views and services never commit.
+
+    A commit that fails (a stale version, a unique constraint met) raises here, inside the
+    request, so the error handlers answer it (409) like any other error.
+    """
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        response = super().dispatch_request()
+        transaction.commit()
+        return response
+
+    def handle_user_exception(self, e: Exception) -> HTTPException | ResponseReturnValue:
+        transaction.rollback()
+        return super().handle_user_exception(e)
+
+
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     """Build the app. `config` is a Config class, or a dict of overrides for tests."""
-    app = Flask(
+    app = App(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
@@ -79,6 +101,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     auth_login.init_login_manager(login_manager)
     jobs.init_app(app)
+    transaction.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             _configure_sqlite(db.engine)

@@ -10,6 +10,7 @@ from equipbank import create_app
 
 
 def demo(host: str, port: int) -> None:
+    from equipbank import transaction
     from equipbank.demo import cli as demo_cli
     from equipbank.demo import seed as demo_seed
     from equipbank.extensions import db
@@ -24,10 +25,11 @@ def demo(host: str, port: int) -> None:
         if not geo.referential_is_loaded():
             print("Chargement des communes…")
             geo.load_referential()
-            db.session.commit()
+            # Saved on their own: a demo that fails to seed does not load them again.
+            transaction.commit()
         if not demo_seed.is_seeded():
             demo_seed.seed()
-            db.session.commit()
+            transaction.commit()
         demo_cli.print_logins(demo_seed.LOGINS)
     print(f"\nequipbank : http://{host}:{port}/  (Ctrl+C pour arrêter)")
     app.run(host=host, port=port, debug=False, use_reloader=False)

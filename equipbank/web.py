@@ -1,7 +1,10 @@
-"""What views share: one unit of work, committed, or refused with the service's own words.
+"""What views share: a service's refusal shown in the service's own words, and list pages.
 
-Views call a service inside one of these; the service flushes, the helper commits once or
-rolls back, so a refused action never leaves anything half-written.
+Views call a service inside one of these helpers; the request boundary (`equipbank.App`)
+commits once the view returns. When the service refuses, the helper rolls back at once, so
+the page rendered after it (the form and its errors) never saves anything half-written. The
+helpers flush, so that a stale version or a unique constraint is met here and shown on the
+page too, rather than at the commit.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from flask import flash, request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from equipbank import transaction
 from equipbank.errors import DomainError, concurrent_change
 from equipbank.extensions import db
 from equipbank.forms import Form, show_domain_error
@@ -22,36 +26,39 @@ from equipbank.forms import Form, show_domain_error
 T = TypeVar("T")
 
 
-def commit_or_show(form: Form, operation: Callable[[], T]) -> T | None:
-    """Run a service on a submitted form's data and commit. When the service refuses, roll
-    back and show why on the form's fields; returns None then."""
+def save_or_raise(operation: Callable[[], T]) -> T:
+    """Run a service and flush; when it refuses, roll back and raise its DomainError (a
+    concurrent change met at the flush becomes one), for a view that answers each refusal
+    its own way."""
     try:
         result = operation()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return None
+        db.session.flush()
+    except DomainError:
+        transaction.rollback()
+        raise
     except (StaleDataError, IntegrityError) as error:
-        db.session.rollback()
-        show_domain_error(form, concurrent_change(error))
-        return None
+        transaction.rollback()
+        raise concurrent_change(error) from None
     return result
 
 
-def commit_and_flash(operation: Callable[[], object], done: str) -> bool:
-    """A button's action (validate, deactivate, close...): commit and say it is done, or roll
-    back and say why not. Returns whether it was done."""
+def save_or_show(form: Form, operation: Callable[[], T]) -> T | None:
+    """Run a service on a submitted form's data. When the service refuses, roll back and
+    show why on the form's fields; returns None then."""
     try:
-        operation()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return False
-    except (StaleDataError, IntegrityError) as error:
-        db.session.rollback()
-        flash(concurrent_change(error).message, "error")
+        return save_or_raise(operation)
+    except DomainError as refusal:
+        show_domain_error(form, refusal)
+        return None
+
+
+def save_and_flash(operation: Callable[[], object], done: str) -> bool:
+    """A button's action (validate, deactivate, close...): say it is done, or roll back and
+    say why not. Returns whether it was done."""
+    try:
+        save_or_raise(operation)
+    except DomainError as refusal:
+        flash(refusal.message, "error")
         return False
     flash(done, "success")
     return True

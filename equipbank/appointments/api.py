@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from equipbank import jobs
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.appointments import services
 from equipbank.appointments.models import Appointment
@@ -14,10 +13,8 @@ from equipbank.appointments.schemas import (
     AppointmentSchema,
     OutcomeCreateSchema,
 )
-from equipbank.appointments.tasks import notify
 from equipbank.auth.permissions import roles
 from equipbank.codes import Role
-from equipbank.extensions import db
 
 blp = Blueprint(
     "api-appointments", __name__, url_prefix="/appointments", description="Rendez-vous de suivi"
@@ -61,8 +58,4 @@ def get_appointment(appointment_id: int):
 def record_outcome(data, appointment_id: int):
     """Le bilan : réalisé (durée, thèmes, autonomie, confiance, suite), absent, ou annulé."""
     appointment = services.get_appointment(appointment_id, viewer=current_user)
-    services.record_outcome(appointment, services.OutcomeData(**data), actor=current_user)
-    db.session.commit()
-    if appointment.status in services.CANCELLED:
-        jobs.enqueue(notify, owner=current_user, description="Envoi des annulations")
-    return appointment
+    return services.record_outcome(appointment, services.OutcomeData(**data), actor=current_user)

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from equipbank import jobs, transaction
 from equipbank.appointments.models import Appointment
 from equipbank.audit import services as audit
 from equipbank.auth.models import User
@@ -267,6 +268,25 @@ def overlapping(
     ]
 
 
+def overlap_warnings(
+    data: FollowupData, *, confirmed: bool, exclude_id: int | None = None
+) -> list[str]:
+    """An advisor's other appointment in the slot is a warning, not a refusal (a workshop may
+    take several people at once): unconfirmed, it stops the save so the person can look (the
+    form's `confirm_overlap` box); confirmed, it is what to tell them."""
+    if not (data.advisor_id and data.starts_at):
+        return []
+    overlaps = overlapping(
+        data.advisor_id, data.starts_at, data.duration_minutes, exclude_id=exclude_id
+    )
+    if not overlaps:
+        return []
+    message = overlap_message(overlaps)
+    if not confirmed:
+        raise ValidationFailed(message, code="overlap", fields={"confirm_overlap": [message]})
+    return [message]
+
+
 def overlap_message(overlaps: list[Appointment]) -> str:
     first = overlaps[0]
     moment = first.starts_at.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
@@ -342,11 +362,26 @@ def record_outcome(appointment: Appointment, data: OutcomeData, *, actor) -> App
     audit.record(
         "appointment.outcome", appointment, actor=actor, summary={"from": was, "to": data.status}
     )
+    if appointment.status in CANCELLED:
+        _send_cancellations(actor)
     return appointment
 
 
+def _send_cancellations(actor: User) -> None:
+    """The cancellation notices go out once it is saved. A queue down loses nothing: the
+    periodic sweep sends every notice still due."""
+    from equipbank.appointments.tasks import notify
+
+    transaction.after_commit(jobs.enqueue, notify, owner=actor, description="Envoi des annulations")
+
+
 def reschedule(
-    appointment: Appointment, data: FollowupData, *, actor, previous_status: str | None = None
+    appointment: Appointment,
+    data: FollowupData,
+    *,
+    actor: User,
+    previous_status: str | None = None,
+    confirm_overlap: bool = False,
 ) -> Appointment:
     """A new appointment that continues this one (after a no-show, or to move it). A moved
     appointment is closed as cancelled (by the beneficiary or the service)."""
@@ -354,6 +389,7 @@ def reschedule(
         raise NotFound("Rendez-vous introuvable.")
     if successor(appointment) is not None:
         raise InvalidTransition("Ce rendez-vous a déjà un rendez-vous suivant.")
+    overlap_warnings(data, confirmed=confirm_overlap)
     if appointment.status == A.SCHEDULED:
         if previous_status not in CANCELLED:
             raise ValidationFailed(
@@ -369,6 +405,8 @@ def reschedule(
     new.rescheduled_from = appointment
     db.session.flush()
     audit.record("appointment.reschedule", appointment, actor=actor, summary={"next": new.id})
+    if appointment.status in CANCELLED:
+        _send_cancellations(actor)
     return new
 
 

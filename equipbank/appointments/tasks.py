@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from equipbank import mail
+from equipbank import mail, transaction
 from equipbank.appointments import reminders
-from equipbank.extensions import db
 
 
 @dataclass
@@ -32,7 +31,7 @@ def send_notices(notices: list[reminders.Notice]) -> SweepReport:
     report = SweepReport()
     for notice in notices:
         receipt = reminders.claim(notice)
-        db.session.commit()
+        transaction.commit()  # claimed before sending: another worker skips it
         if receipt is None:
             report.skipped += 1
             continue
@@ -45,7 +44,7 @@ def send_notices(notices: list[reminders.Notice]) -> SweepReport:
         else:
             reminders.record(receipt, error=None)
             report.sent += 1
-        db.session.commit()
+        transaction.commit()  # recorded at once: a crash later never sends it again
     return report
 
 
@@ -55,16 +54,17 @@ def send_due() -> SweepReport:
     return send_notices(notices)
 
 
+@transaction.unit_of_work
 def notify() -> str:
     """The notifications due now, alone: queued right after a cancellation."""
     return str(send_due())
 
 
+@transaction.unit_of_work
 def sweep() -> str:
     """The periodic job: notifications, then the uploads nobody imported."""
     from equipbank.donations import imports
 
     report = send_due()
     purged = imports.purge_abandoned(older_than_days=30)
-    db.session.commit()
     return f"{report} ; {purged} fichier(s) d'inventaire purgé(s)"

@@ -7,21 +7,18 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from equipbank import jobs
 from equipbank.appointments import services
 from equipbank.appointments.forms import OutcomeForm, RescheduleForm
 from equipbank.appointments.models import Appointment
-from equipbank.appointments.tasks import notify
 from equipbank.auth.permissions import public, roles
 from equipbank.beneficiaries import services as beneficiaries
 from equipbank.codes import Role
 from equipbank.db import PARIS, utcnow
-from equipbank.errors import ValidationFailed
 from equipbank.extensions import db
-from equipbank.forms import choices, show_domain_error
+from equipbank.forms import choices
 from equipbank.jobs.views import send_file_result
 from equipbank.urls import external_url, public_base_url
-from equipbank.web import commit_or_show
+from equipbank.web import save_or_show
 
 bp = Blueprint("appointments", __name__)
 
@@ -59,11 +56,8 @@ def _outcome_form(appointment: Appointment) -> OutcomeForm:
     )
 
 
-def _page(
-    appointment: Appointment, outcome_form=None, reschedule_form=None, overlaps=(), code: int = 200
-):
+def _page(appointment: Appointment, outcome_form=None, reschedule_form=None, code: int = 200):
     beneficiaries.record_access(appointment.beneficiary, viewer=current_user, purpose="appointment")
-    db.session.commit()
     return (
         render_template(
             "appointments/detail.html",
@@ -74,7 +68,6 @@ def _page(
             reschedule_form=reschedule_form or _reschedule_form(appointment),
             can_record=services.can_record_outcome(current_user, appointment),
             is_future=appointment.starts_at > utcnow(),
-            overlaps=overlaps,
         ),
         code,
     )
@@ -92,11 +85,9 @@ def detail(appointment_id: int):
 def outcome(appointment_id: int):
     appointment = services.get_appointment(appointment_id, viewer=current_user)
     form = OutcomeForm()
-    if form.validate() and commit_or_show(
+    if form.validate() and save_or_show(
         form, lambda: services.record_outcome(appointment, form.outcome(), actor=current_user)
     ):
-        if appointment.status in services.CANCELLED:
-            jobs.enqueue(notify, owner=current_user, description="Envoi des annulations")
         flash("Bilan enregistré.", "success")
         return redirect(url_for("appointments.detail", appointment_id=appointment.id))
     return _page(
@@ -110,40 +101,23 @@ def reschedule(appointment_id: int):
     """A new appointment after this one (one click after a no-show), or this one moved."""
     appointment = services.get_appointment(appointment_id, viewer=current_user)
     form = _reschedule_form(appointment, formdata=request.form)
-    overlaps = []
     if form.validate():
-        followup = form.followup()
-        if followup.advisor_id and followup.starts_at and not form.confirm_overlap.data:
-            overlaps = services.overlapping(
-                followup.advisor_id, followup.starts_at, followup.duration_minutes
-            )
-        if overlaps:
-            show_domain_error(
-                form,
-                ValidationFailed(
-                    services.overlap_message(overlaps),
-                    fields={"confirm_overlap": [services.overlap_message(overlaps)]},
-                ),
-            )
-        else:
-            new = commit_or_show(
-                form,
-                lambda: services.reschedule(
-                    appointment,
-                    followup,
-                    actor=current_user,
-                    previous_status=form.previous_status.data or None,
-                ),
-            )
-            if new is not None:
-                if appointment.status in services.CANCELLED:
-                    jobs.enqueue(notify, owner=current_user, description="Envoi des annulations")
-                flash("Nouveau rendez-vous enregistré.", "success")
-                return redirect(url_for("appointments.detail", appointment_id=new.id))
+        new = save_or_show(
+            form,
+            lambda: services.reschedule(
+                appointment,
+                form.followup(),
+                actor=current_user,
+                previous_status=form.previous_status.data or None,
+                confirm_overlap=form.confirm_overlap.data,
+            ),
+        )
+        if new is not None:
+            flash("Nouveau rendez-vous enregistré.", "success")
+            return redirect(url_for("appointments.detail", appointment_id=new.id))
     return _page(
         services.get_appointment(appointment_id, viewer=current_user),
         reschedule_form=form,
-        overlaps=overlaps,
         code=422,
     )
 
@@ -176,7 +150,6 @@ def calendar():
     feed_url = None
     if request.method == "POST":
         token = services.new_calendar_token(current_user, actor=current_user)
-        db.session.commit()
         feed_url = external_url("appointments.feed", token=token)
     return (
         render_template("appointments/calendar.html", feed_url=feed_url),

@@ -9,9 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from redis.exceptions import RedisError
 
-from equipbank import jobs
+from equipbank import jobs, transaction
 from equipbank.auth import services, tasks
 from equipbank.auth.forms import UserEditForm, UserFilters, UserForm
 from equipbank.auth.models import User
@@ -19,10 +18,9 @@ from equipbank.auth.permissions import admin_only
 from equipbank.db import contains_text
 from equipbank.errors import DomainError, NotFound
 from equipbank.extensions import db
-from equipbank.mail import MailError
 from equipbank.organisations.services import get_organisation
 from equipbank.urls import external_url, public_base_url
-from equipbank.web import commit_and_flash, commit_or_show
+from equipbank.web import save_and_flash, save_or_show
 
 bp = Blueprint("users", __name__, url_prefix="/admin/comptes")
 
@@ -61,7 +59,7 @@ def create():
         organisation = get_organisation(int(request.args["organisation"]))
         form.organisation_id.data = organisation.id
     if form.validate_on_submit():
-        user = commit_or_show(
+        user = save_or_show(
             form,
             lambda: services.create_user(
                 email=form.email.data,
@@ -84,7 +82,7 @@ def edit(user_id: int):
     user = get_user(user_id)
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
-        updated = commit_or_show(
+        updated = save_or_show(
             form,
             lambda: services.update_user(
                 user,
@@ -109,7 +107,7 @@ def new_link(user_id: int):
     try:
         return _link_page(user, created=False)
     except DomainError as error:
-        db.session.rollback()
+        transaction.rollback()
         flash(error.message, "error")
         return redirect(url_for("users.edit", user_id=user.id))
 
@@ -128,7 +126,7 @@ def reactivate(user_id: int):
 
 def _set_active(user_id: int, active: bool, done: str):
     user = get_user(user_id)
-    commit_and_flash(
+    save_and_flash(
         lambda: services.set_user_active(user, active, actor=current_user),
         f"Compte de {user.name} {done}.",
     )
@@ -136,23 +134,20 @@ def _set_active(user_id: int, active: bool, done: str):
 
 
 def _email_welcome(user: User) -> None:
-    """The link by email too; a mail server down does not undo the account (the admin has
-    the link on screen)."""
-    try:
-        jobs.enqueue(
-            tasks.send_welcome,
-            user.id,
-            public_base_url(),
-            owner=current_user,
-            description="E-mail de bienvenue",
-        )
-    except (MailError, RedisError):
-        flash("L'e-mail de bienvenue n'a pas pu partir : transmettez le lien ci-dessous.", "error")
+    """The link by email too, once the account is saved; a mail server or a queue down does
+    not undo the account (the admin has the link on screen)."""
+    transaction.after_commit(
+        jobs.enqueue,
+        tasks.send_welcome,
+        user.id,
+        public_base_url(),
+        owner=current_user,
+        description="E-mail de bienvenue",
+    )
 
 
 def _link_page(user: User, *, created: bool):
     token = services.issue_set_password_link(user, actor=current_user)
-    db.session.commit()
     link = external_url("auth.set_password", token=token)
     days = current_app.config["SET_PASSWORD_LINK_MAX_AGE"] // 86400
     response = render_template("users/link.html", user=user, link=link, created=created, days=days)

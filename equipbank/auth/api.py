@@ -9,7 +9,6 @@ from marshmallow import Schema, fields
 from equipbank.auth import services
 from equipbank.auth.permissions import public
 from equipbank.errors import AuthenticationFailed
-from equipbank.extensions import db
 
 blp = Blueprint("api-tokens", __name__, url_prefix="/tokens", description="Jetons d'accès à l'API")
 
@@ -37,7 +36,6 @@ def issue_token():
     if user is None:
         raise AuthenticationFailed("Adresse e-mail ou mot de passe incorrect.")
     token = services.issue_api_token(user)
-    db.session.commit()
     return {
         "token": token,
         "expires_in_days": current_app.config["API_TOKEN_MAX_AGE_DAYS"],

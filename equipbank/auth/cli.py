@@ -6,6 +6,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from equipbank import transaction
 from equipbank.auth import services
 from equipbank.codes import OrganisationKind, Role
 from equipbank.errors import DomainError
@@ -34,6 +35,7 @@ def users_cli() -> None:
     help="Demandé à l'invite si absent.",
 )
 @with_appcontext
+@transaction.unit_of_work
 def create(email, name, role, organisation_name, admin, password) -> None:
     """Créer un compte."""
     organisation = db.session.scalar(
@@ -57,7 +59,6 @@ def create(email, name, role, organisation_name, admin, password) -> None:
         )
     except DomainError as error:
         raise click.ClickException(error.message) from None
-    db.session.commit()
     click.echo(f"Compte créé : {user.email} ({Role(role).label}, {organisation.name}).")
 
 

@@ -9,7 +9,6 @@ from equipbank.auth import services
 from equipbank.auth.forms import LoginForm, SetPasswordForm
 from equipbank.auth.permissions import logged_in, public
 from equipbank.errors import DomainError
-from equipbank.extensions import db
 from equipbank.forms import add_errors
 from equipbank.urls import local_path
 
@@ -31,7 +30,6 @@ def login():
         else:
             login_user(user)
             services.record_login(user)
-            db.session.commit()
             return redirect(local_path(request.args.get("next")) or url_for("home.index"))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
 
@@ -57,7 +55,6 @@ def set_password(token: str):
         except DomainError as error:
             add_errors([form, form.password], [error.message])
         else:
-            db.session.commit()
             logout_user()
             flash("Votre mot de passe est enregistré. Vous pouvez vous connecter.", "success")
             return redirect(url_for("auth.login"))

@@ -47,7 +47,6 @@ def create_beneficiary(data):
         actor=current_user,
         confirmed_distinct=confirmed,
     )
-    db.session.commit()
     return beneficiary
 
 
@@ -67,7 +66,6 @@ def get_beneficiary(beneficiary_id: int):
     """Un bénéficiaire, ses remises et ses rendez-vous ; 404 hors de sa structure."""
     beneficiary = services.get_beneficiary(beneficiary_id, viewer=current_user)
     services.record_access(beneficiary, viewer=current_user)
-    db.session.commit()
     beneficiary.handovers = db.session.scalars(
         sa.select(Handover)
         .where(Handover.beneficiary_id == beneficiary.id)

@@ -15,7 +15,7 @@ from equipbank.codes import Role
 from equipbank.extensions import db
 from equipbank.handovers.models import Handover
 from equipbank.urls import local_path
-from equipbank.web import commit_or_show
+from equipbank.web import save_or_show
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaires")
 
@@ -52,7 +52,7 @@ def create():
     if form.validate_on_submit():
         commune = form.resolve_commune(required=True)
         if not form.errors:
-            created = commit_or_show(
+            created = save_or_show(
                 form,
                 lambda: services.create(
                     form.beneficiary_data(commune),
@@ -82,7 +82,6 @@ def create():
 def detail(beneficiary_id: int):
     beneficiary = services.get_beneficiary(beneficiary_id, viewer=current_user)
     services.record_access(beneficiary, viewer=current_user)
-    db.session.commit()
     handovers = db.session.scalars(
         sa.select(Handover)
         .where(Handover.beneficiary_id == beneficiary.id)
@@ -111,7 +110,7 @@ def edit(beneficiary_id: int):
     if form.validate_on_submit():
         commune = form.resolve_commune(required=True)
         if not form.errors:
-            saved = commit_or_show(
+            saved = save_or_show(
                 form,
                 lambda: services.update(
                     beneficiary,
@@ -124,7 +123,6 @@ def edit(beneficiary_id: int):
                 flash("Fiche enregistrée.", "success")
                 return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
     services.record_access(beneficiary, viewer=current_user, purpose="edit")
-    db.session.commit()
     return (
         render_template(
             "beneficiaries/form.html",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from equipbank import transaction
 from equipbank.demo import seed as demo
-from equipbank.extensions import db
 from equipbank.geo import services as geo
 
 
@@ -17,15 +17,14 @@ def demo_cli() -> None:
 
 @demo_cli.command("seed")
 @with_appcontext
+@transaction.unit_of_work
 def seed_command() -> None:
     """Créer les organisations, comptes et équipements de démonstration."""
     if not geo.referential_is_loaded():
         raise click.ClickException("Chargez d'abord les communes : flask geo load")
     if demo.is_seeded():
         raise click.ClickException("Les données de démonstration sont déjà présentes.")
-    logins = demo.seed()
-    db.session.commit()
-    print_logins(logins)
+    print_logins(demo.seed())
 
 
 def print_logins(logins) -> None:

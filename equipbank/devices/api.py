@@ -21,7 +21,6 @@ from equipbank.devices.schemas import (
     device_detail_schema,
     device_list_schema,
 )
-from equipbank.extensions import db
 from equipbank.jobs.views import send_file_result
 from equipbank.urls import public_base_url
 
@@ -81,7 +80,6 @@ def erasure(data, tag: str):
     """Enregistrer l'effacement des données (une condition du passage à « ready »)."""
     device = services.get_device(tag, viewer=current_user)
     record = services.record_erasure(device, services.ErasureData(**data), actor=current_user)
-    db.session.commit()
     return record
 
 
@@ -104,5 +102,4 @@ def transition(data, tag: str):
         grade_code=data.get("grade"),
         functional_tests_passed=data.get("functional_tests_passed"),
     )
-    db.session.commit()
     return device

@@ -37,7 +37,7 @@ from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
 from equipbank.jobs.views import send_file_result
 from equipbank.urls import own_hosts, public_base_url
-from equipbank.web import commit_or_show
+from equipbank.web import save_or_show
 
 bp = Blueprint("devices", __name__)
 
@@ -135,7 +135,7 @@ def _workshop_action(tag: str, form_name: str, form_class, action, done: str):
         action(device, form)
         return device
 
-    if form.validate_on_submit() and commit_or_show(form, run):
+    if form.validate_on_submit() and save_or_show(form, run):
         flash(done.format(tag=device.tag), "success")
         return redirect(url_for("devices.workshop", tag=device.tag))
     return _workshop_page(services.get_device(tag), {form_name: form}, 422)
@@ -235,7 +235,7 @@ def intake(donation_id: int):
     )
     code = 200
     if request.method == "POST":
-        device = form.validate() and commit_or_show(
+        device = form.validate() and save_or_show(
             form,
             lambda: services.intake(
                 donation,

@@ -7,6 +7,7 @@ from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from equipbank import transaction
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.auth.permissions import roles
 from equipbank.codes import OrganisationKind, Role
@@ -81,7 +82,6 @@ def create_donation(data):
     donation = services.declare_donation(
         _donor(data.get("donor_id")), _pickup(data, lines), actor=current_user
     )
-    db.session.commit()
     return donation
 
 
@@ -149,9 +149,8 @@ def import_donation(query, form):
             donor, _pickup(form, imports.line_inputs(result.lines)), actor=current_user
         )
     except DomainError as error:  # the pickup fields, say: the report comes back with the error
-        db.session.rollback()
+        transaction.rollback()
         return {**report, **error_body(error.code, error.message, error.fields)}, error.status
-    db.session.commit()
     return {**report, "donation": donation}, 201
 
 
@@ -166,5 +165,4 @@ def intake(data, donation_id: int):
     """Réceptionner un équipement du don : la base attribue son numéro d'inventaire."""
     donation = services.get_donation(donation_id, viewer=current_user)
     device = devices.intake(donation, devices.IntakeData(**data), actor=current_user)
-    db.session.commit()
     return device

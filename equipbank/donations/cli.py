@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from equipbank import transaction
 from equipbank.donations import imports
-from equipbank.extensions import db
 
 
 @click.group("imports", help="Fichiers d'inventaire déposés par les donateurs.")
@@ -23,8 +23,8 @@ def imports_cli() -> None:
     help="Âge minimum des fichiers.",
 )
 @with_appcontext
+@transaction.unit_of_work
 def purge(days: int) -> None:
     """Supprimer les fichiers jamais importés, déposés il y a plus de DAYS jours."""
     deleted = imports.purge_abandoned(older_than_days=days)
-    db.session.commit()
     click.echo(f"{deleted} fichier(s) d'inventaire non importé(s) supprimé(s).")

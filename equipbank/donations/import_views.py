@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from redis.exceptions import RedisError
 
-from equipbank import jobs
+from equipbank import jobs, transaction
 from equipbank.auth.permissions import roles
 from equipbank.codes import InventoryImportStatus, OrganisationKind, Role
 from equipbank.donations import imports, inventory, services, tasks
@@ -19,7 +19,7 @@ from equipbank.donations.forms import (
 from equipbank.donations.models import InventoryImport
 from equipbank.extensions import db
 from equipbank.organisations.services import get_organisation, organisations_of_kinds
-from equipbank.web import commit_or_show
+from equipbank.web import save_or_show
 
 bp = Blueprint("imports", __name__, url_prefix="/dons/importer")
 
@@ -48,7 +48,7 @@ def upload():
             else current_user.organisation
         )
         upload = form.file.data
-        record = commit_or_show(
+        record = save_or_show(
             form,
             lambda: imports.upload(
                 donor, upload.filename or "inventaire", upload.read(), actor=current_user
@@ -95,7 +95,6 @@ def preview(import_id: int):
     if record.status == InventoryImportStatus.IMPORTED:
         return redirect(url_for("donations.detail", donation_id=record.donation_id))
     if imports.release_if_orphaned(record):
-        db.session.commit()
         flash(
             "La tâche de fond de ce fichier s'est interrompue : vous pouvez recommencer.", "error"
         )
@@ -119,7 +118,7 @@ def check(import_id: int):
             imports.run_check(record)
         return record
 
-    if not form.validate() or commit_or_show(form, apply) is None:
+    if not form.validate() or save_or_show(form, apply) is None:
         return _page(get_import(import_id), mapping_form=form, code=422)
     if not background:
         return redirect(url_for("imports.preview", import_id=record.id, _anchor="resultat"))
@@ -152,7 +151,7 @@ def run(import_id: int):
             else imports.import_donation(record, pickup, actor=current_user)
         )
 
-    outcome = commit_or_show(form, start)
+    outcome = save_or_show(form, start)
     if outcome is None:
         return _page(get_import(import_id), confirm_form=form, code=422)
     if background:
@@ -180,12 +179,12 @@ def run(import_id: int):
 def _start_job(record: InventoryImport, task, *args, description: str):
     """Queue the upload's job; its id is kept, so a job the queue loses releases the upload."""
     target = url_for("imports.preview", import_id=record.id)
+    # Saved before it is queued: the job must find the upload claimed (a view's early commit).
+    transaction.commit()
     try:
         state = jobs.enqueue(task, record.id, *args, owner=current_user, description=description)
     except RedisError:
-        db.session.rollback()
         imports.release(get_import(record.id))
-        db.session.commit()
         flash(
             "La file des tâches de fond ne répond pas : rien n'a été lancé, réessayez dans un instant.",
             "error",
@@ -194,5 +193,4 @@ def _start_job(record: InventoryImport, task, *args, description: str):
     if state.done:  # inline, without Redis: done already
         return redirect(target)
     record.job_id = state.id
-    db.session.commit()
     return redirect(url_for("jobs.progress", job_id=state.id, next=target))

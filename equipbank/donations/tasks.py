@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from equipbank import jobs
+from equipbank import jobs, transaction
 from equipbank.auth.models import User
 from equipbank.codes import InventoryImportStatus
 from equipbank.donations import imports, services
@@ -21,6 +21,7 @@ def _progress(done: int, total: int) -> None:
     jobs.report_progress(done, total, f"{done} lignes vérifiées sur {total}")
 
 
+@transaction.unit_of_work
 def check_import(import_id: int) -> int:
     """Check an uploaded file; returns the number of rows in error."""
     record = db.session.get(InventoryImport, import_id)
@@ -28,7 +29,6 @@ def check_import(import_id: int) -> int:
         return 0
     try:
         result = imports.run_check(record, progress=_progress)
-        db.session.commit()
     except Exception:
         _release(import_id)
         raise
@@ -37,9 +37,10 @@ def check_import(import_id: int) -> int:
 
 def _release(import_id: int) -> None:
     """After a failure: the job's own changes are gone, the upload goes back a step."""
-    db.session.rollback()
+    transaction.rollback()
     imports.release(db.session.get(InventoryImport, import_id))
-    db.session.commit()
+    # Saved although the job fails: the upload must not stay claimed by a dead job.
+    transaction.commit()
 
 
 def pickup_values(data: services.DonationInput) -> dict:
@@ -55,6 +56,7 @@ def pickup_values(data: services.DonationInput) -> dict:
     }
 
 
+@transaction.unit_of_work
 def run_import(import_id: int, pickup: dict, actor_id: int) -> int | None:
     """Import a claimed upload; returns the donation id, or None when the file has errors."""
     record = db.session.get(InventoryImport, import_id)
@@ -78,7 +80,6 @@ def run_import(import_id: int, pickup: dict, actor_id: int) -> int | None:
             actor=db.session.get(User, actor_id),
             progress=_progress,
         )
-        db.session.commit()
     except Exception:
         _release(import_id)
         raise

@@ -24,7 +24,7 @@ from equipbank.extensions import db
 from equipbank.organisations import services as organisations
 from equipbank.organisations.models import Organisation
 from equipbank.organisations.services import get_organisation, organisations_of_kinds
-from equipbank.web import commit_and_flash, commit_or_show
+from equipbank.web import save_and_flash, save_or_show
 
 bp = Blueprint("donations", __name__, url_prefix="/dons")
 
@@ -74,7 +74,7 @@ def create():
                 if current_user.role == STAFF
                 else current_user.organisation
             )
-            donation = commit_or_show(
+            donation = save_or_show(
                 form,
                 lambda: services.declare_donation(
                     donor, form.donation_input(form.line_inputs(), commune), actor=current_user
@@ -158,7 +158,7 @@ def validate_donor(donation_id: int):
 
 
 def _apply(donation: Donation, operation, done: str):
-    commit_and_flash(operation, done)
+    save_and_flash(operation, done)
     return redirect(url_for("donations.detail", donation_id=donation.id))
 
 
@@ -190,7 +190,6 @@ def _document(donation: Donation, render, filename: str):
         )
         return redirect(url_for("donations.detail", donation_id=donation.id))
     services.record_document_download(donation, filename, actor=current_user)
-    db.session.commit()
     return send_file_result(
         {"content": render(donation), "content_type": "application/pdf", "filename": filename}
     )
@@ -211,7 +210,7 @@ def register():
             return redirect(url_for("auth.login"))
         commune = form.resolve_commune(required=True)
         if not form.errors:
-            donation = commit_or_show(
+            donation = save_or_show(
                 form,
                 lambda: services.register_donor_company(
                     services.CompanyRegistration(

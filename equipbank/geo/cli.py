@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from equipbank.extensions import db
+from equipbank import transaction
 from equipbank.geo import services
 from equipbank.geo.build import DATA_FILE, build
 
@@ -23,14 +23,13 @@ def geo_cli() -> None:
     "--file", "path", type=click.Path(path_type=Path), default=DATA_FILE, show_default=True
 )
 @with_appcontext
+@transaction.unit_of_work
 def load(path: Path) -> None:
     """Charger ou mettre à jour les communes (une seconde exécution ne change rien)."""
     started = time.perf_counter()
     try:
         report = services.load_referential(path)
-        db.session.commit()
     except services.ReferentialError as error:
-        db.session.rollback()
         raise click.ClickException(f"{error.message} Rien n'a été chargé.") from None
     seconds = time.perf_counter() - started
     click.echo(

@@ -8,13 +8,11 @@ from flask_smorest import Blueprint
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.appointments import services as appointments
 from equipbank.auth.permissions import roles
-from equipbank.beneficiaries import services as beneficiaries
 from equipbank.codes import Role
-from equipbank.devices import services as devices
-from equipbank.extensions import db
 from equipbank.handovers import services
 from equipbank.handovers.schemas import (
     AdvisorSchema,
+    HandoverCreatedSchema,
     HandoverCreateSchema,
     HandoverQuerySchema,
     HandoverSchema,
@@ -32,7 +30,7 @@ advisors = Blueprint(
 @blp.route("", methods=["POST"])
 @roles(Role.RELAY)
 @blp.arguments(HandoverCreateSchema)
-@blp.response(201, HandoverSchema)
+@blp.response(201, HandoverCreatedSchema)
 @blp.alt_response(
     422,
     schema=ErrorResponseSchema,
@@ -41,30 +39,24 @@ advisors = Blueprint(
 @blp.alt_response(409, schema=ErrorResponseSchema, description="the device was handed over already")
 def create_handover(data):
     """Remettre un équipement à un bénéficiaire, avec son rendez-vous de suivi, en une transaction."""
-    device = devices.get_device(data["device"], viewer=current_user)
-    beneficiary = beneficiaries.get_beneficiary(data["beneficiary"], viewer=current_user)
-    followup = appointments.FollowupData(
-        advisor_id=data["followup"]["advisor"],
-        starts_at=data["followup"]["starts_at"],
-        location_type=data["followup"]["location_type"],
-        place=data["followup"].get("place"),
-        duration_minutes=data["followup"]["duration_minutes"],
-    )
-    overlaps = appointments.overlapping(
-        followup.advisor_id, followup.starts_at, followup.duration_minutes
-    )
-    handover = services.hand_over(
-        device,
-        beneficiary,
-        services.HandoverData(
+    followup = data["followup"]
+    order = services.HandoverOrder(
+        device_tag=data["device"],
+        beneficiary_id=data["beneficiary"],
+        handover=services.HandoverData(
             charter_accepted=data["charter_accepted"], accessories=data.get("accessories")
         ),
-        followup,
-        actor=current_user,
+        followup=appointments.FollowupData(
+            advisor_id=followup["advisor"],
+            starts_at=followup["starts_at"],
+            location_type=followup["location_type"],
+            place=followup.get("place"),
+            duration_minutes=followup["duration_minutes"],
+        ),
+        # The API answers with the warnings rather than asking for a confirmation.
+        confirm_overlap=True,
     )
-    db.session.commit()
-    handover.warnings = [appointments.overlap_message(overlaps)] if overlaps else []
-    return handover
+    return services.record_handover(order, actor=current_user)
 
 
 @blp.route("", methods=["GET"])
@@ -90,7 +82,6 @@ def give_back(data, handover_id: int):
     """L'équipement revient : « returned », la remise close ; l'atelier le réceptionnera."""
     handover = services.get_handover(handover_id, viewer=current_user)
     services.return_device(handover, data["reason"], actor=current_user)
-    db.session.commit()
     return handover
 
 

@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, pre_dump, validate
 
 from equipbank.api.schemas import BodySchema, Id, PageArgs
 from equipbank.appointments.schemas import AppointmentSchema
@@ -43,15 +43,28 @@ class HandoverSchema(Schema):
     receipt_ref = fields.String()
     returned_at = fields.AwareDateTime(allow_none=True)
     appointment = fields.Method("first_appointment")
-    warnings = fields.List(
-        fields.String(), metadata={"description": "e.g. the advisor has another appointment then"}
-    )
 
     def first_appointment(self, handover):
         from equipbank.handovers.services import first_appointment
 
         appointment = first_appointment(handover)
         return AppointmentSchema().dump(appointment) if appointment else None
+
+
+class HandoverCreatedSchema(HandoverSchema):
+    """A new handover (`services.HandoverResult`), with what the relay should know."""
+
+    warnings = fields.List(
+        fields.String(), metadata={"description": "e.g. the advisor has another appointment then"}
+    )
+
+    @pre_dump
+    def _the_handover(self, result, **kwargs):
+        return result.handover
+
+    @post_dump(pass_original=True)
+    def _with_warnings(self, data, result, **kwargs):
+        return {**data, "warnings": result.warnings}
 
 
 class HandoverQuerySchema(PageArgs):

@@ -1,7 +1,9 @@
 """The handover: a device given to a beneficiary, always with its follow-up appointment.
 
-`hand_over` writes the handover, the appointment and the device's move in one transaction:
-there is no handover without its appointment. The device row is locked first; the database's
+`record_handover` is the use case, for the page and the API alike: the device, the person
+(chosen or new), the charter and the follow-up, checked and written in one transaction.
+`hand_over` writes the handover, the appointment and the device's move: there is no handover
+without its appointment. The device row is locked first; the database's
 one-active-handover-per-device index settles two submits at the same moment.
 """
 
@@ -17,11 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from equipbank.appointments import services as appointments
 from equipbank.appointments.models import Appointment
 from equipbank.audit import services as audit
+from equipbank.auth.models import User
+from equipbank.beneficiaries import services as beneficiaries
 from equipbank.beneficiaries.models import Beneficiary
 from equipbank.codes import DeviceStatus, Role
 from equipbank.db import PARIS, today, utcnow
+from equipbank.devices import services as devices
 from equipbank.devices import status
-from equipbank.devices.models import Device
+from equipbank.devices.models import Device, parse_tag
 from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from equipbank.extensions import db
 from equipbank.handovers.models import Handover
@@ -31,6 +36,40 @@ from equipbank.handovers.models import Handover
 class HandoverData:
     charter_accepted: bool
     accessories: str | None = None
+
+
+@dataclass
+class HandoverOrder:
+    """What the relay fills in: the device, the person (`beneficiary_id`, or a new one), the
+    handover itself and its follow-up, and whether an overlapping slot is confirmed."""
+
+    device_tag: str
+    handover: HandoverData
+    followup: appointments.FollowupData
+    beneficiary_id: int | None = None
+    new_beneficiary: beneficiaries.BeneficiaryData | None = None
+    confirmed_distinct: bool = False
+    confirm_overlap: bool = False
+
+
+@dataclass(frozen=True)
+class HandoverResult:
+    handover: Handover
+    # What the relay should know, once confirmed (the advisor has another appointment then).
+    warnings: list[str]
+
+
+class AlreadyHandedOver(Conflict):
+    """The device was given already. `earlier` is the handover when this same person saved it
+    a moment ago: a form sent twice, to be shown rather than refused."""
+
+    code = "already_handed_over"
+
+    def __init__(self, device: Device, earlier: Handover | None = None, *, message: str = ""):
+        super().__init__(
+            message or f"{device.tag} a déjà été remis.", fields={"device": ["Déjà remis."]}
+        )
+        self.earlier = earlier
 
 
 def active_handover(device: Device) -> Handover | None:
@@ -49,17 +88,13 @@ def _lock(device: Device) -> Device:
     ).one()
 
 
-def check_device(device: Device, *, actor) -> Device:
+def check_device(device: Device, *, actor: User) -> Device:
     """The device, locked and read afresh, if the actor's relay may hand it over now."""
     if actor.role != Role.RELAY:
         raise ValidationFailed("Seule une structure relais remet un équipement.")
     device = _lock(device)
     if device.status == DeviceStatus.HANDED_OVER:
-        raise Conflict(
-            f"{device.tag} a déjà été remis.",
-            code="already_handed_over",
-            fields={"device": ["Déjà remis."]},
-        )
+        raise AlreadyHandedOver(device, just_saved_by(device, actor))
     if device.status != DeviceStatus.AT_RELAY or device.holder_id != actor.organisation_id:
         raise ValidationFailed(
             f"{device.tag} n'est pas à votre structure : réceptionnez-le d'abord (il doit être « À la structure relais »).",
@@ -69,7 +104,17 @@ def check_device(device: Device, *, actor) -> Device:
     return device
 
 
-def just_saved_by(device: Device, actor, *, within_minutes: int = 10) -> Handover | None:
+def earlier_handover(error: AlreadyHandedOver, device_tag: str, *, actor: User) -> Handover | None:
+    """After a refused handover (rolled back): the one this person saved a moment ago, when
+    the refusal was their own form sent twice."""
+    if error.earlier is not None:
+        return error.earlier
+    device_id = parse_tag(device_tag)
+    device = db.session.get(Device, device_id) if device_id else None
+    return just_saved_by(device, actor) if device is not None else None
+
+
+def just_saved_by(device: Device, actor: User, *, within_minutes: int = 10) -> Handover | None:
     """The handover this person saved for this device a moment ago: what a second click of
     the same form meets, to be shown rather than refused."""
     handover = active_handover(device)
@@ -78,21 +123,57 @@ def just_saved_by(device: Device, actor, *, within_minutes: int = 10) -> Handove
     return handover if utcnow() - handover.handed_at < timedelta(minutes=within_minutes) else None
 
 
+def record_handover(order: HandoverOrder, *, actor: User) -> HandoverResult:
+    """The relay hands a device over: checked in the order a person fixes things (the device,
+    then the slot, then the person), and written in one transaction, or refused with nothing
+    written. An overlapping slot stops the handover until it is confirmed; confirmed, it comes
+    back as a warning. The same form sent twice is refused with `AlreadyHandedOver`, which
+    names the handover the first one made."""
+    device = check_device(devices.get_device(order.device_tag, viewer=actor), actor=actor)
+    warnings = appointments.overlap_warnings(order.followup, confirmed=order.confirm_overlap)
+    if order.beneficiary_id is not None:
+        beneficiary = beneficiaries.get_beneficiary(order.beneficiary_id, viewer=actor)
+    elif order.new_beneficiary is not None:
+        beneficiary = beneficiaries.create(
+            order.new_beneficiary, actor=actor, confirmed_distinct=order.confirmed_distinct
+        )
+    else:
+        raise ValidationFailed(
+            "Choisissez la personne ou enregistrez-la.",
+            fields={"beneficiary_id": ["Personne manquante."]},
+        )
+    handover = _hand_over_checked(device, beneficiary, order.handover, order.followup, actor=actor)
+    return HandoverResult(handover, warnings)
+
+
 def hand_over(
     device: Device,
     beneficiary: Beneficiary,
     data: HandoverData,
     followup: appointments.FollowupData,
     *,
-    actor,
+    actor: User,
 ) -> Handover:
     """Give `device` (at the actor's relay) to `beneficiary` (of that relay), with the first
     follow-up appointment. Refused, with nothing written, for a device not at this relay or
     already given, a beneficiary of another relay, or a missing or invalid appointment."""
+    return _hand_over_checked(
+        check_device(device, actor=actor), beneficiary, data, followup, actor=actor
+    )
+
+
+def _hand_over_checked(
+    device: Device,
+    beneficiary: Beneficiary,
+    data: HandoverData,
+    followup: appointments.FollowupData,
+    *,
+    actor: User,
+) -> Handover:
+    """`hand_over` once `check_device` has locked the device and found it at the relay."""
     relay_id = actor.organisation_id
     if beneficiary.relay_id != relay_id or beneficiary.anonymised_at is not None:
         raise NotFound("Bénéficiaire introuvable.")
-    device = check_device(device, actor=actor)
     if not data.charter_accepted:
         raise ValidationFailed(
             "La personne doit accepter la charte d'utilisation.",
@@ -117,8 +198,9 @@ def hand_over(
     try:
         db.session.flush()
     except IntegrityError:
-        raise Conflict(
-            f"{device.tag} vient d'être remis par ailleurs.", code="already_handed_over"
+        # The transaction is lost: who won is known after the rollback (`earlier_handover`).
+        raise AlreadyHandedOver(
+            device, message=f"{device.tag} vient d'être remis par ailleurs."
         ) from None
     # Checks the follow-up; a refusal rolls the whole transaction back, handover included.
     appointment = appointments.schedule(

@@ -12,9 +12,8 @@ from equipbank.beneficiaries import services as beneficiaries
 from equipbank.beneficiaries.models import Beneficiary
 from equipbank.codes import DeviceStatus, Role
 from equipbank.db import as_id
-from equipbank.devices import services as devices
 from equipbank.devices.models import Device
-from equipbank.errors import DomainError, ValidationFailed
+from equipbank.errors import DomainError
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
 from equipbank.handovers import services
@@ -22,7 +21,7 @@ from equipbank.handovers.forms import HandoverForm, ReturnForm
 from equipbank.handovers.models import Handover
 from equipbank.jobs.views import send_file_result
 from equipbank.urls import public_base_url
-from equipbank.web import commit_and_flash
+from equipbank.web import save_and_flash, save_or_raise
 
 bp = Blueprint("handovers", __name__, url_prefix="/remises")
 
@@ -101,66 +100,36 @@ def create():
 
 def _save(form: HandoverForm):
     """Write the beneficiary (when new), the handover and its appointment, or nothing."""
-    try:
-        device = devices.get_device(form.device.data, viewer=current_user)
-    except DomainError as error:
-        show_domain_error(form, error)
+    new_person = not form.beneficiary_id.data
+    commune = form.resolve_commune(required=True) if new_person else None
+    if form.errors:
         return None
-    earlier = services.just_saved_by(device, current_user)
-    if earlier is not None:  # the same form sent twice: show the handover it made
+    order = services.HandoverOrder(
+        device_tag=form.device.data,
+        handover=services.HandoverData(
+            charter_accepted=form.charter_accepted.data, accessories=form.accessories.data
+        ),
+        followup=form.followup(),
+        beneficiary_id=form.beneficiary_id.data or None,
+        new_beneficiary=form.beneficiary_data(commune) if new_person else None,
+        confirmed_distinct=form.confirm_distinct.data,
+        confirm_overlap=form.confirm_overlap.data,
+    )
+    try:
+        result = save_or_raise(lambda: services.record_handover(order, actor=current_user))
+    except services.AlreadyHandedOver as error:
+        earlier = services.earlier_handover(error, order.device_tag, actor=current_user)
+        if earlier is None:
+            show_domain_error(form, error)
+            return None
         flash("Cette remise est déjà enregistrée.", "info")
         return redirect(url_for("handovers.detail", handover_id=earlier.id))
-    followup = form.followup()
-    if followup.advisor_id and followup.starts_at and not form.confirm_overlap.data:
-        overlaps = appointments.overlapping(
-            followup.advisor_id, followup.starts_at, followup.duration_minutes
-        )
-        if overlaps:  # a warning: the person confirms, or picks another slot
-            message = appointments.overlap_message(overlaps)
-            show_domain_error(
-                form, ValidationFailed(message, fields={"confirm_overlap": [message]})
-            )
-            return None
-    try:
-        services.check_device(device, actor=current_user)
-        if form.beneficiary_id.data:
-            beneficiary = beneficiaries.get_beneficiary(
-                form.beneficiary_id.data, viewer=current_user
-            )
-        else:
-            commune = form.resolve_commune(required=True)
-            if form.errors:
-                db.session.rollback()
-                return None
-            beneficiary = beneficiaries.create(
-                form.beneficiary_data(commune),
-                actor=current_user,
-                confirmed_distinct=form.confirm_distinct.data,
-            )
-        handover = services.hand_over(
-            device,
-            beneficiary,
-            services.HandoverData(
-                charter_accepted=form.charter_accepted.data, accessories=form.accessories.data
-            ),
-            followup,
-            actor=current_user,
-        )
     except DomainError as error:
-        db.session.rollback()
-        earlier = (
-            services.just_saved_by(device, current_user)
-            if error.code == "already_handed_over"
-            else None
-        )
-        if earlier is not None:  # sent twice at the same moment: the other one won
-            flash("Cette remise est déjà enregistrée.", "info")
-            return redirect(url_for("handovers.detail", handover_id=earlier.id))
         show_domain_error(form, error)
         return None
-    db.session.commit()
+    handover = result.handover
     flash(
-        f"{device.tag} remis à {beneficiary.full_name}. Imprimez le bon de remise et donnez le rendez-vous.",
+        f"{handover.device.tag} remis à {handover.beneficiary.full_name}. Imprimez le bon de remise et donnez le rendez-vous.",
         "success",
     )
     return redirect(url_for("handovers.detail", handover_id=handover.id))
@@ -171,7 +140,6 @@ def _save(form: HandoverForm):
 def detail(handover_id: int):
     handover = services.get_handover(handover_id, viewer=current_user)
     beneficiaries.record_access(handover.beneficiary, viewer=current_user, purpose="view_handover")
-    db.session.commit()
     return render_template(
         "handovers/detail.html",
         handover=handover,
@@ -185,7 +153,6 @@ def detail(handover_id: int):
 def receipt(handover_id: int):
     handover = services.get_handover(handover_id, viewer=current_user)
     beneficiaries.record_access(handover.beneficiary, viewer=current_user, purpose="receipt")
-    db.session.commit()
     return send_file_result(
         {
             "content": services.receipt_pdf(handover),
@@ -220,7 +187,7 @@ def give_back(handover_id: int):
     if not form.validate():
         flash("Indiquez la raison du retour.", "error")
     else:
-        commit_and_flash(
+        save_and_flash(
             lambda: services.return_device(handover, form.reason.data, actor=current_user),
             f"Retour de {handover.device.tag} enregistré : rapportez-le à l'atelier pour un nouveau cycle.",
         )

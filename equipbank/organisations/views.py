@@ -13,7 +13,7 @@ from equipbank.extensions import db
 from equipbank.organisations import services
 from equipbank.organisations.forms import OrganisationFilters, OrganisationForm
 from equipbank.organisations.models import Organisation
-from equipbank.web import commit_and_flash, commit_or_show
+from equipbank.web import save_and_flash, save_or_show
 
 bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
 
@@ -52,12 +52,12 @@ def _form_page(organisation: Organisation | None):
         commune = form.resolve_commune(required=False)
         if not form.errors:
             if organisation is None:
-                saved = commit_or_show(
+                saved = save_or_show(
                     form,
                     lambda: services.create_organisation(form.to_data(commune), actor=current_user),
                 )
             else:
-                saved = commit_or_show(
+                saved = save_or_show(
                     form,
                     lambda: services.update_organisation(
                         organisation, form.to_data(commune), actor=current_user
@@ -82,7 +82,7 @@ def deactivate(organisation_id: int):
 @roles(Role.STAFF)  # validating a company is staff work, like on the donation's page
 def validate(organisation_id: int):
     organisation = services.get_organisation(organisation_id)
-    commit_and_flash(
+    save_and_flash(
         lambda: services.validate(organisation, actor=current_user),
         f"« {organisation.name} » est validée : ses enlèvements peuvent être planifiés.",
     )
@@ -97,7 +97,7 @@ def reactivate(organisation_id: int):
 
 def _set_active(organisation_id: int, active: bool, done: str):
     organisation = services.get_organisation(organisation_id)
-    commit_and_flash(
+    save_and_flash(
         lambda: services.set_active(organisation, active, actor=current_user),
         f"Organisation « {organisation.name} » {done}.",
     )

@@ -8,7 +8,6 @@ from flask_smorest import Blueprint
 from equipbank.api.schemas import ErrorResponseSchema
 from equipbank.auth.permissions import roles
 from equipbank.codes import Role
-from equipbank.extensions import db
 from equipbank.reports import services
 from equipbank.reports.schemas import (
     CommuneReportQuerySchema,
@@ -48,7 +47,6 @@ def communes(args):
         "totals": services.commune_totals(report, units=len(rows)),
     }
     services.record_export("communes", "json", actor=current_user, filters=report.filters())
-    db.session.commit()
     return result
 
 
@@ -59,5 +57,4 @@ def stock():
     """Équipements par statut, catégorie et grade ; flux mensuels et délais médians sur 12 mois."""
     report = services.stock_report()
     services.record_export("stock", "json", actor=current_user, filters={})
-    db.session.commit()
     return report

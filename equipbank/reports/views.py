@@ -13,7 +13,6 @@ from equipbank.codes import DeviceCategory, DeviceStatus, OrganisationKind, Repo
 from equipbank.db import today
 from equipbank.donations.services import bank_identity
 from equipbank.errors import NotFound, ValidationFailed
-from equipbank.extensions import db
 from equipbank.forms import show_domain_error
 from equipbank.jobs.views import send_file_result
 from equipbank.organisations.services import get_organisation
@@ -173,7 +172,6 @@ def _commune_export(file_format: str, *, open_data: bool):
         actor=current_user,
         filters=report.filters(),
     )
-    db.session.commit()
     return _file(
         file_format,
         commune_columns(report.grouping),
@@ -262,7 +260,6 @@ def stock_export(file_format: str):
         for count in services.stock_counts()
     ]
     services.record_export("stock", file_format, actor=current_user, filters={})
-    db.session.commit()
     return _file(
         file_format, columns, rows, f"stock-{today():%Y%m%d}.{file_format}", sheet_title="Stock"
     )
@@ -357,7 +354,6 @@ def impact_pdf():
         actor=current_user,
         filters={"donor": str(donor.id), "from": str(period.start), "to": str(period.end)},
     )
-    db.session.commit()
     filename = f"rapport-impact-{period.start:%Y%m%d}-{period.end:%Y%m%d}.pdf"
     return send_file_result(
         {

@@ -10,7 +10,6 @@ from equipbank.auth.permissions import roles
 from equipbank.codes import Role
 from equipbank.devices import services as devices
 from equipbank.devices.schemas import DeviceSchema
-from equipbank.extensions import db
 from equipbank.requests import services
 from equipbank.requests.models import DeviceRequest
 from equipbank.requests.schemas import (
@@ -35,7 +34,6 @@ receipts = Blueprint(
 def create_request(data):
     """Demander des équipements d'une catégorie."""
     request = services.create_request(services.RequestData(**data), actor=current_user)
-    db.session.commit()
     return request
 
 
@@ -71,7 +69,6 @@ def allocate(data, request_id: int):
     """Réserver ces équipements prêts pour la demande, tous ou aucun."""
     request = services.get_request(request_id, viewer=current_user)
     services.allocate(request, data["tags"], actor=current_user)
-    db.session.commit()
     return request
 
 
@@ -82,5 +79,4 @@ def receive(tag: str):
     """Le relais confirme l'arrivée d'un équipement réservé pour lui : reserved -> at_relay."""
     device = devices.get_device(tag, viewer=current_user)
     services.receive(device, actor=current_user)
-    db.session.commit()
     return device

@@ -12,7 +12,7 @@ from equipbank.extensions import db
 from equipbank.requests import services
 from equipbank.requests.forms import RequestFilters, RequestForm
 from equipbank.requests.models import DeviceRequest, Reservation
-from equipbank.web import commit_and_flash, commit_or_show
+from equipbank.web import save_and_flash, save_or_show
 
 bp = Blueprint("requests", __name__)
 
@@ -42,7 +42,7 @@ def create():
         data = services.RequestData(
             category=form.category.data, quantity=form.quantity.data, note=form.note.data
         )
-        created = commit_or_show(form, lambda: services.create_request(data, actor=current_user))
+        created = save_or_show(form, lambda: services.create_request(data, actor=current_user))
         if created is not None:
             flash(f"Demande n° {created.id} envoyée à la Banque du Numérique.", "success")
             return redirect(url_for("requests.detail", request_id=created.id))
@@ -69,7 +69,7 @@ def detail(request_id: int):
 def allocate(request_id: int):
     device_request = services.get_request(request_id, viewer=current_user)
     tags = request.form.getlist("tags")
-    commit_and_flash(
+    save_and_flash(
         lambda: services.allocate(device_request, tags, actor=current_user),
         f"{len(tags)} équipement(s) réservé(s) pour {device_request.relay.name}.",
     )
@@ -79,7 +79,7 @@ def allocate(request_id: int):
 def _close(request_id: int, action, done: str):
     """Mark served, reject or cancel a request, then back to its page."""
     device_request = services.get_request(request_id, viewer=current_user)
-    commit_and_flash(lambda: action(device_request, actor=current_user), done)
+    save_and_flash(lambda: action(device_request, actor=current_user), done)
     return redirect(url_for("requests.detail", request_id=request_id))
 
 
@@ -105,7 +105,7 @@ def cancel(request_id: int):
 @roles(Role.STAFF)
 def release(reservation_id: int):
     reservation = db.session.get(Reservation, reservation_id) or abort(404)
-    commit_and_flash(
+    save_and_flash(
         lambda: services.release(reservation, actor=current_user),
         f"Réservation de {reservation.device.tag} libérée : l'équipement revient dans le stock prêt.",
     )
@@ -117,7 +117,7 @@ def release(reservation_id: int):
 def receive(tag: str):
     """The relay scans or clicks: a device reserved for it has arrived."""
     device = devices.get_device(tag, viewer=current_user)
-    if commit_and_flash(
+    if save_and_flash(
         lambda: services.receive(device, actor=current_user),
         f"{device.tag} réceptionné : il est à votre structure, prêt à être remis.",
     ):

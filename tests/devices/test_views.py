@@ -233,7 +233,7 @@ def test_a_save_overtaken_by_a_concurrent_one_gets_a_clear_message(workshop):
     """Two requests on one device at the same moment: the one whose copy is stale at commit
     is refused with a message, nothing half-saved (the other request's bump is simulated)."""
     from equipbank.forms import Form
-    from equipbank.web import commit_or_show
+    from equipbank.web import save_or_show
 
     device = factories.at_workshop()
     stale = db.session.get(Device, device.id)
@@ -245,7 +245,7 @@ def test_a_save_overtaken_by_a_concurrent_one_gets_a_clear_message(workshop):
         )
     form = Form(formdata=None, meta={"csrf": False})
     stale.cpu = "i7"
-    assert commit_or_show(form, lambda: stale) is None
+    assert save_or_show(form, lambda: stale) is None
     assert "modifiées par quelqu'un d'autre" in form.form_errors[0]
     db.session.expire_all()
     assert db.session.get(Device, device.id).cpu == "i5"
