@@ -1,8 +1,9 @@
 """Build the compact commune referential shipped inside the package.
 
-    python -m equipbank.geo.build ../shared/data/decoupage-administratif
+    python -m equipbank.geo.build data/decoupage-administratif
 
-reads the Etalab files (`@etalab/decoupage-administratif`) and writes
+reads the Etalab files (`@etalab/decoupage-administratif`, plain or gzipped as the repository
+keeps them in `data/decoupage-administratif/`) and writes
 `equipbank/geo/data/communes.csv.gz`: one row per current commune and per municipal
 arrondissement of Paris, Marseille and Lyon, with département, région, EPCI, postal codes and
 population. A fresh install then needs no network to load the communes.
@@ -37,7 +38,7 @@ KINDS = {"commune-actuelle": "commune", "arrondissement-municipal": "arrondissem
 
 def build(source: Path, target: Path = DATA_FILE) -> int:
     """Write the referential from the Etalab folder `source`; return the number of rows."""
-    communes = json.loads((source / "communes.json").read_text(encoding="utf-8"))
+    communes = _load(source / "communes.json")
     departments = {d["code"]: d["nom"] for d in _load(source / "departements.json")}
     regions = {r["code"]: r["nom"] for r in _load(source / "regions.json")}
     epci_of: dict[str, tuple[str, str]] = {}
@@ -82,6 +83,10 @@ def build(source: Path, target: Path = DATA_FILE) -> int:
 
 
 def _load(path: Path) -> list[dict]:
+    """`path`, or its gzipped copy `<name>.gz` when only that one is there."""
+    gzipped = path.with_name(path.name + ".gz")
+    if not path.exists() and gzipped.exists():
+        return json.loads(gzip.decompress(gzipped.read_bytes()).decode("utf-8"))
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from equipbank.geo.build import DATA_FILE, build
 
-SOURCE = Path(__file__).resolve().parents[3] / "shared" / "data" / "decoupage-administratif"
+# The Etalab files the packaged referential is built from, gzipped in the repository.
+SOURCE = Path(__file__).resolve().parents[2] / "data" / "decoupage-administratif"
 
 
 def test_load_twice_reports_nothing_changed(runner):
@@ -25,8 +26,18 @@ def test_load_of_a_corrupt_file_fails_clearly(runner, tmp_path):
 
 
 def test_the_packaged_file_is_what_the_build_script_makes(tmp_path):
-    if not SOURCE.exists():  # the Etalab sources sit beside the repository, not inside it
-        raise AssertionError(f"Etalab sources missing at {SOURCE}")
+    assert (SOURCE / "communes.json.gz").exists(), f"Etalab sources missing at {SOURCE}"
     rebuilt = tmp_path / "communes.csv.gz"
     build(SOURCE, rebuilt)
+    assert gzip.decompress(rebuilt.read_bytes()) == gzip.decompress(DATA_FILE.read_bytes())
+
+
+def test_the_build_reads_the_plain_etalab_files_too(tmp_path):
+    # As published in the npm package, before the repository gzips them.
+    plain = tmp_path / "decoupage-administratif"
+    plain.mkdir()
+    for gzipped in SOURCE.glob("*.json.gz"):
+        (plain / gzipped.stem).write_bytes(gzip.decompress(gzipped.read_bytes()))
+    rebuilt = tmp_path / "communes.csv.gz"
+    build(plain, rebuilt)
     assert gzip.decompress(rebuilt.read_bytes()) == gzip.decompress(DATA_FILE.read_bytes())
