@@ -407,3 +407,22 @@ def move(
     status.transition(device, wanted, actor=actor, reason=reason, holder=holder)
     if wanted == S.RECEIVED:  # back from a beneficiary: everything is checked again
         device.grade, device.functional_tests_passed = None, False
+
+
+def status_counts(*statuses: str) -> dict[str, int]:
+    """How many devices in each status (in these statuses only, when given)."""
+    query = sa.select(Device.status, sa.func.count()).group_by(Device.status)
+    if statuses:
+        query = query.where(Device.status.in_(statuses))
+    return dict(db.session.execute(query).tuples().all())
+
+
+def at_relay(relay_id: int) -> list[Device]:
+    """The devices on a relay's shelf, ready to be handed over."""
+    return list(
+        db.session.scalars(
+            sa.select(Device)
+            .where(Device.holder_id == relay_id, Device.status == DeviceStatus.AT_RELAY)
+            .order_by(Device.id)
+        )
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -10,7 +9,7 @@ from flask_smorest import Blueprint
 from equipbank import transaction
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.auth.permissions import roles
-from equipbank.codes import OrganisationKind, Role
+from equipbank.codes import Role
 from equipbank.devices import services as devices
 from equipbank.devices.schemas import DeviceSchema, IntakeSchema
 from equipbank.donations import imports, services
@@ -24,29 +23,9 @@ from equipbank.donations.schemas import (
     ImportReportSchema,
 )
 from equipbank.errors import DomainError, ValidationFailed, error_body
-from equipbank.extensions import db
 from equipbank.geo.services import resolve_commune
-from equipbank.organisations.models import Organisation
 
 blp = Blueprint("api-donations", __name__, url_prefix="/donations", description="Dons")
-
-
-def _donor(donor_id: int | None) -> Organisation:
-    """Staff name the donor; a donor declares for its own organisation."""
-    if current_user.role == Role.DONOR:
-        if donor_id not in (None, current_user.organisation_id):
-            raise ValidationFailed(
-                "donor_id est réservé à l'équipe.", fields={"donor_id": ["Réservé à l'équipe."]}
-            )
-        return current_user.organisation
-    if donor_id is None:
-        raise ValidationFailed("Indiquez le donateur.", fields={"donor_id": ["Champ obligatoire."]})
-    donor = db.session.get(Organisation, donor_id)
-    if donor is None or donor.kind != OrganisationKind.DONOR:
-        raise ValidationFailed(
-            "Donateur inconnu.", fields={"donor_id": ["Organisation donatrice inconnue."]}
-        )
-    return donor
 
 
 def _commune(code: str | None):
@@ -79,10 +58,7 @@ def _pickup(data: dict, lines: list[services.LineInput]) -> services.DonationInp
 def create_donation(data):
     """Déclarer un don : ses lignes d'équipements, où et quand les enlever."""
     lines = [services.LineInput(**line) for line in data["lines"]]
-    donation = services.declare_donation(
-        _donor(data.get("donor_id")), _pickup(data, lines), actor=current_user
-    )
-    return donation
+    return services.declare(_pickup(data, lines), donor_id=data.get("donor_id"), actor=current_user)
 
 
 @blp.route("", methods=["GET"])
@@ -91,9 +67,7 @@ def create_donation(data):
 @blp.response(200, page_of(DonationSchema))
 def list_donations(args):
     """Les dons : tous pour l'équipe et l'atelier, les siens pour un donateur."""
-    query = sa.select(Donation).order_by(Donation.id.desc())
-    if current_user.role == Role.DONOR:
-        query = query.where(Donation.donor_id == current_user.organisation_id)
+    query = services.visible_donations(current_user)
     if args.get("status"):
         query = query.where(Donation.status == args["status"])
     return paginate(query, args)
@@ -122,7 +96,7 @@ def import_donation(query, form):
         raise ValidationFailed(
             "Joignez le fichier (champ multipart « file »).", fields={"file": ["Fichier manquant."]}
         )
-    donor = _donor(form.get("donor_id"))
+    donor = services.donor_for(current_user, form.get("donor_id"))
     parsed, mapping, result = imports.check_upload(
         upload.read(), upload.filename, default_category=form.get("default_category")
     )

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from equipbank.audit import services as audit
+from equipbank.auth.models import User
 from equipbank.codes import (
     DeviceCategory,
     DeviceStatus,
@@ -179,7 +180,30 @@ def check_pickup(data: DonationInput) -> None:
         )
 
 
-def declare_donation(donor: Organisation, data: DonationInput, *, actor) -> Donation:
+def donor_for(actor: User, donor_id: int | None) -> Organisation:
+    """Who declares: a donor for its own organisation; the bank's staff name a donor."""
+    if actor.role == Role.DONOR:
+        if donor_id not in (None, actor.organisation_id):
+            raise ValidationFailed(
+                "donor_id est réservé à l'équipe.", fields={"donor_id": ["Réservé à l'équipe."]}
+            )
+        return actor.organisation
+    if donor_id is None:
+        raise ValidationFailed("Indiquez le donateur.", fields={"donor_id": ["Champ obligatoire."]})
+    donor = db.session.get(Organisation, donor_id)
+    if donor is None or donor.kind != OrganisationKind.DONOR:
+        raise ValidationFailed(
+            "Donateur inconnu.", fields={"donor_id": ["Organisation donatrice inconnue."]}
+        )
+    return donor
+
+
+def declare(data: DonationInput, *, donor_id: int | None, actor: User) -> Donation:
+    """The declaration of the page and the API: for the donor `donor_for` says."""
+    return declare_donation(donor_for(actor, donor_id), data, actor=actor)
+
+
+def declare_donation(donor: Organisation, data: DonationInput, *, actor: User) -> Donation:
     """A donor's declaration: lines of equipment, where and when to pick them up."""
     if donor.kind != OrganisationKind.DONOR or not donor.is_active:
         raise ValidationFailed(
@@ -401,7 +425,18 @@ def _erased_or_recycled(device: Device) -> bool:
     )
 
 
-def get_donation(donation_id: int, *, viewer) -> Donation:
+def visible_donations(viewer: User) -> sa.Select:
+    """The donations `viewer` may list, newest first: a donor's own; all for staff and the
+    workshop."""
+    query = sa.select(Donation).order_by(Donation.id.desc())
+    if viewer.role == Role.DONOR:
+        return query.where(Donation.donor_id == viewer.organisation_id)
+    if viewer.role in (Role.STAFF, Role.REFURBISHER):
+        return query
+    return query.where(sa.false())
+
+
+def get_donation(donation_id: int, *, viewer: User) -> Donation:
     """The donation, if `viewer` may see it (a donor sees its own only); NotFound otherwise."""
     donation = db.session.get(Donation, donation_id)
     if donation is None or not can_see(viewer, donation):
@@ -546,3 +581,41 @@ def _workshop_name(erased: list[tuple[Device, ErasureRecord]]) -> str:
     if not recorders:
         return current_app.config["BANK_NAME"]
     return recorders.most_common(1)[0][0].organisation.name
+
+
+# What the home pages show -------------------------------------------------------------------
+
+
+def pickups_to_plan(limit: int = 10) -> list[Donation]:
+    """Declared donations with no pickup date yet, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Donation)
+            .where(Donation.status == D.DECLARED, Donation.pickup_planned_on.is_(None))
+            .order_by(Donation.declared_on)
+            .limit(limit)
+        )
+    )
+
+
+def expected_at_workshop(limit: int = 10) -> list[Donation]:
+    """Donations collected or being received: what the workshop should expect, soonest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Donation)
+            .where(Donation.status.in_((D.COLLECTED, D.RECEIVED)))
+            .order_by(Donation.pickup_planned_on.nulls_last(), Donation.id)
+            .limit(limit)
+        )
+    )
+
+
+def donor_totals(donor_id: int) -> tuple[int, int]:
+    """How many donations a donor declared, and how many devices the workshop received."""
+    donations = db.session.scalar(
+        sa.select(sa.func.count(Donation.id)).where(Donation.donor_id == donor_id)
+    )
+    devices = db.session.scalar(
+        sa.select(sa.func.count(Device.id)).join(Donation).where(Donation.donor_id == donor_id)
+    )
+    return donations or 0, devices or 0

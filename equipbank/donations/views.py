@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
@@ -23,7 +22,7 @@ from equipbank.donations.models import Donation
 from equipbank.extensions import db
 from equipbank.organisations import services as organisations
 from equipbank.organisations.models import Organisation
-from equipbank.organisations.services import get_organisation, organisations_of_kinds
+from equipbank.organisations.services import organisations_of_kinds
 from equipbank.web import save_and_flash, save_or_show
 
 bp = Blueprint("donations", __name__, url_prefix="/dons")
@@ -35,10 +34,8 @@ STAFF, DONOR, REFURBISHER = Role.STAFF, Role.DONOR, Role.REFURBISHER
 @roles(STAFF, DONOR, REFURBISHER)
 def index():
     filters = DonationFilters(request.args)
-    query = sa.select(Donation).join(Donation.donor).order_by(Donation.id.desc())
-    if current_user.role == DONOR:
-        query = query.where(Donation.donor_id == current_user.organisation_id)
-    elif current_user.role == REFURBISHER and not filters.status.data:
+    query = services.visible_donations(current_user).join(Donation.donor)
+    if current_user.role == REFURBISHER and not filters.status.data:  # the workshop's default
         query = query.where(Donation.status.in_(services.INTAKE_OPEN))
     if filters.q.data and current_user.role != DONOR:
         query = query.where(contains_text(Organisation.name, filters.q.data))
@@ -69,15 +66,12 @@ def create():
     if form.validate_on_submit():
         commune = form.resolve_commune(required=False)
         if not form.errors:
-            donor = (
-                get_organisation(form.donor_id.data)
-                if current_user.role == STAFF
-                else current_user.organisation
-            )
             donation = save_or_show(
                 form,
-                lambda: services.declare_donation(
-                    donor, form.donation_input(form.line_inputs(), commune), actor=current_user
+                lambda: services.declare(
+                    form.donation_input(form.line_inputs(), commune),
+                    donor_id=form.donor_id.data if current_user.role == STAFF else None,
+                    actor=current_user,
                 ),
             )
             if donation is not None:

@@ -321,3 +321,15 @@ def receipt_pdf(handover: Handover) -> bytes:
             place=appointment.place,
         ),
     )
+
+
+def open_handover_count(relay_id: int) -> int:
+    """The devices a relay handed over that have not come back."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Handover.id)).where(
+                Handover.relay_id == relay_id, Handover.returned_at.is_(None)
+            )
+        )
+        or 0
+    )

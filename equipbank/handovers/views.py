@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -10,9 +9,9 @@ from equipbank.appointments import services as appointments
 from equipbank.auth.permissions import roles
 from equipbank.beneficiaries import services as beneficiaries
 from equipbank.beneficiaries.models import Beneficiary
-from equipbank.codes import DeviceStatus, Role
+from equipbank.codes import Role
 from equipbank.db import as_id
-from equipbank.devices.models import Device
+from equipbank.devices import services as devices
 from equipbank.errors import DomainError
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
@@ -48,12 +47,7 @@ def index():
 
 
 def _fill_choices(form: HandoverForm) -> None:
-    relay_id = current_user.organisation_id
-    at_relay = db.session.scalars(
-        sa.select(Device)
-        .where(Device.holder_id == relay_id, Device.status == DeviceStatus.AT_RELAY)
-        .order_by(Device.id)
-    ).all()
+    at_relay = devices.at_relay(current_user.organisation_id)
     form.device.choices = choices(
         (
             (device.tag, f"{device.tag} · {device.brand or ''} {device.model or ''}".strip())

@@ -174,3 +174,18 @@ def _summary(organisation: Organisation) -> dict:
         "siret": organisation.siret,
         "commune": organisation.commune.code if organisation.commune else None,
     }
+
+
+def donors_to_validate() -> list[Organisation]:
+    """Companies registered through the public form, not validated yet: oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(
+                Organisation.kind == OrganisationKind.DONOR,
+                Organisation.validated_at.is_(None),
+                Organisation.is_active.is_(True),
+            )
+            .order_by(Organisation.created_at)
+        )
+    )

@@ -300,3 +300,25 @@ def visible_requests(viewer) -> sa.Select:
     if viewer.role == Role.RELAY:
         return query.where(DeviceRequest.relay_id == viewer.organisation_id)
     return query.where(sa.false())
+
+
+def active_reservations(relay_id: int) -> list[Reservation]:
+    """The devices reserved for a relay and not yet received, oldest reservation first."""
+    return list(
+        db.session.scalars(
+            sa.select(Reservation)
+            .join(DeviceRequest)
+            .where(
+                DeviceRequest.relay_id == relay_id,
+                Reservation.status == ReservationStatus.ACTIVE,
+            )
+            .order_by(Reservation.reserved_at)
+        )
+    )
+
+
+def get_reservation(reservation_id: int) -> Reservation:
+    reservation = db.session.get(Reservation, reservation_id)
+    if reservation is None:
+        raise NotFound("Réservation introuvable.")
+    return reservation

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from equipbank.auth.permissions import roles
@@ -11,7 +11,7 @@ from equipbank.devices import services as devices
 from equipbank.extensions import db
 from equipbank.requests import services
 from equipbank.requests.forms import RequestFilters, RequestForm
-from equipbank.requests.models import DeviceRequest, Reservation
+from equipbank.requests.models import DeviceRequest
 from equipbank.web import save_and_flash, save_or_show
 
 bp = Blueprint("requests", __name__)
@@ -104,7 +104,7 @@ def cancel(request_id: int):
 @bp.route("/reservations/<int:reservation_id>/liberation", methods=["POST"])
 @roles(Role.STAFF)
 def release(reservation_id: int):
-    reservation = db.session.get(Reservation, reservation_id) or abort(404)
+    reservation = services.get_reservation(reservation_id)
     save_and_flash(
         lambda: services.release(reservation, actor=current_user),
         f"Réservation de {reservation.device.tag} libérée : l'équipement revient dans le stock prêt.",
