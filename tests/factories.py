@@ -6,10 +6,11 @@ import itertools
 from datetime import UTC, datetime
 
 from equipbank.auth import services as auth_services
-from equipbank.codes import DeviceCategory, OrganisationKind, Role
+from equipbank.codes import DeviceCategory, DonationStatus, OrganisationKind, Role
 from equipbank.db import utcnow
 from equipbank.devices import status
 from equipbank.devices.models import Device, ErasureRecord
+from equipbank.donations import services as donations
 from equipbank.donations.models import Donation
 from equipbank.extensions import db
 from equipbank.organisations.models import Organisation
@@ -55,7 +56,10 @@ def user(role: str = Role.STAFF, *, organisation_=None, is_admin: bool = False, 
 def donation(donor: Organisation | None = None, **fields) -> Donation:
     donor = donor or organisation(OrganisationKind.DONOR)
     fields.setdefault("declared_on", datetime.now(UTC).date())
+    status = fields.pop("status", None)
     created = Donation(donor=donor, **fields)
+    if status:  # a donation at some point of its history, as the tests need it
+        donations.MACHINE.write(created, DonationStatus(status))
     db.session.add(created)
     db.session.commit()
     return created

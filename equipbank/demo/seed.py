@@ -15,7 +15,7 @@ from equipbank.appointments.models import Appointment
 from equipbank.auth import services as auth
 from equipbank.auth.models import User
 from equipbank.beneficiaries import services as beneficiaries
-from equipbank.codes import OrganisationKind, Role
+from equipbank.codes import DonationStatus, OrganisationKind, Role
 from equipbank.db import today as local_today
 from equipbank.db import utcnow
 from equipbank.devices import services as workshop
@@ -357,7 +357,6 @@ def _received_donation(
     donation = Donation(
         donor=donor,
         declared_on=declared_on,
-        status="received",
         pickup_planned_on=declared_on + timedelta(days=6),
         collected_on=declared_on + timedelta(days=6),
         received_on=declared_on + timedelta(days=7),
@@ -366,6 +365,7 @@ def _received_donation(
         lines=lines,
         **fields,
     )
+    donations.MACHINE.write(donation, DonationStatus.RECEIVED)  # history, as it happened
     db.session.add(donation)
     return donation
 

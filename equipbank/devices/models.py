@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -11,14 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from equipbank.codes import DeviceCategory, DeviceStatus, ErasureMethod, ErasureResult, Grade
 from equipbank.db import TimestampMixin, UTCDateTime, as_id, code_check, db, utcnow
+from equipbank.status_machine import refuse_other_writers
 
 if TYPE_CHECKING:
     from equipbank.auth.models import User
     from equipbank.donations.models import Donation
     from equipbank.organisations.models import Organisation
-
-# Set only by `equipbank.devices.status` while it applies a transition.
-status_machine_active: ContextVar[bool] = ContextVar("status_machine_active", default=False)
 
 TAG_PREFIX = "EB-"
 TAG_PATTERN = re.compile(r"^EB-(\d{6,10})$")
@@ -101,9 +98,7 @@ class Device(TimestampMixin, db.Model):
 
     @validates("status")
     def _only_the_status_machine(self, _key: str, status: str) -> str:
-        if not status_machine_active.get():
-            raise RuntimeError("Device.status is written by equipbank.devices.status only")
-        return status
+        return refuse_other_writers(self, status)
 
     @validates("brand")
     def _keep_brand_key(self, _key: str, brand: str | None) -> str | None:

@@ -405,8 +405,6 @@ def move(
         )
     holder = actor.organisation if wanted == S.RECEIVED else status.UNSET
     status.transition(device, wanted, actor=actor, reason=reason, holder=holder)
-    if wanted == S.RECEIVED:  # back from a beneficiary: everything is checked again
-        device.grade, device.functional_tests_passed = None, False
 
 
 def status_counts(*statuses: str) -> dict[str, int]:

@@ -1,7 +1,8 @@
 """The device status machine (DESIGN.md §2): the only code that changes `Device.status`.
 
-Each move is checked against the table `RULES` and its guard, then written together with one
-`DeviceEvent` in the caller's transaction. A move the table does not allow, or whose guard
+Each move is checked against the table `RULES` and its guard (`equipbank.status_machine`, the
+idiom every status follows), then written together with one `DeviceEvent` in the caller's
+transaction. A move the table does not allow, or whose guard
 fails, raises `InvalidTransition` (HTTP 409 in the API, a message in the UI), never a no-op.
 A concurrent change of the same device makes the flush fail with `Conflict`.
 """
@@ -9,7 +10,6 @@ A concurrent change of the same device makes the flush fail with `Conflict`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,9 +25,10 @@ from equipbank.codes import (
     ReservationStatus,
 )
 from equipbank.db import utcnow
-from equipbank.devices.models import Device, DeviceEvent, status_machine_active
-from equipbank.errors import Conflict, InvalidTransition, ValidationFailed
+from equipbank.devices.models import Device, DeviceEvent
+from equipbank.errors import Conflict, InvalidTransition
 from equipbank.extensions import db
+from equipbank.status_machine import Move, StatusMachine
 
 S = DeviceStatus
 Guard = Callable[[Device], None]
@@ -146,13 +147,7 @@ def _handed_over_guard(device: Device) -> None:
         )
 
 
-@dataclass(frozen=True)
-class Rule:
-    sources: frozenset[DeviceStatus]
-    target: DeviceStatus
-    guard: Guard | None = None
-    needs_reason: bool = False
-
+Rule = Move[DeviceStatus]
 
 RULES: tuple[Rule, ...] = (
     Rule(frozenset({S.RECEIVED}), S.REFURBISHING),
@@ -168,20 +163,18 @@ RULES: tuple[Rule, ...] = (
     Rule(HELD, S.LOST, needs_reason=True),
 )
 
-_RULE_BY_MOVE: dict[tuple[DeviceStatus, DeviceStatus], Rule] = {
-    (source, rule.target): rule for rule in RULES for source in rule.sources
-}
+MACHINE = StatusMachine(DeviceStatus, RULES, describe=lambda device: device.tag)
 
 UNSET: Any = object()
 
 
 def rule_for(source: str, target: str) -> Rule | None:
-    return _RULE_BY_MOVE.get((DeviceStatus(source), DeviceStatus(target)))
+    return MACHINE.rule_for(source, target)
 
 
 def next_statuses(device: Device) -> list[DeviceStatus]:
     """The statuses the table allows from the device's current one (guards not evaluated)."""
-    return [target for (source, target) in _RULE_BY_MOVE if source == device.status]
+    return MACHINE.next_statuses(device.status)
 
 
 def register(device: Device, *, actor=None, data: dict | None = None) -> DeviceEvent:
@@ -203,29 +196,17 @@ def transition(
     holder=UNSET,
     data: dict | None = None,
 ) -> DeviceEvent:
-    """Move `device` to `target`, or raise InvalidTransition; `holder` updates the holder."""
-    try:
-        target_status = DeviceStatus(target)
-    except ValueError:
-        raise InvalidTransition(f"Statut inconnu : {target!r}.", code="unknown_status") from None
-    source = DeviceStatus(device.status)
-    rule = _RULE_BY_MOVE.get((source, target_status))
-    if rule is None:
-        raise InvalidTransition(
-            f"{device.tag} est « {source.label} » : il ne peut pas passer « {target_status.label} ».",
-        )
+    """Move `device` to `target`, or raise InvalidTransition; `holder` updates the holder.
+
+    A device back at the workshop after a return (`returned -> received`) is checked again
+    from scratch: its grade and functional tests are cleared."""
+    source, target_status = MACHINE.check(device, target, reason=reason)
     reason = (reason or "").strip() or None
-    if rule.needs_reason and reason is None:
-        raise ValidationFailed(
-            f"Indiquez la raison du passage de {device.tag} à « {target_status.label} ».",
-            code="reason_required",
-            fields={"reason": ["Raison obligatoire."]},
-        )
-    if rule.guard is not None:
-        rule.guard(device)
     _write_status(device, target_status)
     if holder is not UNSET:
         device.holder = holder
+    if source == S.RETURNED and target_status == S.RECEIVED:
+        device.grade, device.functional_tests_passed = None, False
     event_data = dict(data or {})
     if reason:
         event_data["reason"] = reason
@@ -242,11 +223,7 @@ def transition(
 
 
 def _write_status(device: Device, status: DeviceStatus) -> None:
-    token = status_machine_active.set(True)
-    try:
-        device.status = status.value
-    finally:
-        status_machine_active.reset(token)
+    MACHINE.write(device, status)
     device.status_changed_at = utcnow()
 
 

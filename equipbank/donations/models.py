@@ -4,10 +4,11 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from equipbank.codes import DeviceCategory, DonationStatus, InventoryImportStatus
 from equipbank.db import TimestampMixin, UTCDateTime, code_check, db
+from equipbank.status_machine import refuse_other_writers
 
 if TYPE_CHECKING:
     from equipbank.auth.models import User
@@ -50,6 +51,10 @@ class Donation(TimestampMixin, db.Model):
     @property
     def declared_quantity(self) -> int:
         return sum(line.quantity for line in self.lines)
+
+    @validates("status")
+    def _only_the_status_machine(self, _key: str, status: str) -> str:
+        return refuse_other_writers(self, status)
 
     def __repr__(self) -> str:
         return f"<Donation {self.id} {self.status}>"

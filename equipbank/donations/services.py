@@ -41,6 +41,7 @@ from equipbank.errors import (
 from equipbank.extensions import db
 from equipbank.geo.models import Commune
 from equipbank.organisations.models import Organisation
+from equipbank.status_machine import Move, StatusMachine
 
 # A typed line beyond this is a typo (the form and the JSON schema say so); an imported
 # line groups identical rows and may reach the size of a whole inventory.
@@ -52,13 +53,16 @@ MAX_LINES = 20_000
 D = DonationStatus
 
 # Who moves a donation where: staff plan and close, the workshop's intake receives it.
-MOVES: dict[DonationStatus, frozenset[DonationStatus]] = {
-    D.DECLARED: frozenset({D.COLLECTED, D.RECEIVED, D.CANCELLED}),
-    D.COLLECTED: frozenset({D.RECEIVED, D.CANCELLED}),
-    D.RECEIVED: frozenset({D.CLOSED}),
-    D.CLOSED: frozenset(),
-    D.CANCELLED: frozenset(),
-}
+MACHINE = StatusMachine(
+    DonationStatus,
+    (
+        Move(frozenset({D.DECLARED}), D.COLLECTED),
+        Move(frozenset({D.DECLARED, D.COLLECTED}), D.RECEIVED),
+        Move(frozenset({D.DECLARED, D.COLLECTED}), D.CANCELLED),
+        Move(frozenset({D.RECEIVED}), D.CLOSED),
+    ),
+    describe=lambda donation: f"Le don {donation.reference}",
+)
 # Donations whose units the workshop may still register.
 INTAKE_OPEN = (D.DECLARED, D.COLLECTED, D.RECEIVED)
 
@@ -216,7 +220,6 @@ def declare_donation(donor: Organisation, data: DonationInput, *, actor: User) -
     donation = Donation(
         donor=donor,
         declared_on=today(),
-        status=D.DECLARED,
         pickup_address=_clean(data.pickup_address),
         pickup_commune_code=data.pickup_commune.code if data.pickup_commune else None,
         preferred_pickup_on=data.preferred_pickup_on,
@@ -234,6 +237,7 @@ def declare_donation(donor: Organisation, data: DonationInput, *, actor: User) -
             for line in lines
         ],
     )
+    MACHINE.write(donation, D.DECLARED)
     db.session.add(donation)
     audit.record(
         "donation.declare",
@@ -247,36 +251,13 @@ def declare_donation(donor: Organisation, data: DonationInput, *, actor: User) -
 DATE_OF = {D.COLLECTED: "collected_on", D.RECEIVED: "received_on", D.CLOSED: "closed_on"}
 
 
-def move(donation: Donation, target: DonationStatus, *, actor, only_if=None) -> None:
-    """Change a donation's status along `MOVES`; InvalidTransition otherwise.
-
-    The change is a compare-and-set (`UPDATE ... WHERE status = <the status read>`, plus
-    `only_if`): when someone else changed the donation meanwhile, nothing is written and the
-    person is told, on PostgreSQL and SQLite alike.
-    """
-    current = DonationStatus(donation.status)
-    if target not in MOVES[current]:
-        raise InvalidTransition(
-            f"Le don {donation.reference} est « {current.label} » : "
-            f"il ne peut pas passer « {target.label} ».",
-        )
-    values = {"status": target}
-    if target in DATE_OF:
-        values[DATE_OF[target]] = today()
-    update = sa.update(Donation).where(Donation.id == donation.id, Donation.status == current)
-    if only_if is not None:
-        update = update.where(only_if)
-    changed = db.session.execute(
-        update.values(**values).execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(donation)
-    if changed != 1:
-        raise InvalidTransition(
-            f"Le don {donation.reference} vient d'être modifié (il est « {D(donation.status).label} ») : "
-            "rechargez la page.",
-            code="concurrent_change",
-        )
-    audit.record("donation.status", donation, actor=actor, summary={"from": current, "to": target})
+def move(donation: Donation, target: DonationStatus, *, actor: User, only_if=None) -> None:
+    """Move a donation along `MACHINE`'s table, as a compare-and-set (plus `only_if`): when
+    someone else changed the donation meanwhile, nothing is written and the person is told."""
+    source, target = MACHINE.check(donation, target)
+    values = {DATE_OF[target]: today()} if target in DATE_OF else {}
+    MACHINE.compare_and_set(donation, source, target, only_if=only_if, values=values)
+    audit.record("donation.status", donation, actor=actor, summary={"from": source, "to": target})
 
 
 def plan_pickup(donation: Donation, planned_on: date, *, actor) -> None:
