@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from equipbank.codes import (
     AppointmentStatus,
@@ -16,6 +16,7 @@ from equipbank.codes import (
     NotificationResult,
 )
 from equipbank.db import TimestampMixin, UTCDateTime, code_check, db, utcnow
+from equipbank.status_machine import refuse_other_writers
 
 if TYPE_CHECKING:
     from equipbank.auth.models import User
@@ -72,6 +73,10 @@ class Appointment(TimestampMixin, db.Model):
     beneficiary: Mapped[Beneficiary] = relationship()
     advisor: Mapped[User] = relationship(foreign_keys=[advisor_id])
     rescheduled_from: Mapped[Appointment | None] = relationship(remote_side=[id])
+
+    @validates("status")
+    def _only_the_status_machine(self, _key: str, status: str) -> str:
+        return refuse_other_writers(self, status)
 
     def __repr__(self) -> str:
         return f"<Appointment {self.id} {self.status}>"

@@ -25,10 +25,19 @@ from equipbank.codes import AppointmentStatus, Autonomy, LocationType, NextStep,
 from equipbank.db import PARIS, today, utcnow
 from equipbank.errors import InvalidTransition, NotFound, ValidationFailed
 from equipbank.extensions import db
+from equipbank.status_machine import Move, StatusMachine
 
 MAX_DURATION_MINUTES = 8 * 60
 A = AppointmentStatus
 CANCELLED = (A.CANCELLED_BY_BENEFICIARY, A.CANCELLED_BY_SERVICE)
+OUTCOMES = frozenset({A.DONE, A.NO_SHOW, *CANCELLED})
+# An appointment gets its outcome, which can be corrected later (a no-show was in fact a
+# cancellation); moving it is cancelling it (`reschedule`).
+MACHINE = StatusMachine(
+    AppointmentStatus,
+    [Move(frozenset({A.SCHEDULED, *OUTCOMES}), outcome) for outcome in OUTCOMES],
+    describe=lambda appointment: "Ce rendez-vous",
+)
 MAX_OUTCOME_MINUTES = 8 * 60
 # How far ahead an appointment may be set: beyond, it is a typo in the year.
 MAX_AHEAD = timedelta(days=366)
@@ -94,9 +103,9 @@ def schedule(data: FollowupData, *, beneficiary, actor, handover=None) -> Appoin
         duration_minutes=data.duration_minutes,
         location_type=data.location_type,
         place=(data.place or "").strip() or None,
-        status=AppointmentStatus.SCHEDULED,
         created_by_id=actor.id,
     )
+    MACHINE.write(appointment, A.SCHEDULED)
     db.session.add(appointment)
     audit.record(
         "appointment.schedule",
@@ -348,9 +357,9 @@ def record_outcome(appointment: Appointment, data: OutcomeData, *, actor) -> App
             "Ce rendez-vous a été remplacé par un autre : renseignez le nouveau."
         )
     _check_outcome(appointment, data)
-    was = appointment.status
+    was, _ = MACHINE.check(appointment, data.status)
     done = data.status == A.DONE
-    appointment.status = data.status
+    MACHINE.write(appointment, A(data.status))
     appointment.outcome_duration_minutes = data.duration_minutes if done else None
     appointment.topics = sorted(set(data.topics)) if done else []
     appointment.autonomy = data.autonomy if done else None
@@ -396,7 +405,8 @@ def reschedule(
                 "Indiquez qui reporte le rendez-vous.",
                 fields={"previous_status": ["Le bénéficiaire ou le service."]},
             )
-        appointment.status = previous_status
+        MACHINE.check(appointment, previous_status)
+        MACHINE.write(appointment, A(previous_status))
         appointment.calendar_sequence += 1
         appointment.outcome_recorded_at, appointment.outcome_recorded_by_id = utcnow(), actor.id
     new = schedule(

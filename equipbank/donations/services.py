@@ -1,6 +1,6 @@
 """Donations: a donor declares what it gives; staff plan the pickup; the workshop receives it.
 
-A donation's status follows a small table of its own (`MOVES`); the devices it brings have
+A donation's status follows a small table of its own (`MACHINE`); the devices it brings have
 theirs in `equipbank.devices.status`. Services take plain data and an actor, check, write,
 audit and flush; the caller commits.
 """

@@ -4,10 +4,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from equipbank.codes import DeviceCategory, RequestStatus, ReservationStatus
 from equipbank.db import TimestampMixin, UTCDateTime, code_check, db, utcnow
+from equipbank.status_machine import refuse_other_writers
 
 if TYPE_CHECKING:
     from equipbank.beneficiaries.models import Beneficiary
@@ -45,6 +46,10 @@ class DeviceRequest(TimestampMixin, db.Model):
     reservations: Mapped[list[Reservation]] = relationship(
         back_populates="request", order_by="Reservation.id"
     )
+
+    @validates("status")
+    def _only_the_status_machine(self, _key: str, status: str) -> str:
+        return refuse_other_writers(self, status)
 
     def __repr__(self) -> str:
         return f"<DeviceRequest {self.id} {self.category} x{self.quantity} {self.status}>"

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from equipbank.audit import services as audit
+from equipbank.auth.models import User
 from equipbank.codes import (
     DeviceCategory,
     DeviceStatus,
@@ -29,11 +30,26 @@ from equipbank.devices.models import Device, parse_tag
 from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from equipbank.extensions import db
 from equipbank.requests.models import DeviceRequest, Reservation
+from equipbank.status_machine import Move, StatusMachine
 
 R = RequestStatus
 MAX_REQUEST_QUANTITY = 200
 # Requests staff still have to serve.
 OPEN_REQUESTS = (R.OPEN, R.APPROVED, R.PARTIALLY_SERVED)
+# A request is approved by its first allocation, served as its devices are reserved (or
+# closed by staff), and served less again when a reservation is released.
+MACHINE = StatusMachine(
+    RequestStatus,
+    (
+        Move(frozenset({R.OPEN}), R.APPROVED),
+        Move(frozenset({R.APPROVED, R.SERVED}), R.PARTIALLY_SERVED),
+        Move(frozenset(OPEN_REQUESTS), R.SERVED),
+        Move(frozenset({R.PARTIALLY_SERVED, R.SERVED}), R.APPROVED),
+        Move(frozenset({R.OPEN}), R.REJECTED),
+        Move(frozenset({R.OPEN, R.APPROVED}), R.CANCELLED),
+    ),
+    describe=lambda request: f"La demande n° {request.id}",
+)
 # What a reservation counts towards a request: still reserved, or delivered to the relay.
 COUNTED = (ReservationStatus.ACTIVE, ReservationStatus.DELIVERED)
 
@@ -62,9 +78,9 @@ def create_request(data: RequestData, *, actor) -> DeviceRequest:
         category=data.category,
         quantity=data.quantity,
         note=(data.note or "").strip() or None,
-        status=R.OPEN,
         created_by_id=actor.id,
     )
+    MACHINE.write(request, R.OPEN)
     db.session.add(request)
     audit.record(
         "request.create",
@@ -284,13 +300,13 @@ def _refresh_served(request: DeviceRequest, actor) -> None:
         _set_status(request, R.PARTIALLY_SERVED, actor)
 
 
-def _set_status(request: DeviceRequest, target: RequestStatus, actor) -> None:
+def _set_status(request: DeviceRequest, target: RequestStatus, actor: User) -> None:
+    """Move the request along `MACHINE` (staying where it is is no move)."""
     if request.status == target:
         return
-    audit.record(
-        "request.status", request, actor=actor, summary={"from": request.status, "to": target}
-    )
-    request.status = target
+    source, target = MACHINE.check(request, target)
+    MACHINE.write(request, target)
+    audit.record("request.status", request, actor=actor, summary={"from": source, "to": target})
 
 
 def visible_requests(viewer) -> sa.Select:

@@ -17,6 +17,7 @@ from equipbank.devices.models import Device, DeviceEvent
 from equipbank.errors import Conflict, InvalidTransition, ValidationFailed
 from equipbank.extensions import db
 from equipbank.handovers.models import Handover
+from equipbank.requests import services as requests
 from equipbank.requests.models import DeviceRequest, Reservation
 from tests import factories
 
@@ -89,9 +90,8 @@ class World:
         elif target == S.READY and device.status == S.RESERVED:
             self.reservation(device).status = ReservationStatus.RELEASED
         elif target == S.RESERVED and self.reservation(device) is None:
-            request = DeviceRequest(
-                relay=self.relay, category="laptop", quantity=1, status=RequestStatus.APPROVED
-            )
+            request = DeviceRequest(relay=self.relay, category="laptop", quantity=1)
+            requests.MACHINE.write(request, RequestStatus.APPROVED)
             db.session.add(Reservation(request=request, device=device))
         elif target == S.HANDED_OVER and self.active_handover(device) is None:
             beneficiary = Beneficiary(
@@ -230,9 +230,8 @@ def test_side_exits_need_a_reason(world, target):
 
 def test_reserving_needs_an_approved_request(world):
     device = world.device_in(S.READY)
-    request = DeviceRequest(
-        relay=world.relay, category="laptop", quantity=1, status=RequestStatus.OPEN
-    )
+    request = DeviceRequest(relay=world.relay, category="laptop", quantity=1)
+    requests.MACHINE.write(request, RequestStatus.OPEN)
     db.session.add(Reservation(request=request, device=device))
     db.session.flush()
     with pytest.raises(InvalidTransition, match="demande approuvée"):
