@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from equipbank import create_app
+from equipbank.codes import Role
 from equipbank.extensions import db
 from equipbank.geo import services as geo
 from tests import factories
@@ -115,6 +116,31 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def relay_user():
+    """A user of a relay organisation of its own, not logged in."""
+    return factories.user(Role.RELAY)
+
+
+@pytest.fixture
+def advisor(relay_user):
+    """Thomas Lambert, digital advisor at `relay_user`'s relay, mail at thomas@cnfs.example."""
+    return factories.user(
+        Role.ADVISOR,
+        organisation_=relay_user.organisation,
+        email="thomas@cnfs.example",
+        name="Thomas Lambert",
+    )
+
+
+@pytest.fixture
+def admin(auth):
+    """A bank staff member with the admin right, logged in on `client`."""
+    user = factories.user(Role.STAFF, is_admin=True)
+    auth.login(user)
+    return user
 
 
 @pytest.fixture
