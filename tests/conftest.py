@@ -9,6 +9,7 @@ commune referential is loaded once and kept.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 
@@ -172,6 +173,28 @@ def follow_job(client, runner):
         return client.get(following) if following else client.get(location)
 
     return follow
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as statements:` lists the SQL statements the app's engine runs
+    inside the block, the requests of the test client included (they share the engine)."""
+
+    @contextlib.contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(connection, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return counting
 
 
 class MailCollector:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
+from sqlalchemy.orm import joinedload, selectinload
 
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.auth.permissions import roles
@@ -92,6 +93,10 @@ def create_donation(data):
 def list_donations(args):
     """Les dons : tous pour l'équipe et l'atelier, les siens pour un donateur."""
     query = sa.select(Donation).order_by(Donation.id.desc())
+    # Each item holds its donor's name, its lines and its count of devices, loaded for the whole page at once
+    query = query.options(
+        joinedload(Donation.donor), selectinload(Donation.lines), selectinload(Donation.devices)
+    )
     if current_user.role == Role.DONOR:
         query = query.where(Donation.donor_id == current_user.organisation_id)
     if args.get("status"):

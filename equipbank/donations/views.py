@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
+from sqlalchemy.orm import joinedload, selectinload
 
 from equipbank.auth.permissions import public, roles
 from equipbank.codes import OrganisationKind, Role
@@ -36,6 +37,10 @@ STAFF, DONOR, REFURBISHER = Role.STAFF, Role.DONOR, Role.REFURBISHER
 def index():
     filters = DonationFilters(request.args)
     query = sa.select(Donation).join(Donation.donor).order_by(Donation.id.desc())
+    # Each row shows its donor and counts its lines' and devices, loaded for the whole page at once
+    query = query.options(
+        joinedload(Donation.donor), selectinload(Donation.lines), selectinload(Donation.devices)
+    )
     if current_user.role == DONOR:
         query = query.where(Donation.donor_id == current_user.organisation_id)
     elif current_user.role == REFURBISHER and not filters.status.data:
