@@ -9,6 +9,7 @@ commune referential is loaded once and kept.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 
@@ -18,6 +19,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from equipbank import create_app
+from equipbank.codes import Role
 from equipbank.extensions import db
 from equipbank.geo import services as geo
 from tests import factories
@@ -118,6 +120,31 @@ def auth(client):
 
 
 @pytest.fixture
+def relay_user():
+    """A user of a relay organisation of its own, not logged in."""
+    return factories.user(Role.RELAY)
+
+
+@pytest.fixture
+def advisor(relay_user):
+    """Thomas Lambert, digital advisor at `relay_user`'s relay, mail at thomas@cnfs.example."""
+    return factories.user(
+        Role.ADVISOR,
+        organisation_=relay_user.organisation,
+        email="thomas@cnfs.example",
+        name="Thomas Lambert",
+    )
+
+
+@pytest.fixture
+def admin(auth):
+    """A bank staff member with the admin right, logged in on `client`."""
+    user = factories.user(Role.STAFF, is_admin=True)
+    auth.login(user)
+    return user
+
+
+@pytest.fixture
 def api_token(client):
     """A function giving a bearer header for a user, through POST /api/v1/tokens."""
 
@@ -146,6 +173,28 @@ def follow_job(client, runner):
         return client.get(following) if following else client.get(location)
 
     return follow
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as statements:` lists the SQL statements the app's engine runs
+    inside the block, the requests of the test client included (they share the engine)."""
+
+    @contextlib.contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(connection, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return counting
 
 
 class MailCollector:

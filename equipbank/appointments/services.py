@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from equipbank import jobs, transaction
 from equipbank.appointments.models import Appointment
@@ -56,6 +57,7 @@ def active_advisors() -> list[User]:
     return list(
         db.session.scalars(
             sa.select(User)
+            .options(joinedload(User.organisation))
             .where(User.role == Role.ADVISOR, User.active.is_(True))
             .order_by(User.name)
         )
@@ -170,7 +172,12 @@ def appointment_ics(
 
 def visible_appointments(viewer) -> sa.Select:
     """An advisor's own appointments; a relay's, for the people it equipped; all for staff."""
-    query = sa.select(Appointment)
+    from equipbank.handovers.models import Handover
+
+    # The API shows each appointment's device tag.
+    query = sa.select(Appointment).options(
+        joinedload(Appointment.handover).joinedload(Handover.device)
+    )
     if viewer.role == Role.STAFF:
         return query
     if viewer.role == Role.ADVISOR:
@@ -217,6 +224,7 @@ def to_fill(advisor) -> sa.Select:
     """Past appointments with no outcome yet: the advisor's "À renseigner" queue."""
     return (
         sa.select(Appointment)
+        .options(joinedload(Appointment.beneficiary))  # named on each row
         .where(
             Appointment.advisor_id == advisor.id,
             Appointment.status == A.SCHEDULED,
@@ -238,6 +246,7 @@ def agenda(advisor, *, horizon_days: int = 60) -> Agenda:
     next_monday = _paris_midnight(day + timedelta(days=7 - day.weekday()))
     upcoming = db.session.scalars(
         sa.select(Appointment)
+        .options(joinedload(Appointment.beneficiary))
         .where(
             Appointment.advisor_id == advisor.id,
             Appointment.status == A.SCHEDULED,

@@ -15,6 +15,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import joinedload
 
 from equipbank.audit import services as audit
 from equipbank.beneficiaries.models import Beneficiary
@@ -239,8 +240,10 @@ def can_see(viewer, beneficiary: Beneficiary) -> bool:
 
 
 def visible_beneficiaries(viewer, text: str | None = None) -> sa.Select:
-    query = sa.select(Beneficiary).order_by(
-        Beneficiary.last_name, Beneficiary.first_name, Beneficiary.id
+    query = (
+        sa.select(Beneficiary)
+        .options(joinedload(Beneficiary.relay), joinedload(Beneficiary.commune))  # on each row
+        .order_by(Beneficiary.last_name, Beneficiary.first_name, Beneficiary.id)
     )
     if viewer.role == Role.RELAY:
         query = query.where(Beneficiary.relay_id == viewer.organisation_id)

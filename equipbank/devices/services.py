@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from equipbank.audit import services as audit
 from equipbank.codes import (
@@ -117,7 +118,7 @@ def relay_device_ids(relay_id: int) -> sa.Select:
 
 def visible_devices(viewer) -> sa.Select:
     """The devices query scoped to what `viewer` may see."""
-    query = sa.select(Device)
+    query = sa.select(Device).options(joinedload(Device.holder))  # shown on every row
     if viewer.role in (Role.STAFF, Role.REFURBISHER):
         return query
     if viewer.role == Role.DONOR:

@@ -14,6 +14,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload, selectinload
 
 from equipbank.audit import services as audit
 from equipbank.auth.models import User
@@ -409,7 +410,14 @@ def _erased_or_recycled(device: Device) -> bool:
 def visible_donations(viewer: User) -> sa.Select:
     """The donations `viewer` may list, newest first: a donor's own; all for staff and the
     workshop."""
-    query = sa.select(Donation).order_by(Donation.id.desc())
+    # Each item shows its donor, its lines and its count of devices: loaded for a page at once.
+    query = (
+        sa.select(Donation)
+        .options(
+            joinedload(Donation.donor), selectinload(Donation.lines), selectinload(Donation.devices)
+        )
+        .order_by(Donation.id.desc())
+    )
     if viewer.role == Role.DONOR:
         return query.where(Donation.donor_id == viewer.organisation_id)
     if viewer.role in (Role.STAFF, Role.REFURBISHER):

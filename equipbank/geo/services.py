@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from equipbank.db import like_escape
 from equipbank.errors import DomainError, ValidationFailed
@@ -172,7 +173,8 @@ def communes_query(*, text: str | None = None, postal_code: str | None = None) -
     The text is a postal code, an INSEE code (an arrondissement's gives its commune) or the
     start of a word of the name, accents, hyphens and apostrophes ignored.
     """
-    query = sa.select(Commune).where(Commune.kind == "commune")
+    query = sa.select(Commune).options(selectinload(Commune.postal_codes))
+    query = query.where(Commune.kind == "commune")
     order: list = [Commune.search_name]
     text = (text or "").strip()
     if postal_code is not None:

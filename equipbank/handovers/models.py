@@ -9,8 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from equipbank.db import UTCDateTime, db, utcnow
 
 if TYPE_CHECKING:
+    from equipbank.appointments.models import Appointment
     from equipbank.beneficiaries.models import Beneficiary
     from equipbank.devices.models import Device
+    from equipbank.geo.models import Commune
     from equipbank.organisations.models import Organisation
 
 
@@ -49,6 +51,9 @@ class Handover(db.Model):
     device: Mapped[Device] = relationship()
     beneficiary: Mapped[Beneficiary] = relationship()
     relay: Mapped[Organisation] = relationship()
+    # For loading with a list of handovers only: written through commune_code and Appointment.
+    commune: Mapped[Commune] = relationship(viewonly=True)
+    appointments: Mapped[list[Appointment]] = relationship(order_by="Appointment.id", viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Handover {self.id} device={self.device_id}>"

@@ -45,9 +45,8 @@ class HandoverSchema(Schema):
     appointment = fields.Method("first_appointment")
 
     def first_appointment(self, handover):
-        from equipbank.handovers.services import first_appointment
-
-        appointment = first_appointment(handover)
+        # From the relationship, which the list query loads for all listed handovers at once.
+        appointment = next(iter(handover.appointments), None)
         return AppointmentSchema().dump(appointment) if appointment else None
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from equipbank.appointments import services as appointments
 from equipbank.appointments.models import Appointment
@@ -266,7 +267,19 @@ def return_device(handover: Handover, reason: str, *, actor) -> None:
 
 
 def visible_handovers(viewer) -> sa.Select:
-    query = sa.select(Handover).order_by(Handover.handed_at.desc())
+    # What each listed handover shows: its device, person, relay and commune (the name filter
+    # finds the loaded commune in the session), and in the API its first appointment.
+    query = (
+        sa.select(Handover)
+        .options(
+            joinedload(Handover.device),
+            joinedload(Handover.beneficiary),
+            joinedload(Handover.relay),
+            joinedload(Handover.commune),
+            selectinload(Handover.appointments),
+        )
+        .order_by(Handover.handed_at.desc())
+    )
     if viewer.role == Role.STAFF:
         return query
     if viewer.role == Role.RELAY:

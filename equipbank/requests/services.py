@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from equipbank.audit import services as audit
 from equipbank.auth.models import User
@@ -310,7 +311,11 @@ def _set_status(request: DeviceRequest, target: RequestStatus, actor: User) -> N
 
 
 def visible_requests(viewer) -> sa.Select:
-    query = sa.select(DeviceRequest)
+    # Each listed request shows its relay and counts its reservations (the API their devices).
+    query = sa.select(DeviceRequest).options(
+        joinedload(DeviceRequest.relay),
+        selectinload(DeviceRequest.reservations).joinedload(Reservation.device),
+    )
     if viewer.role == Role.STAFF:
         return query
     if viewer.role == Role.RELAY:

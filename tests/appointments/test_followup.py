@@ -27,18 +27,6 @@ DONE = {
 }
 
 
-@pytest.fixture
-def relay_user():
-    return factories.user(Role.RELAY)
-
-
-@pytest.fixture
-def advisor(relay_user):
-    return factories.user(
-        Role.ADVISOR, organisation_=relay_user.organisation, name="Thomas Lambert"
-    )
-
-
 def appointment_for(relay_user, advisor, *, days=7, **fields) -> Appointment:
     handover = factories.handover(relay_user, advisor_=advisor, days=days, **fields)
     return db.session.scalar(sa.select(Appointment).where(Appointment.handover_id == handover.id))

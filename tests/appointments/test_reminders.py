@@ -15,25 +15,9 @@ import sqlalchemy as sa
 from equipbank import mail
 from equipbank.appointments import reminders, services, tasks
 from equipbank.appointments.models import Appointment, NotificationReceipt
-from equipbank.codes import Role
 from equipbank.db import PARIS, utcnow
 from equipbank.extensions import db
 from tests import factories
-
-
-@pytest.fixture
-def relay_user():
-    return factories.user(Role.RELAY)
-
-
-@pytest.fixture
-def advisor(relay_user):
-    return factories.user(
-        Role.ADVISOR,
-        organisation_=relay_user.organisation,
-        email="thomas@cnfs.example",
-        name="Thomas Lambert",
-    )
 
 
 def tomorrow_handover(relay_user, advisor, **beneficiary):

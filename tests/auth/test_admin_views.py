@@ -14,13 +14,6 @@ from equipbank.extensions import db
 from tests import factories
 
 
-@pytest.fixture
-def admin(auth):
-    user = factories.user(Role.STAFF, is_admin=True)
-    auth.login(user)
-    return user
-
-
 def link_in(page: str) -> str:
     return re.search(r'id="set-password-link">([^<]+)<', page).group(1)
 

@@ -28,11 +28,6 @@ def data(**overrides) -> services.BeneficiaryData:
     return services.BeneficiaryData(**values)
 
 
-@pytest.fixture
-def relay_user():
-    return factories.user(Role.RELAY)
-
-
 def test_a_beneficiary_is_registered_with_an_age_band_and_never_a_birth_date(relay_user):
     person = services.create(data(), actor=relay_user)
     db.session.commit()

@@ -20,18 +20,18 @@ ERASURE = {
 
 
 @pytest.fixture
-def workshop(api_token):
+def workshop_headers(api_token):
     return api_token(factories.user(Role.REFURBISHER))
 
 
-def test_intake_returns_the_tag_the_database_allocated(client, workshop):
+def test_intake_returns_the_tag_the_database_allocated(client, workshop_headers):
     donation = factories.donation(
         lines=[DonationLine(category="laptop", quantity=2, brand="HP", serials=["HP-1"])]
     )
     response = client.post(
         f"/api/v1/donations/{donation.id}/devices",
         json={"category": "laptop", "brand": "HP", "serial": "HP-1"},
-        headers=workshop,
+        headers=workshop_headers,
     )
     assert response.status_code == 201
     body = response.get_json()
@@ -39,7 +39,7 @@ def test_intake_returns_the_tag_the_database_allocated(client, workshop):
     again = client.post(
         f"/api/v1/donations/{donation.id}/devices",
         json={"category": "laptop", "brand": "hp", "serial": "HP-1"},
-        headers=workshop,
+        headers=workshop_headers,
     )
     assert again.status_code == 409
     assert again.get_json()["error"] == {
@@ -58,22 +58,22 @@ def test_intake_returns_the_tag_the_database_allocated(client, workshop):
         ({"category": "laptop", "serial": 12}, "serial"),
     ],
 )
-def test_bad_intake_bodies_are_422_with_the_field(client, workshop, payload, field):
+def test_bad_intake_bodies_are_422_with_the_field(client, workshop_headers, payload, field):
     donation = factories.donation()
     response = client.post(
-        f"/api/v1/donations/{donation.id}/devices", json=payload, headers=workshop
+        f"/api/v1/donations/{donation.id}/devices", json=payload, headers=workshop_headers
     )
     assert response.status_code == 422
     assert field in response.get_json()["error"]["fields"]
     assert db.session.query(Device).count() == 0
 
 
-def test_invalid_json_is_a_400(client, workshop):
+def test_invalid_json_is_a_400(client, workshop_headers):
     donation = factories.donation()
     response = client.post(
         f"/api/v1/donations/{donation.id}/devices",
         data="{not json",
-        headers={**workshop, "Content-Type": "application/json"},
+        headers={**workshop_headers, "Content-Type": "application/json"},
     )
     assert response.status_code == 400
     assert (
@@ -82,52 +82,54 @@ def test_invalid_json_is_a_400(client, workshop):
     )
 
 
-def test_ready_through_the_api_needs_erasure_grade_and_tests(client, workshop):
+def test_ready_through_the_api_needs_erasure_grade_and_tests(client, workshop_headers):
     device = factories.device()
     refused = client.post(
         f"/api/v1/devices/{device.tag}/transition",
         json={"to": "ready", "grade": "A", "functional_tests_passed": True},
-        headers=workshop,
+        headers=workshop_headers,
     )
     assert refused.status_code == 409
     assert refused.get_json()["error"]["code"] == "ready_guard"
     assert db.session.get(Device, device.id).status == "received"
     assert (
         client.post(
-            f"/api/v1/devices/{device.tag}/erasure", json=ERASURE, headers=workshop
+            f"/api/v1/devices/{device.tag}/erasure", json=ERASURE, headers=workshop_headers
         ).status_code
         == 201
     )
     no_grade = client.post(
         f"/api/v1/devices/{device.tag}/transition",
         json={"to": "ready", "functional_tests_passed": True},
-        headers=workshop,
+        headers=workshop_headers,
     )
     assert no_grade.status_code == 409 and "grade" in no_grade.get_json()["error"]["message"]
     done = client.post(
         f"/api/v1/devices/{device.tag}/transition",
         json={"to": "ready", "grade": "A", "functional_tests_passed": True},
-        headers=workshop,
+        headers=workshop_headers,
     )
     assert done.status_code == 200
     assert (done.get_json()["status"], done.get_json()["grade"]) == ("ready", "A")
 
 
-def test_an_erasure_needs_an_aware_date_and_a_device_at_the_workshop(client, workshop):
+def test_an_erasure_needs_an_aware_date_and_a_device_at_the_workshop(client, workshop_headers):
     device = factories.ready_device()
     naive = client.post(
         f"/api/v1/devices/{device.tag}/erasure",
         json={**ERASURE, "performed_at": "2026-11-20T10:30:00"},
-        headers=workshop,
+        headers=workshop_headers,
     )
     assert naive.status_code == 422 and "performed_at" in naive.get_json()["error"]["fields"]
-    late = client.post(f"/api/v1/devices/{device.tag}/erasure", json=ERASURE, headers=workshop)
+    late = client.post(
+        f"/api/v1/devices/{device.tag}/erasure", json=ERASURE, headers=workshop_headers
+    )
     assert late.status_code == 409 and late.get_json()["error"]["code"] == "not_at_workshop"
 
 
-def test_an_unknown_or_malformed_tag_is_a_404(client, workshop):
+def test_an_unknown_or_malformed_tag_is_a_404(client, workshop_headers):
     for tag in ("EB-999999", "nonsense", "EB-1"):
-        response = client.get(f"/api/v1/devices/{tag}", headers=workshop)
+        response = client.get(f"/api/v1/devices/{tag}", headers=workshop_headers)
         assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
 
 
@@ -174,9 +176,9 @@ def test_the_device_list_is_scoped_filtered_and_paginated(client, api_token):
     assert advisor.status_code == 403
 
 
-def test_the_label_pdf_encodes_the_absolute_url_of_the_device(client, workshop):
+def test_the_label_pdf_encodes_the_absolute_url_of_the_device(client, workshop_headers):
     device = factories.device()
-    response = client.get(f"/api/v1/devices/{device.tag}/label.pdf", headers=workshop)
+    response = client.get(f"/api/v1/devices/{device.tag}/label.pdf", headers=workshop_headers)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert decode_labels(response.data, "single", count=1) == [
         f"http://equipbank.test/d/{device.tag}"
@@ -184,10 +186,12 @@ def test_the_label_pdf_encodes_the_absolute_url_of_the_device(client, workshop):
     assert device.tag in pdf_text(response.data)
 
 
-def test_the_workshop_cannot_reserve_through_the_transition_endpoint(client, workshop):
+def test_the_workshop_cannot_reserve_through_the_transition_endpoint(client, workshop_headers):
     device = factories.ready_device()
     response = client.post(
-        f"/api/v1/devices/{device.tag}/transition", json={"to": "reserved"}, headers=workshop
+        f"/api/v1/devices/{device.tag}/transition",
+        json={"to": "reserved"},
+        headers=workshop_headers,
     )
     assert (
         response.status_code == 409 and response.get_json()["error"]["code"] == "not_a_direct_move"

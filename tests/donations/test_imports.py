@@ -30,13 +30,6 @@ def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-@pytest.fixture
-def donor(auth):
-    user = factories.user(Role.DONOR)
-    auth.login(user)
-    return user
-
-
 def upload(client, content: bytes, name: str = "inventaire.csv"):
     return client.post(
         "/dons/importer/",

@@ -23,13 +23,6 @@ def line(index: int, **values) -> dict:
     return {f"lines-{index}-{name}": value for name, value in defaults.items()}
 
 
-@pytest.fixture
-def donor(auth):
-    user = factories.user(Role.DONOR)
-    auth.login(user)
-    return user
-
-
 def test_a_donor_declares_a_donation_with_several_lines(client, donor):
     form = {
         "postal_code": "06440",

@@ -26,18 +26,6 @@ def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-@pytest.fixture
-def relay_user():
-    return factories.user(Role.RELAY)
-
-
-@pytest.fixture
-def advisor(relay_user):
-    return factories.user(
-        Role.ADVISOR, organisation_=relay_user.organisation, name="Thomas Lambert"
-    )
-
-
 def test_a_handover_writes_the_handover_its_appointment_and_the_move_together(relay_user, advisor):
     device = factories.at_relay(relay_user)
     person = factories.beneficiary(relay_user, commune="06048")

@@ -14,13 +14,6 @@ from tests import factories
 VALID_SIRET = "73282932000074"  # a real, checksum-valid SIRET
 
 
-@pytest.fixture
-def admin(auth):
-    user = factories.user(Role.STAFF, is_admin=True)
-    auth.login(user)
-    return user
-
-
 def form(**overrides):
     data = {
         "kind": "donor",

@@ -18,12 +18,7 @@ from tests import factories
 
 
 @pytest.fixture
-def relay_user():
-    return factories.user(Role.RELAY)
-
-
-@pytest.fixture
-def staff():
+def staff_user():
     return factories.user(Role.STAFF)
 
 
@@ -49,16 +44,16 @@ def test_suggestions_put_the_longest_in_stock_first_then_the_best_grade(relay_us
     assert [d.id for d in suggested] == [old_a.id, old_c.id, new_a.id]
 
 
-def test_allocation_reserves_all_the_chosen_devices_or_none(relay_user, staff):
+def test_allocation_reserves_all_the_chosen_devices_or_none(relay_user, staff_user):
     request = new_request(relay_user, quantity=2)
     ready, other = factories.ready_device(), factories.ready_device()
     workshop = factories.device()  # still received
     with pytest.raises(Conflict, match=workshop.tag):
-        services.allocate(request, [ready.tag, workshop.tag], actor=staff)
+        services.allocate(request, [ready.tag, workshop.tag], actor=staff_user)
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Reservation)) == 0
     assert db.session.get(Device, ready.id).status == "ready"
-    services.allocate(request, [ready.tag, other.tag], actor=staff)
+    services.allocate(request, [ready.tag, other.tag], actor=staff_user)
     db.session.commit()
     assert request.status == "served"
     assert {
@@ -67,43 +62,45 @@ def test_allocation_reserves_all_the_chosen_devices_or_none(relay_user, staff):
     } == {"reserved"}
 
 
-def test_allocation_refuses_more_devices_than_still_needed_and_other_categories(relay_user, staff):
+def test_allocation_refuses_more_devices_than_still_needed_and_other_categories(
+    relay_user, staff_user
+):
     request = new_request(relay_user, quantity=1)
     first, second = factories.ready_device(), factories.ready_device()
     with pytest.raises(ValidationFailed, match="attend encore 1"):
-        services.allocate(request, [first.tag, second.tag], actor=staff)
+        services.allocate(request, [first.tag, second.tag], actor=staff_user)
     db.session.rollback()
     desktop = factories.ready_device(category="desktop")
     with pytest.raises(ValidationFailed, match=r"autre catégorie|la demande porte sur"):
-        services.allocate(request, [desktop.tag], actor=staff)
+        services.allocate(request, [desktop.tag], actor=staff_user)
 
 
-def test_partial_allocation_then_release_then_served(relay_user, staff):
+def test_partial_allocation_then_release_then_served(relay_user, staff_user):
     request = new_request(relay_user, quantity=3)
     first = factories.ready_device()
-    services.allocate(request, [first.tag], actor=staff)
+    services.allocate(request, [first.tag], actor=staff_user)
     db.session.commit()
     assert request.status == "partially_served"
     reservation = request.reservations[0]
-    services.release(reservation, actor=staff)
+    services.release(reservation, actor=staff_user)
     db.session.commit()
     assert (db.session.get(Device, first.id).status, request.status, reservation.status) == (
         "ready",
         "approved",
         "released",
     )
-    services.mark_served(request, actor=staff)
+    services.mark_served(request, actor=staff_user)
     db.session.commit()
     assert request.status == "served"
     with pytest.raises(InvalidTransition):
-        services.allocate(request, [first.tag], actor=staff)
+        services.allocate(request, [first.tag], actor=staff_user)
 
 
-def test_the_relay_receives_only_what_is_reserved_for_it(relay_user, staff):
+def test_the_relay_receives_only_what_is_reserved_for_it(relay_user, staff_user):
     other_relay_user = factories.user(Role.RELAY)
     request = new_request(relay_user, quantity=1)
     device = factories.ready_device()
-    services.allocate(request, [device.tag], actor=staff)
+    services.allocate(request, [device.tag], actor=staff_user)
     db.session.commit()
     with pytest.raises(NotFound):
         services.receive(device, actor=other_relay_user)
@@ -124,11 +121,11 @@ def test_the_relay_receives_only_what_is_reserved_for_it(relay_user, staff):
     assert moves[-2:] == ["reserved", "at_relay"]
 
 
-def test_a_relay_cancels_an_open_request_but_not_one_being_served(relay_user, staff):
+def test_a_relay_cancels_an_open_request_but_not_one_being_served(relay_user, staff_user):
     open_request = new_request(relay_user)
     services.cancel(open_request, actor=relay_user)
     served = new_request(relay_user)
-    services.allocate(served, [factories.ready_device().tag], actor=staff)
+    services.allocate(served, [factories.ready_device().tag], actor=staff_user)
     db.session.commit()
     with pytest.raises(InvalidTransition, match="déjà attribués"):
         services.cancel(served, actor=relay_user)
@@ -145,7 +142,7 @@ def test_bad_requests_are_refused(relay_user, quantity, category):
 # Pages -------------------------------------------------------------------------------------
 
 
-def test_the_request_pages_from_asking_to_receiving(client, auth, app, relay_user, staff):
+def test_the_request_pages_from_asking_to_receiving(client, auth, app, relay_user, staff_user):
     auth.login(relay_user)
     created = client.post(
         "/demandes/nouvelle", data={"category": "laptop", "quantity": "1", "note": "Pour un senior"}
@@ -155,7 +152,7 @@ def test_the_request_pages_from_asking_to_receiving(client, auth, app, relay_use
     device = factories.ready_device(brand="Lenovo", model="ThinkPad T480")
 
     staff_browser = app.test_client()
-    staff_browser.post("/login", data={"email": staff.email, "password": factories.PASSWORD})
+    staff_browser.post("/login", data={"email": staff_user.email, "password": factories.PASSWORD})
     queue = staff_browser.get("/demandes/")
     assert f"n° {request.id}" in queue.text and relay_user.organisation.name in queue.text
     page = staff_browser.get(f"/demandes/{request.id}")
@@ -171,7 +168,7 @@ def test_the_request_pages_from_asking_to_receiving(client, auth, app, relay_use
 
 
 def test_two_staff_allocating_the_same_device_one_gets_a_clear_message(
-    client, app, relay_user, staff
+    client, app, relay_user, staff_user
 ):
     first_request, second_request = (
         new_request(relay_user, 1),
@@ -181,7 +178,7 @@ def test_two_staff_allocating_the_same_device_one_gets_a_clear_message(
     tabs = []
     for _ in range(2):
         tab = app.test_client()
-        tab.post("/login", data={"email": staff.email, "password": factories.PASSWORD})
+        tab.post("/login", data={"email": staff_user.email, "password": factories.PASSWORD})
         tabs.append(tab)
     tabs[0].post(f"/demandes/{first_request.id}/attribution", data={"tags": [device.tag]})
     answer = tabs[1].post(
@@ -196,7 +193,7 @@ def test_two_staff_allocating_the_same_device_one_gets_a_clear_message(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Reservation)) == 1
 
 
-def test_the_api_request_allocate_receive(client, api_token, relay_user, staff):
+def test_the_api_request_allocate_receive(client, api_token, relay_user, staff_user):
     relay = api_token(relay_user)
     created = client.post(
         "/api/v1/requests", json={"category": "laptop", "quantity": 2}, headers=relay
@@ -204,7 +201,7 @@ def test_the_api_request_allocate_receive(client, api_token, relay_user, staff):
     assert created.status_code == 201 and created.get_json()["status"] == "open"
     request_id = created.get_json()["id"]
     first, second, busy = factories.ready_device(), factories.ready_device(), factories.device()
-    staff_headers = api_token(staff)
+    staff_headers = api_token(staff_user)
     conflict = client.post(
         f"/api/v1/requests/{request_id}/allocate",
         json={"tags": [first.tag, busy.tag]},
