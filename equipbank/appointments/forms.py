@@ -15,8 +15,6 @@ from equipbank.codes import AppointmentStatus, Autonomy, LocationType, NextStep,
 from equipbank.db import PARIS
 from equipbank.forms import Form, OptionalSelectField, choices, enum_choices, optional_id
 
-A = AppointmentStatus
-
 
 def _optional_int(value):
     return int(value) if str(value).isdigit() else None
@@ -32,7 +30,13 @@ class CheckboxesField(SelectMultipleField):
 class OutcomeForm(Form):
     status = RadioField(
         "Ce qui s'est passé",
-        choices=choices([(status.value, status.label) for status in A if status != A.SCHEDULED]),
+        choices=choices(
+            [
+                (status.value, status.label)
+                for status in AppointmentStatus
+                if status != AppointmentStatus.SCHEDULED
+            ]
+        ),
     )
     duration_minutes = IntegerField(
         "Durée de la séance (minutes)",

@@ -29,14 +29,13 @@ from equipbank.extensions import db
 from equipbank.status_machine import Move, StatusMachine
 
 MAX_DURATION_MINUTES = 8 * 60
-A = AppointmentStatus
-CANCELLED = (A.CANCELLED_BY_BENEFICIARY, A.CANCELLED_BY_SERVICE)
-OUTCOMES = frozenset({A.DONE, A.NO_SHOW, *CANCELLED})
+CANCELLED = (AppointmentStatus.CANCELLED_BY_BENEFICIARY, AppointmentStatus.CANCELLED_BY_SERVICE)
+OUTCOMES = frozenset({AppointmentStatus.DONE, AppointmentStatus.NO_SHOW, *CANCELLED})
 # An appointment gets its outcome, which can be corrected later (a no-show was in fact a
 # cancellation); moving it is cancelling it (`reschedule`).
 MACHINE = StatusMachine(
     AppointmentStatus,
-    [Move(frozenset({A.SCHEDULED, *OUTCOMES}), outcome) for outcome in OUTCOMES],
+    [Move(frozenset({AppointmentStatus.SCHEDULED, *OUTCOMES}), outcome) for outcome in OUTCOMES],
     describe=lambda appointment: "Ce rendez-vous",
 )
 MAX_OUTCOME_MINUTES = 8 * 60
@@ -107,7 +106,7 @@ def schedule(data: FollowupData, *, beneficiary, actor, handover=None) -> Appoin
         place=(data.place or "").strip() or None,
         created_by_id=actor.id,
     )
-    MACHINE.write(appointment, A.SCHEDULED)
+    MACHINE.write(appointment, AppointmentStatus.SCHEDULED)
     db.session.add(appointment)
     audit.record(
         "appointment.schedule",
@@ -227,7 +226,7 @@ def to_fill(advisor) -> sa.Select:
         .options(joinedload(Appointment.beneficiary))  # named on each row
         .where(
             Appointment.advisor_id == advisor.id,
-            Appointment.status == A.SCHEDULED,
+            Appointment.status == AppointmentStatus.SCHEDULED,
             Appointment.starts_at < utcnow(),
         )
         .order_by(Appointment.starts_at)
@@ -249,7 +248,7 @@ def agenda(advisor, *, horizon_days: int = 60) -> Agenda:
         .options(joinedload(Appointment.beneficiary))
         .where(
             Appointment.advisor_id == advisor.id,
-            Appointment.status == A.SCHEDULED,
+            Appointment.status == AppointmentStatus.SCHEDULED,
             Appointment.starts_at >= now,
             Appointment.starts_at < now + timedelta(days=horizon_days),
         )
@@ -275,7 +274,7 @@ def overlapping(
     candidates = db.session.scalars(
         sa.select(Appointment).where(
             Appointment.advisor_id == advisor_id,
-            Appointment.status == A.SCHEDULED,
+            Appointment.status == AppointmentStatus.SCHEDULED,
             Appointment.id != (exclude_id or 0),
             Appointment.starts_at < ends_at,
             Appointment.starts_at > starts_at - timedelta(minutes=MAX_DURATION_MINUTES),
@@ -327,16 +326,19 @@ class OutcomeData:
 
 def _check_outcome(appointment: Appointment, data: OutcomeData) -> None:
     errors: dict[str, list[str]] = {}
-    if data.status not in A.codes() or data.status == A.SCHEDULED:
+    if data.status not in AppointmentStatus.codes() or data.status == AppointmentStatus.SCHEDULED:
         raise ValidationFailed(
             "Choisissez ce qui s'est passé.", fields={"status": ["Issue inconnue."]}
         )
-    if data.status in (A.DONE, A.NO_SHOW) and appointment.starts_at > utcnow():
+    if (
+        data.status in (AppointmentStatus.DONE, AppointmentStatus.NO_SHOW)
+        and appointment.starts_at > utcnow()
+    ):
         raise ValidationFailed(
             "Ce rendez-vous n'a pas encore eu lieu : seule une annulation peut être enregistrée.",
             fields={"status": ["Le rendez-vous est à venir."]},
         )
-    if data.status == A.DONE:
+    if data.status == AppointmentStatus.DONE:
         if (
             not isinstance(data.duration_minutes, int)
             or not 1 <= data.duration_minutes <= MAX_OUTCOME_MINUTES
@@ -367,8 +369,8 @@ def record_outcome(appointment: Appointment, data: OutcomeData, *, actor) -> App
         )
     _check_outcome(appointment, data)
     was, _ = MACHINE.check(appointment, data.status)
-    done = data.status == A.DONE
-    MACHINE.write(appointment, A(data.status))
+    done = data.status == AppointmentStatus.DONE
+    MACHINE.write(appointment, AppointmentStatus(data.status))
     appointment.outcome_duration_minutes = data.duration_minutes if done else None
     appointment.topics = sorted(set(data.topics)) if done else []
     appointment.autonomy = data.autonomy if done else None
@@ -408,14 +410,14 @@ def reschedule(
     if successor(appointment) is not None:
         raise InvalidTransition("Ce rendez-vous a déjà un rendez-vous suivant.")
     overlap_warnings(data, confirmed=confirm_overlap)
-    if appointment.status == A.SCHEDULED:
+    if appointment.status == AppointmentStatus.SCHEDULED:
         if previous_status not in CANCELLED:
             raise ValidationFailed(
                 "Indiquez qui reporte le rendez-vous.",
                 fields={"previous_status": ["Le bénéficiaire ou le service."]},
             )
         MACHINE.check(appointment, previous_status)
-        MACHINE.write(appointment, A(previous_status))
+        MACHINE.write(appointment, AppointmentStatus(previous_status))
         appointment.calendar_sequence += 1
         appointment.outcome_recorded_at, appointment.outcome_recorded_by_id = utcnow(), actor.id
     new = schedule(
@@ -475,8 +477,10 @@ def is_overdue(appointment: Appointment | None) -> bool:
     again."""
     if appointment is None:
         return False
-    past_and_open = appointment.status == A.SCHEDULED and appointment.starts_at < utcnow()
-    return past_and_open or appointment.status in (A.NO_SHOW, *CANCELLED)
+    past_and_open = (
+        appointment.status == AppointmentStatus.SCHEDULED and appointment.starts_at < utcnow()
+    )
+    return past_and_open or appointment.status in (AppointmentStatus.NO_SHOW, *CANCELLED)
 
 
 def overdue_followups(relay_id: int) -> list[Appointment]:

@@ -12,7 +12,7 @@ from equipbank.appointments.forms import OutcomeForm, RescheduleForm
 from equipbank.appointments.models import Appointment
 from equipbank.auth.permissions import public, roles
 from equipbank.beneficiaries import services as beneficiaries
-from equipbank.codes import Role
+from equipbank.codes import AppointmentStatus, Role
 from equipbank.db import PARIS, utcnow
 from equipbank.extensions import db
 from equipbank.forms import choices
@@ -44,7 +44,7 @@ def _reschedule_form(appointment: Appointment, formdata=None) -> RescheduleForm:
 
 def _outcome_form(appointment: Appointment) -> OutcomeForm:
     """Prefilled with the recorded outcome, for a correction."""
-    recorded = appointment.status != services.A.SCHEDULED
+    recorded = appointment.status != AppointmentStatus.SCHEDULED
     return OutcomeForm(
         formdata=None,
         status=appointment.status if recorded else None,

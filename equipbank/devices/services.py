@@ -33,12 +33,28 @@ from equipbank.donations.models import Donation, DonationLine
 from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from equipbank.extensions import db
 
-S = DeviceStatus
 # Moves a person asks for by name (UI buttons, POST /devices/{tag}/transition); reservations,
 # receipts and handovers have flows of their own that carry their data.
 DIRECT_MOVES: dict[str, frozenset[DeviceStatus]] = {
-    Role.REFURBISHER: frozenset({S.REFURBISHING, S.READY, S.RECYCLED, S.PARTS, S.RECEIVED}),
-    Role.STAFF: frozenset({S.REFURBISHING, S.READY, S.RECYCLED, S.PARTS, S.RECEIVED, S.LOST}),
+    Role.REFURBISHER: frozenset(
+        {
+            DeviceStatus.REFURBISHING,
+            DeviceStatus.READY,
+            DeviceStatus.RECYCLED,
+            DeviceStatus.PARTS,
+            DeviceStatus.RECEIVED,
+        }
+    ),
+    Role.STAFF: frozenset(
+        {
+            DeviceStatus.REFURBISHING,
+            DeviceStatus.READY,
+            DeviceStatus.RECYCLED,
+            DeviceStatus.PARTS,
+            DeviceStatus.RECEIVED,
+            DeviceStatus.LOST,
+        }
+    ),
 }
 
 
@@ -275,11 +291,11 @@ class Diagnostics:
 
 def _start_workshop(device: Device, *, actor) -> None:
     """Working on a received unit starts its reconditioning."""
-    if device.status == S.RECEIVED:
-        status.transition(device, S.REFURBISHING, actor=actor)
-    elif device.status != S.REFURBISHING:
+    if device.status == DeviceStatus.RECEIVED:
+        status.transition(device, DeviceStatus.REFURBISHING, actor=actor)
+    elif device.status != DeviceStatus.REFURBISHING:
         raise InvalidTransition(
-            f"{device.tag} est « {S(device.status).label} » : l'atelier ne le modifie plus.",
+            f"{device.tag} est « {DeviceStatus(device.status).label} » : l'atelier ne le modifie plus.",
             code="not_at_workshop",
         )
 
@@ -387,7 +403,7 @@ def move(
     """A move asked for by name: the workshop's (refurbishing, ready, recycled, parts, back to
     received after a return) and, for staff, lost. Grade and tests may come with `ready`."""
     try:
-        wanted = S(target)
+        wanted = DeviceStatus(target)
     except ValueError:
         raise InvalidTransition(f"Statut inconnu : {target!r}.", code="unknown_status") from None
     allowed = DIRECT_MOVES.get(actor.role, frozenset())
@@ -404,7 +420,7 @@ def move(
             functional_tests_passed=functional_tests_passed,
             actor=actor,
         )
-    holder = actor.organisation if wanted == S.RECEIVED else status.UNSET
+    holder = actor.organisation if wanted == DeviceStatus.RECEIVED else status.UNSET
     status.transition(device, wanted, actor=actor, reason=reason, holder=holder)
 
 

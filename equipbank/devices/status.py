@@ -30,23 +30,22 @@ from equipbank.errors import Conflict, InvalidTransition
 from equipbank.extensions import db
 from equipbank.status_machine import Move, StatusMachine
 
-S = DeviceStatus
 Guard = Callable[[Device], None]
 
-FINAL = frozenset({S.RECYCLED, S.PARTS, S.LOST})
+FINAL = frozenset({DeviceStatus.RECYCLED, DeviceStatus.PARTS, DeviceStatus.LOST})
 # At the workshop: registered, or being reconditioned.
-WORKSHOP = frozenset({S.RECEIVED, S.REFURBISHING})
+WORKSHOP = frozenset({DeviceStatus.RECEIVED, DeviceStatus.REFURBISHING})
 # Held by the bank or a relay, from intake to the relay's shelf: what can be declared lost.
 # A handed-over device belongs to its beneficiary: it can come back (returned), but the bank
 # no longer declares it lost.
-HELD = frozenset(S) - FINAL - {S.HANDED_OVER}
+HELD = frozenset(DeviceStatus) - FINAL - {DeviceStatus.HANDED_OVER}
 
 
 def cycle_started_at(device: Device):
     """When the device last arrived at the workshop (`received`): its current cycle."""
     return db.session.scalar(
         sa.select(sa.func.max(DeviceEvent.at)).where(
-            DeviceEvent.device_id == device.id, DeviceEvent.to_status == S.RECEIVED
+            DeviceEvent.device_id == device.id, DeviceEvent.to_status == DeviceStatus.RECEIVED
         )
     )
 
@@ -150,17 +149,25 @@ def _handed_over_guard(device: Device) -> None:
 Rule = Move[DeviceStatus]
 
 RULES: tuple[Rule, ...] = (
-    Rule(frozenset({S.RECEIVED}), S.REFURBISHING),
-    Rule(frozenset({S.REFURBISHING}), S.READY, guard=_ready_guard),
-    Rule(frozenset({S.RECEIVED, S.REFURBISHING}), S.RECYCLED, needs_reason=True),
-    Rule(frozenset({S.RECEIVED, S.REFURBISHING}), S.PARTS, needs_reason=True),
-    Rule(frozenset({S.READY}), S.RESERVED, guard=_reserved_guard),
-    Rule(frozenset({S.RESERVED}), S.READY, guard=_released_guard),
-    Rule(frozenset({S.RESERVED}), S.AT_RELAY, guard=_at_relay_guard),
-    Rule(frozenset({S.AT_RELAY}), S.HANDED_OVER, guard=_handed_over_guard),
-    Rule(frozenset({S.HANDED_OVER}), S.RETURNED, needs_reason=True),
-    Rule(frozenset({S.RETURNED}), S.RECEIVED),
-    Rule(HELD, S.LOST, needs_reason=True),
+    Rule(frozenset({DeviceStatus.RECEIVED}), DeviceStatus.REFURBISHING),
+    Rule(frozenset({DeviceStatus.REFURBISHING}), DeviceStatus.READY, guard=_ready_guard),
+    Rule(
+        frozenset({DeviceStatus.RECEIVED, DeviceStatus.REFURBISHING}),
+        DeviceStatus.RECYCLED,
+        needs_reason=True,
+    ),
+    Rule(
+        frozenset({DeviceStatus.RECEIVED, DeviceStatus.REFURBISHING}),
+        DeviceStatus.PARTS,
+        needs_reason=True,
+    ),
+    Rule(frozenset({DeviceStatus.READY}), DeviceStatus.RESERVED, guard=_reserved_guard),
+    Rule(frozenset({DeviceStatus.RESERVED}), DeviceStatus.READY, guard=_released_guard),
+    Rule(frozenset({DeviceStatus.RESERVED}), DeviceStatus.AT_RELAY, guard=_at_relay_guard),
+    Rule(frozenset({DeviceStatus.AT_RELAY}), DeviceStatus.HANDED_OVER, guard=_handed_over_guard),
+    Rule(frozenset({DeviceStatus.HANDED_OVER}), DeviceStatus.RETURNED, needs_reason=True),
+    Rule(frozenset({DeviceStatus.RETURNED}), DeviceStatus.RECEIVED),
+    Rule(HELD, DeviceStatus.LOST, needs_reason=True),
 )
 
 MACHINE = StatusMachine(DeviceStatus, RULES, describe=lambda device: device.tag)
@@ -181,10 +188,10 @@ def register(device: Device, *, actor=None, data: dict | None = None) -> DeviceE
     """(new) -> received: a unit enters the chain; it must belong to a donation."""
     if device.donation_id is None and device.donation is None:
         raise InvalidTransition("Un équipement doit appartenir à un don.", code="intake_guard")
-    _write_status(device, S.RECEIVED)
+    _write_status(device, DeviceStatus.RECEIVED)
     db.session.add(device)
     db.session.flush()  # the database allocates the id, hence the asset tag
-    return _record(device, None, S.RECEIVED, actor, data)
+    return _record(device, None, DeviceStatus.RECEIVED, actor, data)
 
 
 def transition(
@@ -205,7 +212,7 @@ def transition(
     _write_status(device, target_status)
     if holder is not UNSET:
         device.holder = holder
-    if source == S.RETURNED and target_status == S.RECEIVED:
+    if source == DeviceStatus.RETURNED and target_status == DeviceStatus.RECEIVED:
         device.grade, device.functional_tests_passed = None, False
     event_data = dict(data or {})
     if reason:

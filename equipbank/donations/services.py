@@ -51,21 +51,24 @@ MAX_LINE_QUANTITY = 20_000
 # The form shows 50 lines and the JSON schema takes 500; an imported inventory groups its rows
 # into as many lines as it has distinct models, up to its number of rows.
 MAX_LINES = 20_000
-D = DonationStatus
 
 # Who moves a donation where: staff plan and close, the workshop's intake receives it.
 MACHINE = StatusMachine(
     DonationStatus,
     (
-        Move(frozenset({D.DECLARED}), D.COLLECTED),
-        Move(frozenset({D.DECLARED, D.COLLECTED}), D.RECEIVED),
-        Move(frozenset({D.DECLARED, D.COLLECTED}), D.CANCELLED),
-        Move(frozenset({D.RECEIVED}), D.CLOSED),
+        Move(frozenset({DonationStatus.DECLARED}), DonationStatus.COLLECTED),
+        Move(
+            frozenset({DonationStatus.DECLARED, DonationStatus.COLLECTED}), DonationStatus.RECEIVED
+        ),
+        Move(
+            frozenset({DonationStatus.DECLARED, DonationStatus.COLLECTED}), DonationStatus.CANCELLED
+        ),
+        Move(frozenset({DonationStatus.RECEIVED}), DonationStatus.CLOSED),
     ),
     describe=lambda donation: f"Le don {donation.reference}",
 )
 # Donations whose units the workshop may still register.
-INTAKE_OPEN = (D.DECLARED, D.COLLECTED, D.RECEIVED)
+INTAKE_OPEN = (DonationStatus.DECLARED, DonationStatus.COLLECTED, DonationStatus.RECEIVED)
 
 
 @dataclass
@@ -238,7 +241,7 @@ def declare_donation(donor: Organisation, data: DonationInput, *, actor: User) -
             for line in lines
         ],
     )
-    MACHINE.write(donation, D.DECLARED)
+    MACHINE.write(donation, DonationStatus.DECLARED)
     db.session.add(donation)
     audit.record(
         "donation.declare",
@@ -249,7 +252,11 @@ def declare_donation(donor: Organisation, data: DonationInput, *, actor: User) -
     return donation
 
 
-DATE_OF = {D.COLLECTED: "collected_on", D.RECEIVED: "received_on", D.CLOSED: "closed_on"}
+DATE_OF = {
+    DonationStatus.COLLECTED: "collected_on",
+    DonationStatus.RECEIVED: "received_on",
+    DonationStatus.CLOSED: "closed_on",
+}
 
 
 def move(donation: Donation, target: DonationStatus, *, actor: User, only_if=None) -> None:
@@ -269,9 +276,9 @@ def plan_pickup(donation: Donation, planned_on: date, *, actor) -> None:
             "de planifier l'enlèvement.",
             code="donor_not_validated",
         )
-    if donation.status not in (D.DECLARED, D.COLLECTED):
+    if donation.status not in (DonationStatus.DECLARED, DonationStatus.COLLECTED):
         raise InvalidTransition(
-            f"Le don {donation.reference} est « {D(donation.status).label} » : l'enlèvement "
+            f"Le don {donation.reference} est « {DonationStatus(donation.status).label} » : l'enlèvement "
             "ne se planifie plus."
         )
     if planned_on < today():
@@ -291,12 +298,12 @@ def mark_collected(donation: Donation, *, actor) -> None:
             f"« {donation.donor.name} » n'est pas encore validé : validez l'organisation d'abord.",
             code="donor_not_validated",
         )
-    move(donation, D.COLLECTED, actor=actor)
+    move(donation, DonationStatus.COLLECTED, actor=actor)
 
 
 def cancel(donation: Donation, *, actor) -> None:
     """Staff cancel a donation with no unit received; its donor only while it is declared."""
-    if actor.role == Role.DONOR and donation.status != D.DECLARED:
+    if actor.role == Role.DONOR and donation.status != DonationStatus.DECLARED:
         raise PermissionDenied(
             "Le don est déjà en cours d'enlèvement : contactez la Banque du Numérique."
         )
@@ -305,7 +312,7 @@ def cancel(donation: Donation, *, actor) -> None:
         raise Conflict(
             f"Le don {donation.reference} a déjà des équipements réceptionnés : il ne peut plus être annulé."
         )
-    move(donation, D.CANCELLED, actor=actor, only_if=no_device_yet)
+    move(donation, DonationStatus.CANCELLED, actor=actor, only_if=no_device_yet)
 
 
 def close(donation: Donation, *, actor) -> None:
@@ -316,21 +323,21 @@ def close(donation: Donation, *, actor) -> None:
             f"{waiting} équipement(s) du don {donation.reference} sont encore à l'atelier.",
             code="devices_at_workshop",
         )
-    move(donation, D.CLOSED, actor=actor)
+    move(donation, DonationStatus.CLOSED, actor=actor)
 
 
 def receive_for_intake(donation: Donation, *, actor) -> None:
     """The first unit registered at the workshop marks the donation received; two stations
     registering the first units at once both go on, a cancellation meanwhile stops them."""
-    if donation.status in (D.DECLARED, D.COLLECTED):
+    if donation.status in (DonationStatus.DECLARED, DonationStatus.COLLECTED):
         try:
-            move(donation, D.RECEIVED, actor=actor)
+            move(donation, DonationStatus.RECEIVED, actor=actor)
         except InvalidTransition:
-            if donation.status != D.RECEIVED:  # cancelled or closed meanwhile
+            if donation.status != DonationStatus.RECEIVED:  # cancelled or closed meanwhile
                 raise
-    elif donation.status != D.RECEIVED:
+    elif donation.status != DonationStatus.RECEIVED:
         raise InvalidTransition(
-            f"Le don {donation.reference} est « {D(donation.status).label} » : "
+            f"Le don {donation.reference} est « {DonationStatus(donation.status).label} » : "
             "on n'y enregistre plus d'équipement.",
             code="donation_closed",
         )
@@ -395,7 +402,7 @@ def register_donor_company(company: CompanyRegistration, donation: DonationInput
 
 def documents_available(donation: Donation) -> bool:
     """Attestation and certificate exist once every device is erased or out of the chain."""
-    if not donation.devices or donation.status == D.CANCELLED:
+    if not donation.devices or donation.status == DonationStatus.CANCELLED:
         return False
     return all(_erased_or_recycled(device) for device in donation.devices)
 
@@ -441,14 +448,17 @@ def can_see(viewer, donation: Donation) -> bool:
 
 def timeline(donation: Donation) -> list[tuple[str, date | None]]:
     """The donation's steps for its page: (label, date, or None while not reached)."""
-    if donation.status == D.CANCELLED:
-        return [(D.DECLARED.label, donation.declared_on), (D.CANCELLED.label, None)]
+    if donation.status == DonationStatus.CANCELLED:
+        return [
+            (DonationStatus.DECLARED.label, donation.declared_on),
+            (DonationStatus.CANCELLED.label, None),
+        ]
     return [
-        (D.DECLARED.label, donation.declared_on),
+        (DonationStatus.DECLARED.label, donation.declared_on),
         ("Enlèvement planifié", donation.pickup_planned_on),
-        (D.COLLECTED.label, donation.collected_on),
-        (D.RECEIVED.label, donation.received_on),
-        (D.CLOSED.label, donation.closed_on),
+        (DonationStatus.COLLECTED.label, donation.collected_on),
+        (DonationStatus.RECEIVED.label, donation.received_on),
+        (DonationStatus.CLOSED.label, donation.closed_on),
     ]
 
 
@@ -580,7 +590,7 @@ def pickups_to_plan(limit: int = 10) -> list[Donation]:
     return list(
         db.session.scalars(
             sa.select(Donation)
-            .where(Donation.status == D.DECLARED, Donation.pickup_planned_on.is_(None))
+            .where(Donation.status == DonationStatus.DECLARED, Donation.pickup_planned_on.is_(None))
             .order_by(Donation.declared_on)
             .limit(limit)
         )
@@ -592,7 +602,7 @@ def expected_at_workshop(limit: int = 10) -> list[Donation]:
     return list(
         db.session.scalars(
             sa.select(Donation)
-            .where(Donation.status.in_((D.COLLECTED, D.RECEIVED)))
+            .where(Donation.status.in_((DonationStatus.COLLECTED, DonationStatus.RECEIVED)))
             .order_by(Donation.pickup_planned_on.nulls_last(), Donation.id)
             .limit(limit)
         )

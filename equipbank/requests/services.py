@@ -33,21 +33,26 @@ from equipbank.extensions import db
 from equipbank.requests.models import DeviceRequest, Reservation
 from equipbank.status_machine import Move, StatusMachine
 
-R = RequestStatus
 MAX_REQUEST_QUANTITY = 200
 # Requests staff still have to serve.
-OPEN_REQUESTS = (R.OPEN, R.APPROVED, R.PARTIALLY_SERVED)
+OPEN_REQUESTS = (RequestStatus.OPEN, RequestStatus.APPROVED, RequestStatus.PARTIALLY_SERVED)
 # A request is approved by its first allocation, served as its devices are reserved (or
 # closed by staff), and served less again when a reservation is released.
 MACHINE = StatusMachine(
     RequestStatus,
     (
-        Move(frozenset({R.OPEN}), R.APPROVED),
-        Move(frozenset({R.APPROVED, R.SERVED}), R.PARTIALLY_SERVED),
-        Move(frozenset(OPEN_REQUESTS), R.SERVED),
-        Move(frozenset({R.PARTIALLY_SERVED, R.SERVED}), R.APPROVED),
-        Move(frozenset({R.OPEN}), R.REJECTED),
-        Move(frozenset({R.OPEN, R.APPROVED}), R.CANCELLED),
+        Move(frozenset({RequestStatus.OPEN}), RequestStatus.APPROVED),
+        Move(
+            frozenset({RequestStatus.APPROVED, RequestStatus.SERVED}),
+            RequestStatus.PARTIALLY_SERVED,
+        ),
+        Move(frozenset(OPEN_REQUESTS), RequestStatus.SERVED),
+        Move(
+            frozenset({RequestStatus.PARTIALLY_SERVED, RequestStatus.SERVED}),
+            RequestStatus.APPROVED,
+        ),
+        Move(frozenset({RequestStatus.OPEN}), RequestStatus.REJECTED),
+        Move(frozenset({RequestStatus.OPEN, RequestStatus.APPROVED}), RequestStatus.CANCELLED),
     ),
     describe=lambda request: f"La demande n° {request.id}",
 )
@@ -81,7 +86,7 @@ def create_request(data: RequestData, *, actor) -> DeviceRequest:
         note=(data.note or "").strip() or None,
         created_by_id=actor.id,
     )
-    MACHINE.write(request, R.OPEN)
+    MACHINE.write(request, RequestStatus.OPEN)
     db.session.add(request)
     audit.record(
         "request.create",
@@ -129,7 +134,7 @@ def allocate(request: DeviceRequest, tags: list[str], *, actor) -> list[Reservat
     """
     if request.status not in OPEN_REQUESTS:
         raise InvalidTransition(
-            f"La demande n° {request.id} est « {R(request.status).label} » : plus d'attribution."
+            f"La demande n° {request.id} est « {RequestStatus(request.status).label} » : plus d'attribution."
         )
     ids = _device_ids(tags)
     missing = request.quantity - counted(request)
@@ -139,8 +144,8 @@ def allocate(request: DeviceRequest, tags: list[str], *, actor) -> list[Reservat
             fields={"tags": [f"{missing} au plus."]},
         )
     devices = _lock_devices(ids)
-    if request.status == R.OPEN:
-        _set_status(request, R.APPROVED, actor)
+    if request.status == RequestStatus.OPEN:
+        _set_status(request, RequestStatus.APPROVED, actor)
     reservations = []
     for device in devices:
         if device.status != DeviceStatus.READY:
@@ -249,8 +254,12 @@ def release(reservation: Reservation, *, actor) -> None:
         data={"request_id": reservation.request_id},
     )
     request = reservation.request
-    if request.status in (R.PARTIALLY_SERVED, R.SERVED):
-        _set_status(request, R.APPROVED if not counted(request) else R.PARTIALLY_SERVED, actor)
+    if request.status in (RequestStatus.PARTIALLY_SERVED, RequestStatus.SERVED):
+        _set_status(
+            request,
+            RequestStatus.APPROVED if not counted(request) else RequestStatus.PARTIALLY_SERVED,
+            actor,
+        )
     audit.record(
         "reservation.release", reservation, actor=actor, summary={"device": reservation.device.tag}
     )
@@ -273,32 +282,32 @@ def mark_served(request: DeviceRequest, *, actor) -> None:
     """Staff close a request, even with fewer devices than asked (the need is met otherwise)."""
     if request.status not in OPEN_REQUESTS:
         raise InvalidTransition(
-            f"La demande n° {request.id} est déjà « {R(request.status).label} »."
+            f"La demande n° {request.id} est déjà « {RequestStatus(request.status).label} »."
         )
-    _set_status(request, R.SERVED, actor)
+    _set_status(request, RequestStatus.SERVED, actor)
 
 
 def reject(request: DeviceRequest, *, actor) -> None:
-    if request.status != R.OPEN:
+    if request.status != RequestStatus.OPEN:
         raise InvalidTransition("Seule une demande encore ouverte peut être refusée.")
-    _set_status(request, R.REJECTED, actor)
+    _set_status(request, RequestStatus.REJECTED, actor)
 
 
 def cancel(request: DeviceRequest, *, actor) -> None:
     """A relay withdraws a request nobody has served yet."""
-    if request.status not in (R.OPEN, R.APPROVED) or counted(request):
+    if request.status not in (RequestStatus.OPEN, RequestStatus.APPROVED) or counted(request):
         raise InvalidTransition(
             "Des équipements sont déjà attribués à cette demande : contactez l'équipe."
         )
-    _set_status(request, R.CANCELLED, actor)
+    _set_status(request, RequestStatus.CANCELLED, actor)
 
 
 def _refresh_served(request: DeviceRequest, actor) -> None:
     served = counted(request)
     if served >= request.quantity:
-        _set_status(request, R.SERVED, actor)
+        _set_status(request, RequestStatus.SERVED, actor)
     elif served:
-        _set_status(request, R.PARTIALLY_SERVED, actor)
+        _set_status(request, RequestStatus.PARTIALLY_SERVED, actor)
 
 
 def _set_status(request: DeviceRequest, target: RequestStatus, actor: User) -> None:
