@@ -25,10 +25,16 @@ from sqlalchemy.exc import IntegrityError
 from equipbank import mail
 from equipbank.appointments import calendar
 from equipbank.appointments.models import Appointment, NotificationReceipt
-from equipbank.appointments.services import CANCELLED, A, calendar_event, to_fill_count
+from equipbank.appointments.services import CANCELLED, calendar_event, to_fill_count
 from equipbank.auth.models import User
 from equipbank.beneficiaries.models import Beneficiary
-from equipbank.codes import LocationType, NotificationKind, NotificationResult, Role
+from equipbank.codes import (
+    AppointmentStatus,
+    LocationType,
+    NotificationKind,
+    NotificationResult,
+    Role,
+)
 from equipbank.db import PARIS, utcnow
 from equipbank.extensions import db
 
@@ -116,7 +122,7 @@ def due_reminders(now: datetime | None = None) -> list[Notice]:
     appointments = db.session.scalars(
         sa.select(Appointment)
         .where(
-            Appointment.status == A.SCHEDULED,
+            Appointment.status == AppointmentStatus.SCHEDULED,
             Appointment.starts_at > now,
             Appointment.starts_at <= horizon,
         )
@@ -181,7 +187,7 @@ def due_digests(now: datetime | None = None) -> list[Notice]:
             sa.select(Appointment)
             .where(
                 Appointment.advisor_id == advisor.id,
-                Appointment.status == A.SCHEDULED,
+                Appointment.status == AppointmentStatus.SCHEDULED,
                 Appointment.starts_at >= start,
                 Appointment.starts_at < start + timedelta(days=1),
             )
