@@ -25,7 +25,7 @@ from equipbank.codes import OrganisationKind, Role
 from equipbank.db import utcnow
 from equipbank.devices import services as devices
 from equipbank.devices import tasks
-from equipbank.donations import imports
+from equipbank.donations.inventory import services as imports
 from equipbank.donations.services import DonationInput
 from equipbank.extensions import db
 from equipbank.organisations.models import Organisation

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from equipbank.donations import imports
+from equipbank.donations.inventory import services
 from equipbank.extensions import db
 
 
@@ -25,6 +25,6 @@ def imports_cli() -> None:
 @with_appcontext
 def purge(days: int) -> None:
     """Supprimer les fichiers jamais importés, déposés il y a plus de DAYS jours."""
-    deleted = imports.purge_abandoned(older_than_days=days)
+    deleted = services.purge_abandoned(older_than_days=days)
     db.session.commit()
     click.echo(f"{deleted} fichier(s) d'inventaire non importé(s) supprimé(s).")

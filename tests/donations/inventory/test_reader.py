@@ -11,7 +11,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from equipbank.donations.inventory import (
+from equipbank.donations.inventory.reader import (
     FIELDS,
     CheckedRows,
     InventoryFileError,
