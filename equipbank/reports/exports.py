@@ -26,7 +26,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from equipbank.audit import services as audit
-from equipbank.donations.inventory.reader import escape_formula
+from equipbank.spreadsheet import escape_formula
 
 KINDS = ("text", "int", "decimal", "percent")
 XLSX_FORMATS = {"int": "#,##0", "decimal": "#,##0.00", "percent": "0.0%"}
