@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade
 
 from equipbank import create_app
+from equipbank.clock import utcnow
 from equipbank.codes import OrganisationKind, Role
-from equipbank.db import utcnow
 from equipbank.devices import services as devices
 from equipbank.devices import tasks
 from equipbank.donations.inventory import services as imports

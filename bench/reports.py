@@ -30,8 +30,8 @@ from equipbank import create_app
 from equipbank.appointments.models import Appointment
 from equipbank.auth.models import User
 from equipbank.beneficiaries.models import Beneficiary
+from equipbank.clock import today
 from equipbank.codes import BeneficiaryCategory, OrganisationKind
-from equipbank.db import today
 from equipbank.devices.models import Device, DeviceEvent
 from equipbank.donations.models import Donation
 from equipbank.extensions import db

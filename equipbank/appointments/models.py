@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from equipbank.clock import utcnow
 from equipbank.codes import (
     AppointmentStatus,
     Autonomy,
@@ -15,7 +16,7 @@ from equipbank.codes import (
     NotificationKind,
     NotificationResult,
 )
-from equipbank.db import TimestampMixin, UTCDateTime, code_check, db, utcnow
+from equipbank.db import TimestampMixin, UTCDateTime, code_check, db
 
 if TYPE_CHECKING:
     from equipbank.auth.models import User

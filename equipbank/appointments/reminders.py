@@ -28,8 +28,8 @@ from equipbank.appointments.models import Appointment, NotificationReceipt
 from equipbank.appointments.services import CANCELLED, A, calendar_event, to_fill_count
 from equipbank.auth.models import User
 from equipbank.beneficiaries.models import Beneficiary
+from equipbank.clock import PARIS, utcnow
 from equipbank.codes import LocationType, NotificationKind, NotificationResult, Role
-from equipbank.db import PARIS, utcnow
 from equipbank.extensions import db
 
 K, R = NotificationKind, NotificationResult

@@ -14,8 +14,8 @@ from equipbank.appointments.models import Appointment
 from equipbank.appointments.tasks import notify
 from equipbank.auth.permissions import public, roles
 from equipbank.beneficiaries import services as beneficiaries
+from equipbank.clock import PARIS, utcnow
 from equipbank.codes import Role
-from equipbank.db import PARIS, utcnow
 from equipbank.errors import ValidationFailed
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error

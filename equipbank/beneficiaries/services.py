@@ -18,8 +18,9 @@ from email_validator import EmailNotValidError, validate_email
 
 from equipbank.audit import services as audit
 from equipbank.beneficiaries.models import Beneficiary
+from equipbank.clock import today, utcnow
 from equipbank.codes import AgeBand, BeneficiaryCategory, EligibilityBasis, ReferrerKind, Role
-from equipbank.db import contains_text, today, utcnow
+from equipbank.db import contains_text
 from equipbank.errors import DomainError, NotFound, ValidationFailed
 from equipbank.extensions import db
 from equipbank.geo.models import Commune

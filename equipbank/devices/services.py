@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from equipbank.audit import services as audit
+from equipbank.clock import utcnow
 from equipbank.codes import (
     DeviceCategory,
     DeviceStatus,
@@ -24,7 +25,6 @@ from equipbank.codes import (
     Grade,
     Role,
 )
-from equipbank.db import utcnow
 from equipbank.devices import status
 from equipbank.devices.models import Device, ErasureRecord, format_tag, parse_tag
 from equipbank.donations import services as donations

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from equipbank.audit import services as audit
+from equipbank.clock import PARIS, today
 from equipbank.codes import (
     DeviceCategory,
     DeviceStatus,
@@ -25,7 +26,6 @@ from equipbank.codes import (
     OrganisationKind,
     Role,
 )
-from equipbank.db import PARIS, today
 from equipbank.devices import status
 from equipbank.devices.models import Device, ErasureRecord, format_tag
 from equipbank.donations import documents

@@ -18,8 +18,8 @@ from equipbank.appointments import services as appointments
 from equipbank.appointments.models import Appointment
 from equipbank.audit import services as audit
 from equipbank.beneficiaries.models import Beneficiary
+from equipbank.clock import PARIS, today, utcnow
 from equipbank.codes import DeviceStatus, Role
-from equipbank.db import PARIS, today, utcnow
 from equipbank.devices import status
 from equipbank.devices.models import Device
 from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFailed

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from equipbank.db import PARIS, today
+from equipbank.clock import PARIS, today
 from equipbank.errors import ValidationFailed
 from equipbank.extensions import db
 from equipbank.geo.models import Commune

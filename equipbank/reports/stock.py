@@ -8,8 +8,9 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 
+from equipbank.clock import PARIS, month_buckets, today, utcnow
 from equipbank.codes import DeviceCategory, DeviceStatus, Grade
-from equipbank.db import PARIS, bucket_of, days_between, month_buckets, today, utcnow
+from equipbank.db import bucket_of, days_between
 from equipbank.devices import status
 from equipbank.devices.models import Device, DeviceEvent
 from equipbank.extensions import db

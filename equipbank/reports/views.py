@@ -9,8 +9,8 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from equipbank.auth.permissions import roles
+from equipbank.clock import today
 from equipbank.codes import DeviceCategory, DeviceStatus, OrganisationKind, ReportGrouping, Role
-from equipbank.db import today
 from equipbank.donations.services import bank_identity
 from equipbank.errors import NotFound, ValidationFailed
 from equipbank.extensions import db

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from equipbank.audit import services as audit
+from equipbank.clock import utcnow
 from equipbank.codes import (
     DeviceCategory,
     DeviceStatus,
@@ -23,7 +24,6 @@ from equipbank.codes import (
     ReservationStatus,
     Role,
 )
-from equipbank.db import utcnow
 from equipbank.devices import status
 from equipbank.devices.models import Device, parse_tag
 from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFailed

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from equipbank.appointments.models import Appointment
+from equipbank.clock import PARIS, today
 from equipbank.codes import OrganisationKind, Role
-from equipbank.db import PARIS, today
 from equipbank.errors import ValidationFailed
 from equipbank.extensions import db
 from equipbank.geo.models import Commune

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from equipbank.appointments.models import Appointment
 from equipbank.audit.models import AuditEvent
+from equipbank.clock import PARIS, today
 from equipbank.codes import OrganisationKind, Role
-from equipbank.db import PARIS, today
 from equipbank.devices import status
 from equipbank.devices.models import Device, DeviceEvent
 from equipbank.donations.models import Donation

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
+from equipbank.clock import PARIS, today, utcnow
 from equipbank.codes import Role
-from equipbank.db import PARIS, today, utcnow
 from equipbank.devices import status
 from equipbank.devices.models import Device, DeviceEvent
 from equipbank.extensions import db

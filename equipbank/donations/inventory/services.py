@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from equipbank.audit import services as audit
+from equipbank.clock import utcnow
 from equipbank.codes import InventoryImportStatus, Role
-from equipbank.db import utcnow
 from equipbank.donations import services as donations
 from equipbank.donations.inventory import reader
 from equipbank.donations.models import Donation, InventoryImport
