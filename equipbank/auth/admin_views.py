@@ -21,7 +21,7 @@ from equipbank.errors import DomainError, NotFound
 from equipbank.extensions import db
 from equipbank.mail import MailError
 from equipbank.organisations.services import get_organisation
-from equipbank.urls import external_url, public_base_url
+from equipbank.urls import external_url
 from equipbank.web import commit_and_flash, commit_or_show
 
 bp = Blueprint("users", __name__, url_prefix="/admin/comptes")
@@ -142,7 +142,6 @@ def _email_welcome(user: User) -> None:
         jobs.enqueue(
             tasks.send_welcome,
             user.id,
-            public_base_url(),
             owner=current_user,
             description="E-mail de bienvenue",
         )
