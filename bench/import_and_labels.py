@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade
 
 from equipbank import create_app
+from equipbank.clock import utcnow
 from equipbank.codes import OrganisationKind, Role
-from equipbank.db import utcnow
 from equipbank.devices import services as devices
 from equipbank.devices import tasks
-from equipbank.donations import imports
+from equipbank.donations.inventory import services as imports
 from equipbank.donations.services import DonationInput
 from equipbank.extensions import db
 from equipbank.organisations.models import Organisation

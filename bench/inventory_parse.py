@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import openpyxl
 
-from equipbank.donations.inventory import (
+from equipbank.donations.inventory.reader import (
     check_rows,
     group_lines,
     guess_mapping,

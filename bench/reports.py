@@ -30,8 +30,8 @@ from equipbank import create_app
 from equipbank.appointments.models import Appointment
 from equipbank.auth.models import User
 from equipbank.beneficiaries.models import Beneficiary
+from equipbank.clock import today
 from equipbank.codes import BeneficiaryCategory, OrganisationKind
-from equipbank.db import today
 from equipbank.devices.models import Device, DeviceEvent
 from equipbank.donations.models import Donation
 from equipbank.extensions import db
@@ -39,7 +39,11 @@ from equipbank.geo import services as geo
 from equipbank.geo.models import Commune
 from equipbank.handovers.models import Handover
 from equipbank.organisations.models import Organisation
-from equipbank.reports import services
+from equipbank.reports.communes import commune_query, commune_rows, commune_totals
+from equipbank.reports.donors import donor_impact
+from equipbank.reports.indicators import indicators
+from equipbank.reports.period import EARLIEST, Period, Territory
+from equipbank.reports.stock import stock_report
 
 CHUNK = 5_000
 YEARS = 10
@@ -243,13 +247,11 @@ def _once(work) -> float:
 def commune_page(**filters):
     """What the per-commune page computes: the rows, the totals, the chart's top 20 when
     the table is sorted otherwise."""
-    report = services.commune_query(**filters)
-    rows = services.commune_rows(report)
-    services.commune_totals(report, units=len(rows))
+    report = commune_query(**filters)
+    rows = commune_rows(report)
+    commune_totals(report, units=len(rows))
     if report.sort != "equipped_beneficiaries":
-        services.commune_rows(
-            replace(report, sort="equipped_beneficiaries", descending=True), limit=20
-        )
+        commune_rows(replace(report, sort="equipped_beneficiaries", descending=True), limit=20)
 
 
 def main() -> None:
@@ -274,13 +276,13 @@ def main() -> None:
             print(f"built in {time.perf_counter() - started:.0f} s")
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
-        year = services.Period.calendar_year(today().year - 1)
+        year = Period.calendar_year(today().year - 1)
         donor = db.session.scalar(
             sa.select(Organisation).where(Organisation.kind == OrganisationKind.DONOR)
         )
         results = [
             timed("communes, 12 months, whole country", commune_page),
-            timed("communes, everything since 2000", lambda: commune_page(start=services.EARLIEST)),
+            timed("communes, everything since 2000", lambda: commune_page(start=EARLIEST)),
             timed(
                 "communes of the 06 with zeros, sorted by rate",
                 lambda: commune_page(department="06", with_zeros=True, sort="followup_rate"),
@@ -291,24 +293,24 @@ def main() -> None:
             ),
             timed(
                 "by EPCI, everything since 2000",
-                lambda: commune_page(start=services.EARLIEST, grouping="epci"),
+                lambda: commune_page(start=EARLIEST, grouping="epci"),
             ),
             timed(
                 "by département, everything since 2000",
-                lambda: commune_page(start=services.EARLIEST, grouping="department"),
+                lambda: commune_page(start=EARLIEST, grouping="department"),
             ),
-            timed("stock dashboard", services.stock_report),
+            timed("stock dashboard", stock_report),
             timed(
                 "indicators, last year, Alpes-Maritimes",
-                lambda: services.indicators(year, services.Territory(department="06")),
+                lambda: indicators(year, Territory(department="06")),
             ),
             timed(
                 "donor impact, since 2000",
-                lambda: services.donor_impact(donor, services.Period.of(services.EARLIEST)),
+                lambda: donor_impact(donor, Period.of(EARLIEST)),
             ),
             timed(
                 "commune export rows, everything since 2000",
-                lambda: services.commune_rows(services.commune_query(start=services.EARLIEST)),
+                lambda: commune_rows(commune_query(start=EARLIEST)),
             ),
         ]
         print(f"slowest: {max(results) * 1000:.0f} ms (target < 1,000 ms)")

@@ -140,7 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from equipbank.auth.views import bp as auth_bp
     from equipbank.beneficiaries.views import bp as beneficiaries_bp
     from equipbank.devices.views import bp as devices_bp
-    from equipbank.donations.import_views import bp as imports_bp
+    from equipbank.donations.inventory.views import bp as imports_bp
     from equipbank.donations.views import bp as donations_bp
     from equipbank.geo.views import bp as geo_bp
     from equipbank.handovers.views import bp as handovers_bp
@@ -185,7 +185,7 @@ def register_commands(app: Flask) -> None:
     from equipbank.appointments.cli import reminders_cli
     from equipbank.auth.cli import users_cli
     from equipbank.demo.cli import demo_cli
-    from equipbank.donations.cli import imports_cli
+    from equipbank.donations.inventory.cli import imports_cli
     from equipbank.geo.cli import geo_cli
     from equipbank.jobs.cli import rq_cli
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from equipbank.clock import utcnow
 
 # Stable constraint names: migrations can name what they alter, on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -26,19 +27,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-
-
-# The zone people here live in: dates shown, and "today" for a person, are Paris dates.
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def today() -> date:
-    """Today's date where the people are (Paris), for declared, received, planned dates."""
-    return datetime.now(PARIS).date()
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -121,19 +109,6 @@ def _days_between_sqlite(element, compiler, **kw):
     return (
         f"(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}))"
     )
-
-
-def month_buckets(last_day: date, months: int = 12) -> list[tuple[str, datetime, datetime]]:
-    """The `months` calendar months (Paris time) ending with `last_day`'s: (YYYY-MM, start,
-    end) with aware bounds, so both engines bucket a timestamp into the same month."""
-    buckets = []
-    year, month = last_day.year, last_day.month
-    for _ in range(months):
-        start = datetime(year, month, 1, tzinfo=PARIS)
-        following = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=PARIS)
-        buckets.append((f"{year:04d}-{month:02d}", start, following))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return buckets[::-1]
 
 
 def bucket_of(column, buckets: list[tuple[str, datetime, datetime]]):

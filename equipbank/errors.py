@@ -123,10 +123,8 @@ def concurrent_change(error: Exception | None = None) -> Conflict:
 
 
 def handle_concurrent_change(error: Exception):
-    """Two tabs, two people: the database refused the second write. Nothing was saved."""
-    from equipbank.extensions import db
-
-    db.session.rollback()
+    """Two tabs, two people: the database refused the second write. Nothing was saved (the
+    request boundary rolled back, `equipbank.App`)."""
     return handle_domain_error(concurrent_change(error))
 
 

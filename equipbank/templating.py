@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask import Flask, request, url_for
 
 from equipbank import codes
-from equipbank.db import PARIS
+from equipbank.clock import PARIS
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -37,7 +37,7 @@ def days_ago(value: datetime | None) -> int | str:
     """Whole days since a moment, for "days in stock"."""
     if value is None:
         return ""
-    from equipbank.db import utcnow
+    from equipbank.clock import utcnow
 
     return (utcnow() - value).days
 

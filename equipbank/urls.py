@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 
 def local_path(target: str | None) -> str | None:
@@ -41,8 +41,13 @@ def qr_url(base_url: str, tag: str) -> str:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """`BASE_URL` + the endpoint's path when configured (behind a proxy), else the request's host."""
+    """`BASE_URL` + the endpoint's path when configured (behind a proxy, and in jobs, which
+    have no request), else the request's host."""
     base = current_app.config.get("BASE_URL")
-    if base:
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    if has_request_context():
         return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    # Outside a request url_for wants SERVER_NAME, which would also narrow the hosts served.
+    adapter = current_app.url_map.bind("", script_name=current_app.config["APPLICATION_ROOT"])
+    return base.rstrip("/") + adapter.build(endpoint, values)

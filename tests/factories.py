@@ -6,8 +6,8 @@ import itertools
 from datetime import UTC, datetime
 
 from equipbank.auth import services as auth_services
+from equipbank.clock import utcnow
 from equipbank.codes import DeviceCategory, DonationStatus, OrganisationKind, Role
-from equipbank.db import utcnow
 from equipbank.devices import status
 from equipbank.devices.models import Device, ErasureRecord
 from equipbank.donations import services as donations
@@ -198,7 +198,7 @@ def equipped(
 
     from equipbank.appointments import services as appointments
     from equipbank.appointments.models import Appointment
-    from equipbank.db import PARIS
+    from equipbank.clock import PARIS
     from equipbank.devices.models import DeviceEvent
 
     advisor_ = advisor_ or user(Role.ADVISOR, organisation_=relay_user.organisation)

@@ -9,8 +9,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from equipbank.appointments.models import Appointment
+from equipbank.clock import PARIS, utcnow
 from equipbank.codes import Role
-from equipbank.db import PARIS, utcnow
 from equipbank.devices.models import Device
 from equipbank.donations.models import Donation
 from equipbank.extensions import db

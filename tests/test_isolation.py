@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from equipbank.clock import utcnow
 from equipbank.codes import Role
-from equipbank.db import utcnow
 from equipbank.extensions import db
 from equipbank.requests import services as requests
 from tests import factories

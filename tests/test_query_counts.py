@@ -15,8 +15,8 @@ from markupsafe import escape
 
 from equipbank.appointments.models import Appointment
 from equipbank.beneficiaries.models import Beneficiary
+from equipbank.clock import utcnow
 from equipbank.codes import Role
-from equipbank.db import utcnow
 from equipbank.donations.models import DonationLine
 from equipbank.extensions import db
 from equipbank.geo.models import Commune

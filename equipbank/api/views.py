@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from equipbank import jobs
+from equipbank import jobs, transaction
 from equipbank.auth.permissions import public
 from equipbank.extensions import db
 
@@ -36,6 +36,6 @@ def _check(probe) -> str:
     try:
         probe()
     except Exception:  # noqa: BLE001  any failure of a component is reported, not raised
-        db.session.rollback()
+        transaction.rollback()
         return "error"
     return "ok"

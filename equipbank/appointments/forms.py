@@ -11,8 +11,8 @@ from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from equipbank.appointments.services import CANCELLED, FollowupData, OutcomeData
+from equipbank.clock import PARIS
 from equipbank.codes import AppointmentStatus, Autonomy, LocationType, NextStep, Topic
-from equipbank.db import PARIS
 from equipbank.forms import Form, OptionalSelectField, choices, enum_choices, optional_id
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from equipbank.clock import utcnow
 from equipbank.codes import (
     AppointmentStatus,
     Autonomy,
@@ -15,7 +16,7 @@ from equipbank.codes import (
     NotificationKind,
     NotificationResult,
 )
-from equipbank.db import TimestampMixin, UTCDateTime, code_check, db, utcnow
+from equipbank.db import TimestampMixin, UTCDateTime, code_check, db
 from equipbank.status_machine import refuse_other_writers
 
 if TYPE_CHECKING:

@@ -28,6 +28,7 @@ from equipbank.appointments.models import Appointment, NotificationReceipt
 from equipbank.appointments.services import CANCELLED, calendar_event, to_fill_count
 from equipbank.auth.models import User
 from equipbank.beneficiaries.models import Beneficiary
+from equipbank.clock import PARIS, utcnow
 from equipbank.codes import (
     AppointmentStatus,
     LocationType,
@@ -35,8 +36,8 @@ from equipbank.codes import (
     NotificationResult,
     Role,
 )
-from equipbank.db import PARIS, utcnow
 from equipbank.extensions import db
+from equipbank.urls import external_url
 
 K, R = NotificationKind, NotificationResult
 
@@ -252,7 +253,7 @@ def _advisor_notice(appointment: Appointment, kind: str) -> Notice:
         else "une personne accompagnée"
     )
     relay = person.relay.name
-    link = f"{_base_url()}/rendez-vous/{appointment.id}"
+    link = external_url("appointments.detail", appointment_id=appointment.id)
     cancel = kind == K.CANCELLATION
     if cancel:
         subject = f"Annulé : rendez-vous de suivi du {_when(appointment.starts_at)}"
@@ -319,5 +320,5 @@ def _digest(advisor: User, todays: list[Appointment], pending: int, day) -> mail
         lines.append("Aucun rendez-vous de suivi aujourd'hui.")
     if pending:
         lines += ["", f"À renseigner : {pending} rendez-vous passé(s) sans bilan."]
-    lines += ["", f"Votre agenda : {_base_url()}/conseiller", ""]
+    lines += ["", f"Votre agenda : {external_url('home.advisor')}", ""]
     return mail.Message(advisor.email, f"Votre journée du {day:%d/%m/%Y}", "\n".join(lines))

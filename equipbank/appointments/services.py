@@ -22,8 +22,8 @@ from equipbank.appointments.models import Appointment
 from equipbank.audit import services as audit
 from equipbank.auth.models import User
 from equipbank.beneficiaries.models import Beneficiary
+from equipbank.clock import PARIS, today, utcnow
 from equipbank.codes import AppointmentStatus, Autonomy, LocationType, NextStep, Role, Topic
-from equipbank.db import PARIS, today, utcnow
 from equipbank.errors import InvalidTransition, NotFound, ValidationFailed
 from equipbank.extensions import db
 from equipbank.status_machine import Move, StatusMachine

@@ -63,7 +63,7 @@ def notify() -> str:
 @transaction.unit_of_work
 def sweep() -> str:
     """The periodic job: notifications, then the uploads nobody imported."""
-    from equipbank.donations import imports
+    from equipbank.donations.inventory import services as imports
 
     report = send_due()
     purged = imports.purge_abandoned(older_than_days=30)

@@ -12,8 +12,8 @@ from equipbank.appointments.forms import OutcomeForm, RescheduleForm
 from equipbank.appointments.models import Appointment
 from equipbank.auth.permissions import public, roles
 from equipbank.beneficiaries import services as beneficiaries
+from equipbank.clock import PARIS, utcnow
 from equipbank.codes import AppointmentStatus, Role
-from equipbank.db import PARIS, utcnow
 from equipbank.extensions import db
 from equipbank.forms import choices
 from equipbank.jobs.views import send_file_result

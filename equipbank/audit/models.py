@@ -6,7 +6,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from equipbank.db import UTCDateTime, db, utcnow
+from equipbank.clock import utcnow
+from equipbank.db import UTCDateTime, db
 
 
 class AuditEvent(db.Model):

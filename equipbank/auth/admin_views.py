@@ -19,7 +19,7 @@ from equipbank.db import contains_text
 from equipbank.errors import DomainError, NotFound
 from equipbank.extensions import db
 from equipbank.organisations.services import get_organisation
-from equipbank.urls import external_url, public_base_url
+from equipbank.urls import external_url
 from equipbank.web import save_and_flash, save_or_show
 
 bp = Blueprint("users", __name__, url_prefix="/admin/comptes")
@@ -140,7 +140,6 @@ def _email_welcome(user: User) -> None:
         jobs.enqueue,
         tasks.send_welcome,
         user.id,
-        public_base_url(),
         owner=current_user,
         description="E-mail de bienvenue",
     )

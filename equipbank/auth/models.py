@@ -7,8 +7,9 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from equipbank.clock import utcnow
 from equipbank.codes import Role
-from equipbank.db import TimestampMixin, UTCDateTime, code_check, db, utcnow
+from equipbank.db import TimestampMixin, UTCDateTime, code_check, db
 
 if TYPE_CHECKING:
     from equipbank.organisations.models import Organisation

@@ -14,8 +14,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from equipbank.audit import services as audit
 from equipbank.auth.models import ApiToken, User
+from equipbank.clock import utcnow
 from equipbank.codes import ROLE_ORGANISATION_KINDS, Role
-from equipbank.db import utcnow
 from equipbank.errors import Conflict, ValidationFailed
 from equipbank.extensions import db
 from equipbank.organisations.models import Organisation

@@ -8,15 +8,16 @@ from equipbank import mail
 from equipbank.auth.models import User
 from equipbank.auth.services import make_set_password_token
 from equipbank.extensions import db
+from equipbank.urls import external_url
 
 
-def send_welcome(user_id: int, base_url: str) -> bool:
+def send_welcome(user_id: int) -> bool:
     """Email the new account its one-time link (the admin also saw one on screen). The token
     is made here, in the job, so it never travels through the queue."""
     user = db.session.get(User, user_id)
     if user is None or not user.active or user.password_hash is not None:
         return False
-    link = f"{base_url}/set-password/{make_set_password_token(user)}"
+    link = external_url("auth.set_password", token=make_set_password_token(user))
     days = current_app.config["SET_PASSWORD_LINK_MAX_AGE"] // 86400
     mail.send(
         mail.Message(

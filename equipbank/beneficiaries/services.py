@@ -19,8 +19,9 @@ from sqlalchemy.orm import joinedload
 
 from equipbank.audit import services as audit
 from equipbank.beneficiaries.models import Beneficiary
+from equipbank.clock import today, utcnow
 from equipbank.codes import AgeBand, BeneficiaryCategory, EligibilityBasis, ReferrerKind, Role
-from equipbank.db import contains_text, today, utcnow
+from equipbank.db import contains_text
 from equipbank.errors import DomainError, NotFound, ValidationFailed
 from equipbank.extensions import db
 from equipbank.geo.models import Commune

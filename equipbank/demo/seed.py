@@ -15,9 +15,9 @@ from equipbank.appointments.models import Appointment
 from equipbank.auth import services as auth
 from equipbank.auth.models import User
 from equipbank.beneficiaries import services as beneficiaries
+from equipbank.clock import today as local_today
+from equipbank.clock import utcnow
 from equipbank.codes import DonationStatus, OrganisationKind, Role
-from equipbank.db import today as local_today
-from equipbank.db import utcnow
 from equipbank.devices import services as workshop
 from equipbank.devices import status
 from equipbank.devices.models import DeviceEvent, ErasureRecord

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from equipbank.audit import services as audit
+from equipbank.clock import utcnow
 from equipbank.codes import (
     DeviceCategory,
     DeviceStatus,
@@ -25,7 +26,6 @@ from equipbank.codes import (
     Grade,
     Role,
 )
-from equipbank.db import utcnow
 from equipbank.devices import status
 from equipbank.devices.models import Device, ErasureRecord, format_tag, parse_tag
 from equipbank.donations import services as donations

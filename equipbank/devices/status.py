@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
+from equipbank.clock import utcnow
 from equipbank.codes import (
     AppointmentStatus,
     DeviceStatus,
@@ -24,7 +25,6 @@ from equipbank.codes import (
     RequestStatus,
     ReservationStatus,
 )
-from equipbank.db import utcnow
 from equipbank.devices.models import Device, DeviceEvent
 from equipbank.errors import Conflict, InvalidTransition
 from equipbank.extensions import db

@@ -18,8 +18,9 @@ from flask_login import current_user
 
 from equipbank import jobs
 from equipbank.auth.permissions import logged_in, public, roles
+from equipbank.clock import PARIS, utcnow
 from equipbank.codes import DeviceStatus, Role
-from equipbank.db import PARIS, contains_text, utcnow
+from equipbank.db import contains_text
 from equipbank.devices import services, status, tasks
 from equipbank.devices.forms import (
     DeviceFilters,

@@ -12,7 +12,8 @@ from equipbank.auth.permissions import roles
 from equipbank.codes import Role
 from equipbank.devices import services as devices
 from equipbank.devices.schemas import DeviceSchema, IntakeSchema
-from equipbank.donations import imports, services
+from equipbank.donations import services
+from equipbank.donations.inventory import services as imports
 from equipbank.donations.models import Donation
 from equipbank.donations.schemas import (
     DonationCreateSchema,

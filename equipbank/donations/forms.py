@@ -184,7 +184,7 @@ class MappingForm(Form):
     default_category = SelectField(
         "Catégorie des lignes sans catégorie",
         choices=enum_choices(DeviceCategory, blank="Aucune : la colonne est obligatoire"),
-        validate_choice=False,  # inventory.check_mapping says what is wrong, in French
+        validate_choice=False,  # reader.check_mapping says what is wrong, in French
     )
 
     FIELDS = ("category", "brand", "model", "serial", "quantity")

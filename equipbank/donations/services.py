@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from equipbank.audit import services as audit
 from equipbank.auth.models import User
+from equipbank.clock import PARIS, today
 from equipbank.codes import (
     DeviceCategory,
     DeviceStatus,
@@ -27,10 +28,10 @@ from equipbank.codes import (
     OrganisationKind,
     Role,
 )
-from equipbank.db import PARIS, today
 from equipbank.devices import status
 from equipbank.devices.models import Device, ErasureRecord, format_tag
-from equipbank.donations import documents, inventory
+from equipbank.donations import documents
+from equipbank.donations.inventory.reader import MAX_QUANTITY
 from equipbank.donations.models import Donation, DonationLine
 from equipbank.errors import (
     Conflict,
@@ -46,7 +47,7 @@ from equipbank.status_machine import Move, StatusMachine
 
 # A typed line beyond this is a typo (the form and the JSON schema say so); an imported
 # line groups identical rows and may reach the size of a whole inventory.
-MAX_TYPED_QUANTITY = inventory.MAX_QUANTITY
+MAX_TYPED_QUANTITY = MAX_QUANTITY
 MAX_LINE_QUANTITY = 20_000
 # The form shows 50 lines and the JSON schema takes 500; an imported inventory groups its rows
 # into as many lines as it has distinct models, up to its number of rows.

@@ -10,8 +10,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from equipbank.appointments.services import FollowupData
 from equipbank.beneficiaries.forms import BeneficiaryFieldsMixin
+from equipbank.clock import PARIS
 from equipbank.codes import LocationType
-from equipbank.db import PARIS
 from equipbank.forms import Form, enum_choices, optional_id
 
 

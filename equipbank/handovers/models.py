@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from equipbank.db import UTCDateTime, db, utcnow
+from equipbank.clock import utcnow
+from equipbank.db import UTCDateTime, db
 
 if TYPE_CHECKING:
     from equipbank.appointments.models import Appointment

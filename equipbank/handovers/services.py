@@ -23,8 +23,8 @@ from equipbank.audit import services as audit
 from equipbank.auth.models import User
 from equipbank.beneficiaries import services as beneficiaries
 from equipbank.beneficiaries.models import Beneficiary
+from equipbank.clock import PARIS, today, utcnow
 from equipbank.codes import DeviceStatus, Role
-from equipbank.db import PARIS, today, utcnow
 from equipbank.devices import services as devices
 from equipbank.devices import status
 from equipbank.devices.models import Device, parse_tag

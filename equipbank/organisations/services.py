@@ -12,8 +12,8 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fr import siret as siret_number
 
 from equipbank.audit import services as audit
+from equipbank.clock import utcnow
 from equipbank.codes import ROLE_ORGANISATION_KINDS, OrganisationKind, Role
-from equipbank.db import utcnow
 from equipbank.errors import Conflict, NotFound, ValidationFailed
 from equipbank.extensions import db
 from equipbank.geo.models import Commune

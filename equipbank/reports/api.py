@@ -8,12 +8,14 @@ from flask_smorest import Blueprint
 from equipbank.api.schemas import ErrorResponseSchema
 from equipbank.auth.permissions import roles
 from equipbank.codes import Role
-from equipbank.reports import services
+from equipbank.reports.communes import commune_query, commune_rows, commune_totals
+from equipbank.reports.exports import record_export
 from equipbank.reports.schemas import (
     CommuneReportQuerySchema,
     CommuneReportSchema,
     StockReportSchema,
 )
+from equipbank.reports.stock import stock_report
 
 blp = Blueprint("api-reports", __name__, url_prefix="/reports", description="Rapports")
 
@@ -28,7 +30,7 @@ blp = Blueprint("api-reports", __name__, url_prefix="/reports", description="Rap
 def communes(args):
     """Bénéficiaires équipés, remises et suivis réalisés par commune (ou EPCI, ou département)."""
     # An empty value means "not set", as on the pages (`?category=` is every public).
-    report = services.commune_query(
+    report = commune_query(
         args.get("from_"),
         args.get("to"),
         args.get("department"),
@@ -40,13 +42,13 @@ def communes(args):
         sort=args.get("sort") or None,
         descending=None if not args.get("order") else args["order"] == "desc",
     )
-    rows = services.commune_rows(report)
+    rows = commune_rows(report)
     result = {
         "period": {"from": report.period.start, "to": report.period.end},
         "rows": rows,
-        "totals": services.commune_totals(report, units=len(rows)),
+        "totals": commune_totals(report, units=len(rows)),
     }
-    services.record_export("communes", "json", actor=current_user, filters=report.filters())
+    record_export("communes", "json", actor=current_user, filters=report.filters())
     return result
 
 
@@ -55,6 +57,6 @@ def communes(args):
 @blp.response(200, StockReportSchema)
 def stock():
     """Équipements par statut, catégorie et grade ; flux mensuels et délais médians sur 12 mois."""
-    report = services.stock_report()
-    services.record_export("stock", "json", actor=current_user, filters={})
+    report = stock_report()
+    record_export("stock", "json", actor=current_user, filters={})
     return report

@@ -25,7 +25,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from equipbank.donations.inventory import escape_formula
+from equipbank.audit import services as audit
+from equipbank.spreadsheet import escape_formula
 
 KINDS = ("text", "int", "decimal", "percent")
 XLSX_FORMATS = {"int": "#,##0", "decimal": "#,##0.00", "percent": "0.0%"}
@@ -155,3 +156,14 @@ def _display_length(column: Column, value: object) -> int:
     if column.kind == "text" or isinstance(value, str):
         return max((len(line) for line in str(value).splitlines()), default=0)
     return len(f"{_number(value):,.1f}")
+
+
+def record_export(report: str, file_format: str, *, actor, filters: dict) -> None:
+    """Every export is in the audit log (DESIGN.md §7): which report, which format, which
+    filters (codes and dates only)."""
+    audit.record(
+        "report.export",
+        "report",
+        actor=actor,
+        summary={"report": report, "format": file_format, "filters": filters},
+    )

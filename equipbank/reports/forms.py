@@ -15,7 +15,8 @@ from equipbank.db import as_id
 from equipbank.forms import Form, OptionalSelectField, choices, enum_choices
 from equipbank.geo import services as geo
 from equipbank.organisations.services import organisations_of_kinds
-from equipbank.reports.services import DEPARTMENT_CODE, EARLIEST, LATEST, SORTS
+from equipbank.reports.communes import SORTS
+from equipbank.reports.period import DEPARTMENT_CODE, EARLIEST, LATEST
 
 DATE_LIMITS = {"min": EARLIEST.isoformat(), "max": LATEST.isoformat()}
 

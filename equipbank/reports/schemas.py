@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from equipbank.api.schemas import Id, QuerySchema
 from equipbank.codes import BeneficiaryCategory, DeviceCategory, DeviceStatus, Grade, ReportGrouping
-from equipbank.reports.services import SORTS
+from equipbank.reports.communes import SORTS
 
 
 class CommuneReportQuerySchema(QuerySchema):

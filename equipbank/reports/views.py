@@ -9,16 +9,21 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from equipbank.auth.permissions import roles
+from equipbank.clock import today
 from equipbank.codes import DeviceCategory, DeviceStatus, OrganisationKind, ReportGrouping, Role
-from equipbank.db import today
 from equipbank.donations.services import bank_identity
 from equipbank.errors import NotFound, ValidationFailed
 from equipbank.forms import show_domain_error
 from equipbank.jobs.views import send_file_result
 from equipbank.organisations.services import get_organisation
-from equipbank.reports import charts, exports, services
+from equipbank.reports import charts, exports
+from equipbank.reports.communes import commune_query, commune_rows, commune_totals, open_data_rows
+from equipbank.reports.donors import donor_impact
 from equipbank.reports.forms import CommuneReportForm, ImpactForm, ReportForm
 from equipbank.reports.impact import render_impact_report
+from equipbank.reports.indicators import indicators as roadmap_indicators
+from equipbank.reports.period import EARLIEST, Period, report_scope, twelve_months_to
+from equipbank.reports.stock import AGE_BUCKETS, FLOWS, stock_counts, stock_matrix, stock_report
 from equipbank.web import ListPage
 
 bp = Blueprint("reports", __name__, url_prefix="/rapports")
@@ -65,7 +70,7 @@ def _checked(form, build):
         return None
 
 
-def _show_period(form, period: services.Period) -> None:
+def _show_period(form, period: Period) -> None:
     """The dates the report covers, in the form, also when they were left to their default."""
     form.start.data, form.end.data = period.start, period.end
 
@@ -81,17 +86,17 @@ def _page(template: str, endpoint: str, status: int = 200, **context):
 def _commune_request():
     """The per-commune form from the URL, and the checked report (None when in error)."""
     form = CommuneReportForm(request.args)
-    return form, _checked(form, lambda: services.commune_query(**form.scope(), **form.options()))
+    return form, _checked(form, lambda: commune_query(**form.scope(), **form.options()))
 
 
 def period_presets() -> list[tuple[str, date | None, date]]:
     """Quick choices above a report's form."""
     now = today()
     return [
-        ("12 derniers mois", services.twelve_months_to(now), now),
+        ("12 derniers mois", twelve_months_to(now), now),
         (f"Année {now.year}", date(now.year, 1, 1), now),
         (f"Année {now.year - 1}", date(now.year - 1, 1, 1), date(now.year - 1, 12, 31)),
-        ("Depuis le début", services.EARLIEST, now),
+        ("Depuis le début", EARLIEST, now),
     ]
 
 
@@ -105,13 +110,13 @@ def communes():
     if report is None:
         return _page("reports/communes.html", "reports.communes", 422, form=form, report=None)
     _show_period(form, report.period)
-    rows = services.commune_rows(report)
-    totals = services.commune_totals(report, units=len(rows))
+    rows = commune_rows(report)
+    totals = commune_totals(report, units=len(rows))
     most_first = report.sort == "equipped_beneficiaries" and report.descending
     top = (
         rows[:CHART_BARS]
         if most_first
-        else services.commune_rows(
+        else commune_rows(
             replace(report, sort="equipped_beneficiaries", descending=True), limit=CHART_BARS
         )
     )
@@ -162,11 +167,11 @@ def _commune_export(file_format: str, *, open_data: bool):
         # which masked cell is larger.
         report = replace(report, sort="code", descending=False)
         name += "-donnees-ouvertes"
-    rows = [asdict(row) for row in services.commune_rows(report)]
+    rows = [asdict(row) for row in commune_rows(report)]
     if open_data:
-        rows = services.open_data_rows(rows, current_app.config["REPORT_MASK_THRESHOLD"])
+        rows = open_data_rows(rows, current_app.config["REPORT_MASK_THRESHOLD"])
     filename = f"{name}-{report.period.start:%Y%m%d}-{report.period.end:%Y%m%d}.{file_format}"
-    services.record_export(
+    exports.record_export(
         "open_data" if open_data else "communes",
         file_format,
         actor=current_user,
@@ -221,12 +226,12 @@ def _file(file_format: str, columns, rows, filename: str, *, sheet_title: str):
 @bp.route("/stock")
 @roles(Role.STAFF)
 def stock():
-    report = services.stock_report()
+    report = stock_report()
     chart = charts.grouped_bars_svg(
         [_month_label(flow.month) for flow in report.flows],
         [
             charts.Series(label, [getattr(flow, key) for flow in report.flows])
-            for key, label in services.FLOWS.items()
+            for key, label in FLOWS.items()
         ],
         title="Flux mensuels d'équipements",
     )
@@ -234,9 +239,9 @@ def stock():
         "reports/stock.html",
         report=report,
         chart=chart,
-        matrix=services.stock_matrix(report.counts),
-        flows=services.FLOWS,
-        age_buckets=services.AGE_BUCKETS,
+        matrix=stock_matrix(report.counts),
+        flows=FLOWS,
+        age_buckets=AGE_BUCKETS,
         month_label=_month_label,
     )
 
@@ -257,9 +262,9 @@ def stock_export(file_format: str):
             "grade": count.grade or "",
             "count": count.count,
         }
-        for count in services.stock_counts()
+        for count in stock_counts()
     ]
-    services.record_export("stock", file_format, actor=current_user, filters={})
+    exports.record_export("stock", file_format, actor=current_user, filters={})
     return _file(
         file_format, columns, rows, f"stock-{today():%Y%m%d}.{file_format}", sheet_title="Stock"
     )
@@ -293,7 +298,7 @@ def _month_label(month: str) -> str:
 @roles(Role.STAFF)
 def indicators():
     form = ReportForm(request.args)
-    scope = _checked(form, lambda: services.report_scope(**form.scope()))
+    scope = _checked(form, lambda: report_scope(**form.scope()))
     if scope is None:
         return _page("reports/indicators.html", "reports.indicators", 422, form=form, figures=None)
     period, territory = scope
@@ -302,7 +307,7 @@ def indicators():
         "reports/indicators.html",
         "reports.indicators",
         form=form,
-        figures=services.indicators(period, territory),
+        figures=roadmap_indicators(period, territory),
         period=period,
         territory_name=territory.name(),
     )
@@ -320,7 +325,7 @@ def impact():
             "reports/impact.html", "reports.impact", 422, form=form, donor=donor, figures=None
         )
     _show_period(form, period)
-    figures = services.donor_impact(donor, period) if donor is not None else None
+    figures = donor_impact(donor, period) if donor is not None else None
     return _page(
         "reports/impact.html",
         "reports.impact",
@@ -345,10 +350,10 @@ def impact_pdf():
         bank=bank_identity(),
         donor_name=donor.name,
         period_label=period.label,
-        figures=services.donor_impact(donor, period),
+        figures=donor_impact(donor, period),
         issued_on=today(),
     )
-    services.record_export(
+    exports.record_export(
         "impact",
         "pdf",
         actor=current_user,
@@ -369,7 +374,7 @@ def _impact_request():
     """The impact form, the donor it is about (a donor's own organisation, whatever the URL
     says) and the period; the period is None when the form is in error."""
     form = ImpactForm(request.args)
-    period = _checked(form, lambda: services.Period.of(form.start.data, form.end.data))
+    period = _checked(form, lambda: Period.of(form.start.data, form.end.data))
     if current_user.role == Role.DONOR:
         donor = current_user.organisation
     elif form.donor.data is not None:

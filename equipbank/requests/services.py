@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from equipbank.audit import services as audit
 from equipbank.auth.models import User
+from equipbank.clock import utcnow
 from equipbank.codes import (
     DeviceCategory,
     DeviceStatus,
@@ -25,7 +26,6 @@ from equipbank.codes import (
     ReservationStatus,
     Role,
 )
-from equipbank.db import utcnow
 from equipbank.devices import status
 from equipbank.devices.models import Device, parse_tag
 from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFailed

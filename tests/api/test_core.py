@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from equipbank.auth.models import ApiToken
+from equipbank.clock import utcnow
 from equipbank.codes import Role
-from equipbank.db import utcnow
 from equipbank.extensions import db
 from tests import factories
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from equipbank.appointments import services, tasks
 from equipbank.appointments.models import Appointment
 from equipbank.audit.models import AuditEvent
+from equipbank.clock import PARIS, utcnow
 from equipbank.codes import Role
-from equipbank.db import PARIS, utcnow
 from equipbank.errors import InvalidTransition, ValidationFailed
 from equipbank.extensions import db
 from tests import factories

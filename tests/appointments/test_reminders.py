@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from equipbank import mail
 from equipbank.appointments import reminders, services, tasks
 from equipbank.appointments.models import Appointment, NotificationReceipt
-from equipbank.db import PARIS, utcnow
+from equipbank.clock import PARIS, utcnow
 from equipbank.extensions import db
 from tests import factories
 

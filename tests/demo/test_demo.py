@@ -45,11 +45,12 @@ def test_seed_creates_every_login_and_devices_in_several_states(runner, client):
 def test_the_demo_tells_the_story_of_seed_000(runner):
     """The Pays des Paillons as its roadmap describes it: five people equipped, two at
     L'Escarène, one each at Berre-les-Alpes, Peille and Blausasc."""
-    from equipbank.reports import services
+    from equipbank.reports.communes import commune_query, commune_rows
+    from equipbank.reports.period import EARLIEST
 
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
-    report = services.commune_query(services.EARLIEST, epci="240600593", with_zeros=True)
-    rows = {row.name: row.equipped_beneficiaries for row in services.commune_rows(report)}
+    report = commune_query(EARLIEST, epci="240600593", with_zeros=True)
+    rows = {row.name: row.equipped_beneficiaries for row in commune_rows(report)}
     assert len(rows) == 11
     assert {name: count for name, count in rows.items() if count} == {
         "L'Escarène": 2,

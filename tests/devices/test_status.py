@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from equipbank.appointments.models import Appointment
 from equipbank.beneficiaries.models import Beneficiary
+from equipbank.clock import utcnow
 from equipbank.codes import DeviceStatus as S
 from equipbank.codes import OrganisationKind, RequestStatus, ReservationStatus
-from equipbank.db import utcnow
 from equipbank.devices import status
 from equipbank.devices.models import Device, DeviceEvent
 from equipbank.errors import Conflict, InvalidTransition, ValidationFailed

@@ -254,7 +254,7 @@ def test_a_save_overtaken_by_a_concurrent_one_gets_a_clear_message(workshop):
 def test_the_stock_view_counts_by_status_and_filters_by_days_in_stock(client, auth):
     from datetime import timedelta
 
-    from equipbank.db import utcnow
+    from equipbank.clock import utcnow
 
     old = factories.ready_device()
     old.status_changed_at = utcnow() - timedelta(days=45)

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from equipbank.clock import utcnow
 from equipbank.codes import DeviceStatus, Role
-from equipbank.db import utcnow
 from equipbank.devices import services
 from equipbank.devices.models import Device
 from equipbank.donations.models import DonationLine

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from equipbank.auth.models import User
+from equipbank.clock import today
 from equipbank.codes import Role
-from equipbank.db import today
 from equipbank.donations.models import Donation
 from equipbank.extensions import db
 from equipbank.organisations.models import Organisation

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from equipbank.appointments.models import Appointment
 from equipbank.beneficiaries.models import Beneficiary
+from equipbank.clock import utcnow
 from equipbank.codes import Role
-from equipbank.db import utcnow
 from equipbank.devices.models import Device
 from equipbank.errors import Conflict, NotFound, ValidationFailed
 from equipbank.extensions import db
@@ -134,7 +134,7 @@ def test_a_device_not_at_this_relay_or_given_already_is_refused(relay_user, advi
 
 def handover_form(device, advisor_user, **values) -> dict:
     starts = (utcnow() + timedelta(days=3)).astimezone(
-        __import__("equipbank.db", fromlist=["PARIS"]).PARIS
+        __import__("equipbank.clock", fromlist=["PARIS"]).PARIS
     )
     form = {
         "device": device.tag,

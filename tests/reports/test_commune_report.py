@@ -9,13 +9,15 @@ import pytest
 import sqlalchemy as sa
 
 from equipbank.appointments.models import Appointment
+from equipbank.clock import PARIS, today
 from equipbank.codes import OrganisationKind, Role
-from equipbank.db import PARIS, today
+from equipbank.errors import ValidationFailed
 from equipbank.extensions import db
 from equipbank.geo.models import Commune
 from equipbank.handovers import services as handovers
 from equipbank.handovers.models import Handover
-from equipbank.reports import services
+from equipbank.reports.communes import SORTS, commune_query, commune_rows, commune_totals
+from equipbank.reports.period import EARLIEST, LATEST
 from tests import factories
 
 START = today() - timedelta(days=60)
@@ -88,10 +90,10 @@ def independent(
 
 
 def reported(**kwargs) -> dict:
-    report = services.commune_query(START, today(), **kwargs)
+    report = commune_query(START, today(), **kwargs)
     return {
         row.code: (row.equipped_beneficiaries, row.handovers, row.followups_done)
-        for row in services.commune_rows(report)
+        for row in commune_rows(report)
     }
 
 
@@ -125,9 +127,9 @@ def test_every_grouping_and_filter_matches_the_raw_rows(varied):
 
 
 def test_totals_count_a_person_once_over_the_whole_selection(varied):
-    report = services.commune_query(START, today())
-    rows = services.commune_rows(report)
-    totals = services.commune_totals(report, units=len(rows))
+    report = commune_query(START, today())
+    rows = commune_rows(report)
+    totals = commune_totals(report, units=len(rows))
     in_period = [
         h
         for h in db.session.scalars(sa.select(Handover))
@@ -142,8 +144,8 @@ def test_totals_count_a_person_once_over_the_whole_selection(varied):
 
 
 def test_rates_and_population_per_group(varied):
-    report = services.commune_query(START, today(), department="06", grouping="epci")
-    nice_metropole = next(row for row in services.commune_rows(report) if row.code == "200030195")
+    report = commune_query(START, today(), department="06", grouping="epci")
+    nice_metropole = next(row for row in commune_rows(report) if row.code == "200030195")
     population = db.session.scalar(
         sa.select(sa.func.sum(Commune.population)).where(
             Commune.epci_code == "200030195", Commune.kind == "commune"
@@ -156,7 +158,7 @@ def test_rates_and_population_per_group(varied):
     assert nice_metropole.followup_rate == pytest.approx(
         nice_metropole.followups_done / nice_metropole.handovers
     )
-    totals = services.commune_totals(report, units=0)
+    totals = commune_totals(report, units=0)
     assert totals.population == db.session.scalar(
         sa.select(sa.func.sum(Commune.population)).where(
             Commune.department_code == "06", Commune.kind == "commune"
@@ -165,12 +167,12 @@ def test_rates_and_population_per_group(varied):
 
 
 def test_sorting_is_done_by_the_database_on_every_column(varied):
-    for sort in services.SORTS:
+    for sort in SORTS:
         for descending in (True, False):
-            report = services.commune_query(
+            report = commune_query(
                 START, today(), department="06", with_zeros=True, sort=sort, descending=descending
             )
-            rows = services.commune_rows(report)
+            rows = commune_rows(report)
             values = [getattr(row, sort) for row in rows if getattr(row, sort) is not None]
             assert values == sorted(values, reverse=descending), (sort, descending)
             # Rows without a value (no handover: no rate) come last either way.
@@ -179,14 +181,14 @@ def test_sorting_is_done_by_the_database_on_every_column(varied):
 
 
 def test_zeros_need_a_territory_and_list_all_its_communes(varied):
-    with pytest.raises(services.ValidationFailed) as error:
-        services.commune_query(START, today(), with_zeros=True)
+    with pytest.raises(ValidationFailed) as error:
+        commune_query(START, today(), with_zeros=True)
     assert "with_zeros" in error.value.fields
-    report = services.commune_query(START, today(), department="06", with_zeros=True)
+    report = commune_query(START, today(), department="06", with_zeros=True)
     communes_06 = db.session.scalar(
         sa.select(sa.func.count()).where(Commune.department_code == "06", Commune.kind == "commune")
     )
-    assert len(services.commune_rows(report)) == communes_06
+    assert len(commune_rows(report)) == communes_06
 
 
 @pytest.mark.parametrize(
@@ -205,18 +207,18 @@ def test_zeros_need_a_territory_and_list_all_its_communes(varied):
     ],
 )
 def test_bad_parameters_name_the_field(arguments, field):
-    with pytest.raises(services.ValidationFailed) as error:
-        services.commune_query(**arguments)
+    with pytest.raises(ValidationFailed) as error:
+        commune_query(**arguments)
     assert field in error.value.fields
 
 
 def test_every_wrong_parameter_is_reported_at_once():
-    with pytest.raises(services.ValidationFailed) as error:
-        services.commune_query(date(2026, 5, 1), date(2026, 1, 1), "99", "1", category="rich")
+    with pytest.raises(ValidationFailed) as error:
+        commune_query(date(2026, 5, 1), date(2026, 1, 1), "99", "1", category="rich")
     assert set(error.value.fields) == {"to", "department", "epci", "category"}
 
 
 def test_a_huge_period_is_fine():
-    report = services.commune_query(services.EARLIEST, services.LATEST)
-    assert services.commune_rows(report) == []
-    assert services.commune_totals(report, units=0).handovers == 0
+    report = commune_query(EARLIEST, LATEST)
+    assert commune_rows(report) == []
+    assert commune_totals(report, units=0).handovers == 0

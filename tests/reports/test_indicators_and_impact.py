@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from equipbank.appointments.models import Appointment
 from equipbank.audit.models import AuditEvent
+from equipbank.clock import PARIS, today
 from equipbank.codes import OrganisationKind, Role
-from equipbank.db import PARIS, today
 from equipbank.devices import status
 from equipbank.devices.models import Device, DeviceEvent
 from equipbank.donations.models import Donation
@@ -18,11 +18,14 @@ from equipbank.extensions import db
 from equipbank.geo.models import Commune
 from equipbank.handovers.models import Handover
 from equipbank.organisations.models import Organisation
-from equipbank.reports import services
+from equipbank.reports.donors import donor_impact
+from equipbank.reports.indicators import indicators
+from equipbank.reports.period import Period, Territory
+from equipbank.reports.stock import IN_STOCK
 from tests import factories
 from tests.pdfs import pdf_text
 
-PAILLONS = services.Territory(epci="240600593")
+PAILLONS = Territory(epci="240600593")
 START = today() - timedelta(days=90)
 
 
@@ -73,20 +76,20 @@ def activity():
     give(relays[2], "06057", -13)
 
 
-def _in(period: services.Period, moment) -> bool:
+def _in(period: Period, moment) -> bool:
     return period.start <= moment.astimezone(PARIS).date() <= period.end
 
 
-def _commune_in(territory: services.Territory, code: str | None) -> bool:
+def _commune_in(territory: Territory, code: str | None) -> bool:
     if territory.epci is None:
         return True
     commune = db.session.get(Commune, code) if code else None
     return commune is not None and commune.epci_code == territory.epci
 
 
-@pytest.mark.parametrize("territory", [PAILLONS, services.Territory()])
+@pytest.mark.parametrize("territory", [PAILLONS, Territory()])
 def test_indicators_match_the_raw_rows(activity, territory):
-    period = services.Period.of(START, today())
+    period = Period.of(START, today())
     handed = [
         h
         for h in db.session.scalars(sa.select(Handover))
@@ -111,7 +114,7 @@ def test_indicators_match_the_raw_rows(activity, territory):
         for d in db.session.scalars(sa.select(Device))
         if _in(period, d.created_at) and _commune_in(territory, d.donation.donor.commune_code)
     ]
-    figures = services.indicators(period, territory)
+    figures = indicators(period, territory)
     assert figures.beneficiaries_equipped == len({h.beneficiary_id for h in handed})
     assert figures.relays_mobilised == len({h.relay_id for h in handed})
     assert figures.communes_reached == len({h.commune_code for h in handed})
@@ -150,8 +153,8 @@ def test_donor_impact_matches_the_raw_rows():
     factories.ready_device(factories.donation(other))  # someone else's
     db.session.commit()
 
-    period = services.Period.of(today() - timedelta(days=30), today())
-    figures = services.donor_impact(donor, period)
+    period = Period.of(today() - timedelta(days=30), today())
+    figures = donor_impact(donor, period)
     own_ids = {
         d.id
         for d in db.session.scalars(
@@ -178,9 +181,7 @@ def test_donor_impact_matches_the_raw_rows():
     assert figures.communes_reached == len({h.commune_code for h in handovers})
     assert figures.followups_done == 1
     in_progress = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Device.id.in_(own_ids), Device.status.in_(services.IN_STOCK)
-        )
+        sa.select(sa.func.count()).where(Device.id.in_(own_ids), Device.status.in_(IN_STOCK))
     )
     assert figures.in_progress == in_progress == 2
 
@@ -188,7 +189,7 @@ def test_donor_impact_matches_the_raw_rows():
 def test_a_period_before_the_donation_shows_zeros_but_today_in_progress():
     donor = factories.organisation(OrganisationKind.DONOR)
     factories.device(factories.donation(donor))
-    figures = services.donor_impact(donor, services.Period.of(date(2020, 1, 1), date(2020, 12, 31)))
+    figures = donor_impact(donor, Period.of(date(2020, 1, 1), date(2020, 12, 31)))
     assert (figures.devices_given, figures.reconditioned, figures.handed_over) == (0, 0, 0)
     assert figures.in_progress == 1
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from equipbank.audit.models import AuditEvent
+from equipbank.clock import today
 from equipbank.codes import Role
-from equipbank.db import today
 from tests import factories
 
 PAILLONS = "240600593"

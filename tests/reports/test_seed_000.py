@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from equipbank.clock import today
 from equipbank.codes import OrganisationKind, Role
-from equipbank.db import today
 from tests import factories
 
 PAILLONS = "240600593"

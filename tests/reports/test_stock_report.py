@@ -9,12 +9,23 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
+from equipbank.clock import PARIS, today, utcnow
 from equipbank.codes import Role
-from equipbank.db import PARIS, today, utcnow
 from equipbank.devices import status
 from equipbank.devices.models import Device, DeviceEvent
 from equipbank.extensions import db
-from equipbank.reports import services
+from equipbank.reports.period import twelve_months_to
+from equipbank.reports.stock import (
+    AGE_BUCKETS,
+    FLOWS,
+    IN_STOCK,
+    LeadTime,
+    monthly_flows,
+    stock_ages,
+    stock_counts,
+    stock_matrix,
+    stock_report,
+)
 from tests import factories
 
 
@@ -71,16 +82,16 @@ def stock():
 def test_counts_by_status_category_and_grade(stock):
     devices = db.session.scalars(sa.select(Device)).all()
     expected = Counter((d.status, d.category, d.grade) for d in devices)
-    assert {(c.status, c.category, c.grade): c.count for c in services.stock_counts()} == expected
-    matrix = services.stock_matrix(services.stock_counts())
+    assert {(c.status, c.category, c.grade): c.count for c in stock_counts()} == expected
+    matrix = stock_matrix(stock_counts())
     assert matrix.total == len(devices)
     assert matrix.by_status == Counter(d.status for d in devices)
 
 
 def test_days_in_stock(stock):
     now = utcnow()
-    held = [d for d in db.session.scalars(sa.select(Device)) if d.status in services.IN_STOCK]
-    ages = {age.status: age for age in services.stock_ages(now)}
+    held = [d for d in db.session.scalars(sa.select(Device)) if d.status in IN_STOCK]
+    ages = {age.status: age for age in stock_ages(now)}
     assert sum(age.devices for age in ages.values()) == len(held)
     for status_code, age in ages.items():
         days = [
@@ -91,7 +102,7 @@ def test_days_in_stock(stock):
         assert age.oldest_days == pytest.approx(max(days), abs=1e-3)
         expected = [
             sum(1 for n in days if n >= low and (high is None or n < high))
-            for low, high, _label in services.AGE_BUCKETS
+            for low, high, _label in AGE_BUCKETS
         ]
         assert list(age.buckets) == expected
     assert ages["received"].buckets[-1] == 1  # the screen received 400 days ago
@@ -110,7 +121,7 @@ def _flow(event: DeviceEvent) -> str | None:
 
 
 def test_monthly_flows(stock):
-    flows = services.monthly_flows()
+    flows = monthly_flows()
     months = [flow.month for flow in flows]
     assert len(months) == 12 and months[-1] == f"{today():%Y-%m}"
     expected = Counter()
@@ -121,7 +132,7 @@ def test_monthly_flows(stock):
     reported = {
         (flow.month, key): getattr(flow, key)
         for flow in flows
-        for key in services.FLOWS
+        for key in FLOWS
         if getattr(flow, key)
     }
     assert reported == dict(expected)
@@ -131,11 +142,11 @@ def test_monthly_flows(stock):
 
 
 def test_median_lead_times(stock):
-    since = datetime.combine(services.twelve_months_to(today()), time(), PARIS)
+    since = datetime.combine(twelve_months_to(today()), time(), PARIS)
     firsts: dict[int, dict[str, datetime]] = {}
     for event in db.session.scalars(sa.select(DeviceEvent).order_by(DeviceEvent.at)):
         firsts.setdefault(event.device_id, {}).setdefault(event.to_status, event.at)
-    report = services.stock_report()
+    report = stock_report()
     for lead, start, end in (
         (report.intake_to_ready, "received", "ready"),
         (report.ready_to_handover, "ready", "handed_over"),
@@ -151,10 +162,10 @@ def test_median_lead_times(stock):
 
 
 def test_an_empty_stock():
-    report = services.stock_report()
+    report = stock_report()
     assert report.counts == [] and report.ages == []
     assert [flow.received for flow in report.flows] == [0] * 12
-    assert report.intake_to_ready == services.LeadTime(0, None, None)
+    assert report.intake_to_ready == LeadTime(0, None, None)
 
 
 def test_the_median_of_an_even_and_an_odd_count():
@@ -164,9 +175,9 @@ def test_the_median_of_an_even_and_an_odd_count():
 
     ready_after(2)
     ready_after(4)
-    assert services.stock_report().intake_to_ready.median_days == pytest.approx(3)
+    assert stock_report().intake_to_ready.median_days == pytest.approx(3)
     ready_after(10)
-    lead = services.stock_report().intake_to_ready
+    lead = stock_report().intake_to_ready
     assert (lead.devices, lead.median_days, lead.average_days) == (
         3,
         pytest.approx(4),

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from equipbank.clock import utcnow
 from equipbank.codes import Role
-from equipbank.db import utcnow
 from equipbank.devices.models import Device, DeviceEvent
 from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from equipbank.extensions import db

@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from equipbank import transaction
-from equipbank.donations import imports
+from equipbank.donations.inventory import services
 
 
 @click.group("imports", help="Fichiers d'inventaire déposés par les donateurs.")
@@ -26,5 +26,5 @@ def imports_cli() -> None:
 @transaction.unit_of_work
 def purge(days: int) -> None:
     """Supprimer les fichiers jamais importés, déposés il y a plus de DAYS jours."""
-    deleted = imports.purge_abandoned(older_than_days=days)
+    deleted = services.purge_abandoned(older_than_days=days)
     click.echo(f"{deleted} fichier(s) d'inventaire non importé(s) supprimé(s).")

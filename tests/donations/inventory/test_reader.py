@@ -11,7 +11,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from equipbank.donations.inventory import (
+from equipbank.donations.inventory.reader import (
     FIELDS,
     CheckedRows,
     InventoryFileError,
@@ -21,7 +21,6 @@ from equipbank.donations.inventory import (
     ParsedFile,
     check_mapping,
     check_rows,
-    escape_formula,
     group_lines,
     guess_mapping,
     read_inventory,
@@ -562,7 +561,7 @@ def test_progress_is_reported_every_500_rows_and_at_the_end():
     assert calls == [(500, 1200), (1000, 1200), (1200, 1200)]
 
 
-# --- Grouping and export ---------------------------------------------------------------------
+# --- Grouping --------------------------------------------------------------------------------
 
 
 def test_lines_group_by_category_brand_and_model_in_order_of_first_appearance():
@@ -581,22 +580,3 @@ def test_lines_group_by_category_brand_and_model_in_order_of_first_appearance():
         LineData("desktop", "Dell", "Latitude 5490", 1, ["C"]),
         LineData("screen", None, None, 5, []),
     ]
-
-
-@pytest.mark.parametrize(
-    ("value", "escaped"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+33 6 12", "'+33 6 12"),
-        ("-2", "'-2"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("Dell", "Dell"),
-        ("a=b", "a=b"),
-        ("", ""),
-        (None, None),
-    ],
-)
-def test_escape_formula(value, escaped):
-    assert escape_formula(value) == escaped

@@ -2,37 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from redis.exceptions import RedisError
 
 from equipbank import jobs, transaction
 from equipbank.auth.permissions import roles
 from equipbank.codes import InventoryImportStatus, OrganisationKind, Role
-from equipbank.donations import imports, inventory, services, tasks
+from equipbank.donations import services as donations
 from equipbank.donations.forms import (
     ImportConfirmForm,
     InventoryUploadForm,
     MappingForm,
     donor_choices,
 )
+from equipbank.donations.inventory import reader, services, tasks
 from equipbank.donations.models import InventoryImport
-from equipbank.extensions import db
 from equipbank.organisations.services import get_organisation, organisations_of_kinds
 from equipbank.web import save_or_show
 
 bp = Blueprint("imports", __name__, url_prefix="/dons/importer")
 
 ISSUES_SHOWN = 200
-
-
-def get_import(import_id: int) -> InventoryImport:
-    record = db.session.get(InventoryImport, import_id)
-    if record is None or (
-        current_user.role != Role.STAFF and record.donor_id != current_user.organisation_id
-    ):
-        abort(404)
-    return record
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -50,7 +41,7 @@ def upload():
         upload = form.file.data
         record = save_or_show(
             form,
-            lambda: imports.upload(
+            lambda: services.upload(
                 donor, upload.filename or "inventaire", upload.read(), actor=current_user
             ),
         )
@@ -82,7 +73,7 @@ def _page(record: InventoryImport, mapping_form=None, confirm_form=None, code: i
             errors=errors[:ISSUES_SHOWN],
             warnings=warnings[:ISSUES_SHOWN],
             warning_count=len(warnings),
-            background=imports.runs_in_background(record),
+            background=services.runs_in_background(record),
         ),
         code,
     )
@@ -91,10 +82,10 @@ def _page(record: InventoryImport, mapping_form=None, confirm_form=None, code: i
 @bp.route("/<int:import_id>")
 @roles(Role.STAFF, Role.DONOR)
 def preview(import_id: int):
-    record = get_import(import_id)
+    record = services.get_import(import_id, viewer=current_user)
     if record.status == InventoryImportStatus.IMPORTED:
         return redirect(url_for("donations.detail", donation_id=record.donation_id))
-    if imports.release_if_orphaned(record):
+    if services.release_if_orphaned(record):
         flash(
             "La tâche de fond de ce fichier s'est interrompue : vous pouvez recommencer.", "error"
         )
@@ -104,22 +95,24 @@ def preview(import_id: int):
 @bp.route("/<int:import_id>/verification", methods=["POST"])
 @roles(Role.STAFF, Role.DONOR)
 def check(import_id: int):
-    record = get_import(import_id)
+    record = services.get_import(import_id, viewer=current_user)
     form = MappingForm()
     form.set_headers(record.headers)
-    background = imports.runs_in_background(record)
-    mapping = inventory.Mapping(
+    background = services.runs_in_background(record)
+    mapping = reader.Mapping(
         columns=form.columns(), default_category=form.default_category.data or None
     )
 
     def apply() -> InventoryImport:
-        imports.set_mapping(record, mapping, check_in_background=background)
+        services.set_mapping(record, mapping, check_in_background=background)
         if not background:
-            imports.run_check(record)
+            services.run_check(record)
         return record
 
     if not form.validate() or save_or_show(form, apply) is None:
-        return _page(get_import(import_id), mapping_form=form, code=422)
+        return _page(
+            services.get_import(import_id, viewer=current_user), mapping_form=form, code=422
+        )
     if not background:
         return redirect(url_for("imports.preview", import_id=record.id, _anchor="resultat"))
     return _start_job(
@@ -130,7 +123,7 @@ def check(import_id: int):
 @bp.route("/<int:import_id>/import", methods=["POST"])
 @roles(Role.STAFF, Role.DONOR)
 def run(import_id: int):
-    record = get_import(import_id)
+    record = services.get_import(import_id, viewer=current_user)
     if record.status == InventoryImportStatus.IMPORTED:
         flash(f"Ce fichier a déjà été importé : don {record.donation.reference}.", "info")
         return redirect(url_for("donations.detail", donation_id=record.donation_id))
@@ -140,20 +133,22 @@ def run(import_id: int):
     if form.errors:
         return _page(record, confirm_form=form, code=422)
     pickup = form.donation_input([], commune)
-    background = imports.runs_in_background(record)
+    background = services.runs_in_background(record)
 
     def start():
-        services.check_pickup(pickup)  # before a job is started: its errors belong on this form
-        imports.start_import(record)
+        donations.check_pickup(pickup)  # before a job is started: its errors belong on this form
+        services.start_import(record)
         return (
             (None, None)
             if background
-            else imports.import_donation(record, pickup, actor=current_user)
+            else services.import_donation(record, pickup, actor=current_user)
         )
 
     outcome = save_or_show(form, start)
     if outcome is None:
-        return _page(get_import(import_id), confirm_form=form, code=422)
+        return _page(
+            services.get_import(import_id, viewer=current_user), confirm_form=form, code=422
+        )
     if background:
         description = f"Import de {record.total_rows} lignes"
         return _start_job(
@@ -184,7 +179,7 @@ def _start_job(record: InventoryImport, task, *args, description: str):
     try:
         state = jobs.enqueue(task, record.id, *args, owner=current_user, description=description)
     except RedisError:
-        imports.release(get_import(record.id))
+        services.release(services.get_import(record.id, viewer=current_user))
         flash(
             "La file des tâches de fond ne répond pas : rien n'a été lancé, réessayez dans un instant.",
             "error",

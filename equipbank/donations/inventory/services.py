@@ -1,6 +1,6 @@
 """A donor's inventory file becomes a donation: upload, column mapping, check, import.
 
-The pure reading and checking of the file is `inventory`; this module adds what needs the
+The pure reading and checking of the file is `reader`; this module adds what needs the
 database (serials already registered, the stored upload, the donation itself). An import
 saves the whole donation in one transaction, or nothing.
 """
@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 from equipbank.audit import services as audit
-from equipbank.codes import InventoryImportStatus
-from equipbank.db import utcnow
-from equipbank.donations import inventory, services
+from equipbank.clock import utcnow
+from equipbank.codes import InventoryImportStatus, Role
+from equipbank.donations import services as donations
+from equipbank.donations.inventory import reader
 from equipbank.donations.models import Donation, InventoryImport
-from equipbank.errors import Conflict
+from equipbank.errors import Conflict, NotFound
 from equipbank.extensions import db
 from equipbank.organisations.models import Organisation
 
@@ -32,30 +33,38 @@ KEPT_ISSUES = 1000
 class CheckResult:
     total: int
     valid: int
-    errors: list[inventory.RowIssue]
-    warnings: list[inventory.RowIssue]
-    lines: list[inventory.LineData]
+    errors: list[reader.RowIssue]
+    warnings: list[reader.RowIssue]
+    lines: list[reader.LineData]
 
     @property
     def ok(self) -> bool:
         return not self.errors and self.valid > 0
 
 
+def get_import(import_id: int, *, viewer) -> InventoryImport:
+    """The upload, if `viewer` may see it (a donor sees its own only); NotFound otherwise."""
+    record = db.session.get(InventoryImport, import_id)
+    if record is None or (viewer.role != Role.STAFF and record.donor_id != viewer.organisation_id):
+        raise NotFound("Fichier d'inventaire introuvable.")
+    return record
+
+
 def check_file(
-    parsed: inventory.ParsedFile,
-    mapping: inventory.Mapping,
+    parsed: reader.ParsedFile,
+    mapping: reader.Mapping,
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> CheckResult:
     """Check every row, then the serials against the devices already registered."""
-    inventory.check_mapping(mapping, parsed.headers)
-    checked = inventory.check_rows(parsed, mapping, progress=progress)
+    reader.check_mapping(mapping, parsed.headers)
+    checked = reader.check_rows(parsed, mapping, progress=progress)
     errors = list(checked.errors)
     keys = {((row.brand or "").lower(), row.serial): row for row in checked.rows if row.serial}
-    registered = services.registered_serials(keys)
+    registered = donations.registered_serials(keys)
     for key, tag in registered.items():
         errors.append(
-            inventory.RowIssue(
+            reader.RowIssue(
                 row=keys[key].row,
                 field="serial",
                 message=f"Le numéro de série {key[1]} est déjà enregistré : {tag}.",
@@ -69,13 +78,13 @@ def check_file(
         valid=len(rows),
         errors=errors,
         warnings=checked.warnings,
-        lines=inventory.group_lines(rows),
+        lines=reader.group_lines(rows),
     )
 
 
-def line_inputs(lines: list[inventory.LineData]) -> list[services.LineInput]:
+def line_inputs(lines: list[reader.LineData]) -> list[donations.LineInput]:
     return [
-        services.LineInput(
+        donations.LineInput(
             category=line.category,
             quantity=line.quantity,
             brand=line.brand,
@@ -90,11 +99,11 @@ def max_rows() -> int:
     return current_app.config["INVENTORY_MAX_ROWS"]
 
 
-def read(content: bytes, filename: str) -> inventory.ParsedFile:
+def read(content: bytes, filename: str) -> reader.ParsedFile:
     """The file's rows; a file that cannot be read is refused on the `file` field."""
     try:
-        return inventory.read_inventory(content, filename, max_rows=max_rows())
-    except inventory.InventoryFileError as error:
+        return reader.read_inventory(content, filename, max_rows=max_rows())
+    except reader.InventoryFileError as error:
         error.fields = {"file": [error.message]}
         raise
 
@@ -108,7 +117,7 @@ def upload(donor: Organisation, filename: str, content: bytes, *, actor) -> Inve
         filename=filename[:255],
         content=content,
         headers=parsed.headers,
-        mapping=asdict(inventory.guess_mapping(parsed.headers)),
+        mapping=asdict(reader.guess_mapping(parsed.headers)),
         total_rows=len(parsed.rows),
         status=Status.UPLOADED,
     )
@@ -122,20 +131,20 @@ def upload(donor: Organisation, filename: str, content: bytes, *, actor) -> Inve
     return record
 
 
-def mapping_of(record: InventoryImport) -> inventory.Mapping:
-    return inventory.Mapping(
+def mapping_of(record: InventoryImport) -> reader.Mapping:
+    return reader.Mapping(
         columns=dict(record.mapping.get("columns", {})),
         default_category=record.mapping.get("default_category"),
     )
 
 
 def set_mapping(
-    record: InventoryImport, mapping: inventory.Mapping, *, check_in_background: bool
+    record: InventoryImport, mapping: reader.Mapping, *, check_in_background: bool
 ) -> None:
     """A new mapping: the previous check's result no longer holds. The check runs now (the
     caller calls `run_check`), or in a job, the upload showing "checking" meanwhile."""
     _require_open(record)
-    inventory.check_mapping(mapping, record.headers)
+    reader.check_mapping(mapping, record.headers)
     record.mapping = asdict(mapping)
     record.status = Status.CHECKING if check_in_background else Status.UPLOADED
     record.issues, record.lines, record.checked_at = [], [], None
@@ -190,7 +199,7 @@ def start_import(record: InventoryImport) -> None:
 
 
 def import_donation(
-    record: InventoryImport, pickup: services.DonationInput, *, actor, progress=None
+    record: InventoryImport, pickup: donations.DonationInput, *, actor, progress=None
 ) -> tuple[Donation | None, CheckResult]:
     """Check the claimed upload again (serials may have been registered since the preview)
     and save the donation with all its lines. With any error, no donation: the fresh check
@@ -202,7 +211,7 @@ def import_donation(
         record.status = Status.CHECKED
         return None, result
     pickup.lines = line_inputs(result.lines)
-    donation = services.declare_donation(record.donor, pickup, actor=actor)
+    donation = donations.declare_donation(record.donor, pickup, actor=actor)
     record.status, record.donation = Status.IMPORTED, donation
     record.content = None  # the file served its purpose; the donation holds the data now
     audit.record(
@@ -217,7 +226,7 @@ def import_donation(
 def check_upload(content: bytes, filename: str, *, default_category: str | None = None):
     """Read and check a file sent in one go (the API): its rows, the guessed mapping, the result."""
     parsed = read(content, filename)
-    mapping = inventory.guess_mapping(parsed.headers)
+    mapping = reader.guess_mapping(parsed.headers)
     if default_category:
         mapping.default_category = default_category
     return parsed, mapping, check_file(parsed, mapping)

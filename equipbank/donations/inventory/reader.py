@@ -24,6 +24,7 @@ import openpyxl
 
 from equipbank.codes import DeviceCategory
 from equipbank.errors import ValidationFailed
+from equipbank.spreadsheet import FORMULA_PREFIXES
 
 FIELDS = ("category", "brand", "model", "serial", "quantity")
 REQUIRED = ("category",)
@@ -60,7 +61,6 @@ _DELIMITERS = (";", "\t", ",")  # in order of preference on a tie: French Excel 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 _EMPTY_MARKERS = frozenset({"-", "n/a", "na"})  # compared case-insensitively
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _DIGITS = "0123456789"
 _QUANTITY = re.compile(r"(\d{1,7})(?:[.,]0+)?")  # "3", and "3.0" / "3,0" as spreadsheets write it
 
@@ -657,7 +657,7 @@ def _formula_prefix(text: str) -> str | None:
     first = text[0]
     if first == "-":
         return "-" if text[1:2] not in _DIGITS else None
-    return first if first in _FORMULA_PREFIXES else None
+    return first if first in FORMULA_PREFIXES else None
 
 
 def _formula_warning(prefix: str) -> str:
@@ -689,7 +689,7 @@ def _quantity(text: str) -> int | None:
     return quantity if 1 <= quantity <= MAX_QUANTITY else None
 
 
-# --- Grouping and export -------------------------------------------------------------------
+# --- Grouping ------------------------------------------------------------------------------
 
 
 def group_lines(rows: Iterable[InventoryRow]) -> list[LineData]:
@@ -718,13 +718,3 @@ def group_lines(rows: Iterable[InventoryRow]) -> list[LineData]:
         )
         for key, first in firsts.items()
     ]
-
-
-def escape_formula(value: str | None) -> str | None:
-    """Make a value safe to export: a spreadsheet would run "=HYPERLINK(...)" as a formula.
-
-    The leading apostrophe makes Excel and LibreOffice show the cell as text (CSV injection).
-    """
-    if value and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value

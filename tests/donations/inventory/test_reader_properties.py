@@ -10,7 +10,7 @@ import io
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from equipbank.donations.inventory import InventoryFileError, read_inventory
+from equipbank.donations.inventory.reader import InventoryFileError, read_inventory
 
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
 DELIMITERS = (";", ",", "\t")

@@ -338,7 +338,7 @@ def test_an_upload_whose_job_vanished_is_released(client, donor):
 def test_uploads_never_imported_are_purged_after_thirty_days(client, donor, runner):
     from datetime import timedelta
 
-    from equipbank.db import utcnow
+    from equipbank.clock import utcnow
 
     old = int(upload(client, cp1252_csv(3)).headers["Location"].rstrip("/").split("/")[-1])
     recent = int(upload(client, cp1252_csv(3)).headers["Location"].rstrip("/").split("/")[-1])

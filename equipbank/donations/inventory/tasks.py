@@ -1,7 +1,7 @@
 """Background work on donations: checking and importing large inventory files.
 
 Jobs receive ids and plain values, commit their own work, and are safe to run twice: the
-check is repeatable, and the import is claimed once (see `imports.start_import`).
+check is repeatable, and the import is claimed once (see `services.start_import`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from datetime import date
 from equipbank import jobs, transaction
 from equipbank.auth.models import User
 from equipbank.codes import InventoryImportStatus
-from equipbank.donations import imports, services
+from equipbank.donations import services as donations
+from equipbank.donations.inventory import services
 from equipbank.donations.models import InventoryImport
 from equipbank.extensions import db
 from equipbank.geo.models import Commune
@@ -28,7 +29,7 @@ def check_import(import_id: int) -> int:
     if record is None or record.status == InventoryImportStatus.IMPORTED:
         return 0
     try:
-        result = imports.run_check(record, progress=_progress)
+        result = services.run_check(record, progress=_progress)
     except Exception:
         _release(import_id)
         raise
@@ -38,12 +39,12 @@ def check_import(import_id: int) -> int:
 def _release(import_id: int) -> None:
     """After a failure: the job's own changes are gone, the upload goes back a step."""
     transaction.rollback()
-    imports.release(db.session.get(InventoryImport, import_id))
+    services.release(db.session.get(InventoryImport, import_id))
     # Saved although the job fails: the upload must not stay claimed by a dead job.
     transaction.commit()
 
 
-def pickup_values(data: services.DonationInput) -> dict:
+def pickup_values(data: donations.DonationInput) -> dict:
     """What the import job needs of the pickup form, as plain JSON-able values."""
     return {
         "pickup_address": data.pickup_address,
@@ -63,9 +64,9 @@ def run_import(import_id: int, pickup: dict, actor_id: int) -> int | None:
     if record is None or record.status == InventoryImportStatus.IMPORTED:
         return record.donation_id if record else None
     try:
-        donation, _ = imports.import_donation(
+        donation, _ = services.import_donation(
             record,
-            services.DonationInput(
+            donations.DonationInput(
                 lines=[],
                 pickup_address=pickup["pickup_address"],
                 pickup_commune=db.session.get(Commune, pickup["pickup_commune"])
