@@ -102,17 +102,20 @@ class StatusMachine(Generic[E]):
     def compare_and_set(
         self,
         thing: Any,
-        source: E,
+        sources: E | Iterable[E],
         target: E,
         *,
         only_if: sa.ColumnElement[bool] | None = None,
         values: dict[str, Any] | None = None,
     ) -> None:
-        """Write a checked move only if the row still has `source` (and `only_if`): when
-        someone else moved it meanwhile, nothing is written and the person is told, on
-        PostgreSQL and SQLite alike. The thing is read again afterwards."""
+        """Write a move only if the row is still in `sources` (and `only_if`): when someone
+        else moved it meanwhile, nothing is written and the person is told, on PostgreSQL
+        and SQLite alike. The thing is read again afterwards."""
+        allowed = {sources} if isinstance(sources, str) else set(sources)
+        if any((source, target) not in self._by_move for source in allowed):
+            raise ValueError(f"not in the table: {sorted(allowed)} -> {target}")
         model = type(thing)
-        update = sa.update(model).where(model.id == thing.id, model.status == source)
+        update = sa.update(model).where(model.id == thing.id, model.status.in_(allowed))
         if only_if is not None:
             update = update.where(only_if)
         changed = db.session.execute(

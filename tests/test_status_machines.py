@@ -8,45 +8,71 @@ import pytest
 
 from equipbank.appointments import services as appointments
 from equipbank.appointments.models import Appointment
-from equipbank.codes import AppointmentStatus, DonationStatus, RequestStatus
+from equipbank.codes import (
+    AppointmentStatus,
+    DonationStatus,
+    InventoryImportStatus,
+    RequestStatus,
+)
 from equipbank.donations import services as donations
-from equipbank.donations.models import Donation
+from equipbank.donations.inventory import services as inventory
+from equipbank.donations.models import Donation, InventoryImport
 from equipbank.errors import InvalidTransition
 from equipbank.requests import services as requests
 from equipbank.requests.models import DeviceRequest
 
-D, R, A = DonationStatus, RequestStatus, AppointmentStatus
+BEFORE_IMPORT = {
+    InventoryImportStatus.UPLOADED,
+    InventoryImportStatus.CHECKING,
+    InventoryImportStatus.CHECKED,
+}
 
 # What each kind of thing may do, written out by hand from DESIGN.md §2 and the services.
 ALLOWED = {
     Donation: {
-        (D.DECLARED, D.COLLECTED),
-        (D.DECLARED, D.RECEIVED),
-        (D.COLLECTED, D.RECEIVED),
-        (D.DECLARED, D.CANCELLED),
-        (D.COLLECTED, D.CANCELLED),
-        (D.RECEIVED, D.CLOSED),
+        (DonationStatus.DECLARED, DonationStatus.COLLECTED),
+        (DonationStatus.DECLARED, DonationStatus.RECEIVED),
+        (DonationStatus.COLLECTED, DonationStatus.RECEIVED),
+        (DonationStatus.DECLARED, DonationStatus.CANCELLED),
+        (DonationStatus.COLLECTED, DonationStatus.CANCELLED),
+        (DonationStatus.RECEIVED, DonationStatus.CLOSED),
     },
     DeviceRequest: {
-        (R.OPEN, R.APPROVED),
-        (R.OPEN, R.SERVED),
-        (R.APPROVED, R.PARTIALLY_SERVED),
-        (R.APPROVED, R.SERVED),
-        (R.PARTIALLY_SERVED, R.SERVED),
-        (R.SERVED, R.PARTIALLY_SERVED),
-        (R.PARTIALLY_SERVED, R.APPROVED),
-        (R.SERVED, R.APPROVED),
-        (R.OPEN, R.REJECTED),
-        (R.OPEN, R.CANCELLED),
-        (R.APPROVED, R.CANCELLED),
+        (RequestStatus.OPEN, RequestStatus.APPROVED),
+        (RequestStatus.OPEN, RequestStatus.SERVED),
+        (RequestStatus.APPROVED, RequestStatus.PARTIALLY_SERVED),
+        (RequestStatus.APPROVED, RequestStatus.SERVED),
+        (RequestStatus.PARTIALLY_SERVED, RequestStatus.SERVED),
+        (RequestStatus.SERVED, RequestStatus.PARTIALLY_SERVED),
+        (RequestStatus.PARTIALLY_SERVED, RequestStatus.APPROVED),
+        (RequestStatus.SERVED, RequestStatus.APPROVED),
+        (RequestStatus.OPEN, RequestStatus.REJECTED),
+        (RequestStatus.OPEN, RequestStatus.CANCELLED),
+        (RequestStatus.APPROVED, RequestStatus.CANCELLED),
+    },
+    # A new mapping starts again; a check ends checked; a claim, then its result or failure.
+    InventoryImport: {(source, target) for source in BEFORE_IMPORT for target in BEFORE_IMPORT}
+    | {
+        (InventoryImportStatus.UPLOADED, InventoryImportStatus.IMPORTING),
+        (InventoryImportStatus.CHECKED, InventoryImportStatus.IMPORTING),
+    }
+    | {
+        (InventoryImportStatus.IMPORTING, InventoryImportStatus.CHECKED),
+        (InventoryImportStatus.IMPORTING, InventoryImportStatus.IMPORTED),
     },
     # An outcome, from a planned appointment or as a correction of the one recorded.
-    Appointment: {(source, target) for source in A for target in A if target != A.SCHEDULED},
+    Appointment: {
+        (source, target)
+        for source in AppointmentStatus
+        for target in AppointmentStatus
+        if target != AppointmentStatus.SCHEDULED
+    },
 }
 MACHINES = {
-    Donation: (donations.MACHINE, D),
-    DeviceRequest: (requests.MACHINE, R),
-    Appointment: (appointments.MACHINE, A),
+    Donation: (donations.MACHINE, DonationStatus),
+    DeviceRequest: (requests.MACHINE, RequestStatus),
+    Appointment: (appointments.MACHINE, AppointmentStatus),
+    InventoryImport: (inventory.MACHINE, InventoryImportStatus),
 }
 CASES = [
     (model, source, target)
@@ -83,6 +109,6 @@ def test_nothing_else_writes_the_status(model):
 
 def test_an_unknown_status_is_refused_by_name():
     request = DeviceRequest()
-    requests.MACHINE.write(request, R.OPEN)
+    requests.MACHINE.write(request, RequestStatus.OPEN)
     with pytest.raises(InvalidTransition, match="Statut inconnu"):
         requests.MACHINE.check(request, "lost")

@@ -117,5 +117,9 @@ class InventoryImport(TimestampMixin, db.Model):
     donor: Mapped[Organisation] = relationship()
     donation: Mapped[Donation | None] = relationship()
 
+    @validates("status")
+    def _only_the_status_machine(self, _key: str, status: str) -> str:
+        return refuse_other_writers(self, status)
+
     def __repr__(self) -> str:  # the file name may name people: not in logs
         return f"<InventoryImport {self.id} {self.status}>"

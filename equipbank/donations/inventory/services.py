@@ -20,11 +20,26 @@ from equipbank.codes import InventoryImportStatus, Role
 from equipbank.donations import services as donations
 from equipbank.donations.inventory import reader
 from equipbank.donations.models import Donation, InventoryImport
-from equipbank.errors import Conflict, NotFound
+from equipbank.errors import Conflict, InvalidTransition, NotFound
 from equipbank.extensions import db
 from equipbank.organisations.models import Organisation
+from equipbank.status_machine import Move, StatusMachine
 
 Status = InventoryImportStatus
+# An upload is checked (now, or by a job showing "checking"), then claimed for its import;
+# a new mapping takes it back to the start; a failed job takes it back one step.
+MACHINE = StatusMachine(
+    InventoryImportStatus,
+    (
+        Move(frozenset({Status.UPLOADED, Status.CHECKING, Status.CHECKED}), Status.UPLOADED),
+        Move(frozenset({Status.UPLOADED, Status.CHECKING, Status.CHECKED}), Status.CHECKING),
+        Move(frozenset({Status.UPLOADED, Status.CHECKING, Status.CHECKED}), Status.CHECKED),
+        Move(frozenset({Status.UPLOADED, Status.CHECKED}), Status.IMPORTING),
+        Move(frozenset({Status.IMPORTING}), Status.CHECKED),
+        Move(frozenset({Status.IMPORTING}), Status.IMPORTED),
+    ),
+    describe=lambda record: f"Le fichier « {record.filename} »",
+)
 # The page shows the first issues; counts stay exact.
 KEPT_ISSUES = 1000
 
@@ -119,8 +134,8 @@ def upload(donor: Organisation, filename: str, content: bytes, *, actor) -> Inve
         headers=parsed.headers,
         mapping=asdict(reader.guess_mapping(parsed.headers)),
         total_rows=len(parsed.rows),
-        status=Status.UPLOADED,
     )
+    MACHINE.write(record, Status.UPLOADED)
     db.session.add(record)
     audit.record(
         "inventory_import.upload",
@@ -146,7 +161,7 @@ def set_mapping(
     _require_open(record)
     reader.check_mapping(mapping, record.headers)
     record.mapping = asdict(mapping)
-    record.status = Status.CHECKING if check_in_background else Status.UPLOADED
+    _move(record, Status.CHECKING if check_in_background else Status.UPLOADED)
     record.issues, record.lines, record.checked_at = [], [], None
     record.valid_rows = record.error_count = 0
 
@@ -156,7 +171,7 @@ def run_check(record: InventoryImport, *, progress=None) -> CheckResult:
     parsed = read(record.content, record.filename)
     result = check_file(parsed, mapping_of(record), progress=progress)
     if record.status != Status.IMPORTING:
-        record.status = Status.CHECKED
+        _move(record, Status.CHECKED)
     record.checked_at = utcnow()
     record.total_rows, record.valid_rows, record.error_count = (
         result.total,
@@ -177,14 +192,11 @@ def claim(record: InventoryImport, sources: tuple[InventoryImportStatus, ...]) -
     same file at once cannot both win, on PostgreSQL (row lock, condition re-checked) as on
     SQLite (one writer at a time).
     """
-    claimed = db.session.execute(
-        sa.update(InventoryImport)
-        .where(InventoryImport.id == record.id, InventoryImport.status.in_(sources))
-        .values(status=Status.IMPORTING)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(record)
-    return claimed == 1
+    try:
+        MACHINE.compare_and_set(record, sources, Status.IMPORTING)
+    except InvalidTransition:
+        return False
+    return True
 
 
 def start_import(record: InventoryImport) -> None:
@@ -208,11 +220,12 @@ def import_donation(
         raise RuntimeError("start_import(record) first")
     result = run_check(record, progress=progress)
     if not result.ok:
-        record.status = Status.CHECKED
+        _move(record, Status.CHECKED)
         return None, result
     pickup.lines = line_inputs(result.lines)
     donation = donations.declare_donation(record.donor, pickup, actor=actor)
-    record.status, record.donation = Status.IMPORTED, donation
+    _move(record, Status.IMPORTED)
+    record.donation = donation
     record.content = None  # the file served its purpose; the donation holds the data now
     audit.record(
         "inventory_import.import",
@@ -239,7 +252,7 @@ BEFORE_JOB = {Status.CHECKING: Status.UPLOADED, Status.IMPORTING: Status.CHECKED
 def release(record: InventoryImport) -> None:
     """The check or import job of this upload failed or vanished: back to the step before."""
     if record.status in BEFORE_JOB:
-        record.status = BEFORE_JOB[record.status]
+        _move(record, BEFORE_JOB[Status(record.status)])
         record.job_id = None
 
 
@@ -259,6 +272,12 @@ def release_if_orphaned(record: InventoryImport) -> bool:
 
 def runs_in_background(record: InventoryImport) -> bool:
     return record.total_rows > current_app.config["INVENTORY_INLINE_MAX_ROWS"]
+
+
+def _move(record: InventoryImport, target: InventoryImportStatus) -> None:
+    """The one writer of an upload's status, along `MACHINE`'s table."""
+    MACHINE.check(record, target)
+    MACHINE.write(record, target)
 
 
 def _require_open(record: InventoryImport) -> None:

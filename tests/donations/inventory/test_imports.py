@@ -8,9 +8,10 @@ import os
 import pytest
 import sqlalchemy as sa
 
-from equipbank.codes import Role
+from equipbank.codes import InventoryImportStatus, Role
 from equipbank.devices import services as devices
 from equipbank.devices.models import Device
+from equipbank.donations.inventory import services as inventory
 from equipbank.donations.models import Donation, InventoryImport
 from equipbank.extensions import db
 from tests import factories
@@ -327,7 +328,8 @@ def test_a_past_pickup_date_is_refused_before_any_job(client, donor, app, monkey
 def test_an_upload_whose_job_vanished_is_released(client, donor):
     record_id = int(upload(client, cp1252_csv(5)).headers["Location"].rstrip("/").split("/")[-1])
     record = db.session.get(InventoryImport, record_id)
-    record.status, record.job_id = "importing", "no-such-job"
+    inventory.MACHINE.write(record, InventoryImportStatus.IMPORTING)  # a job was running
+    record.job_id = "no-such-job"
     db.session.commit()
     page = client.get(f"/dons/importer/{record_id}")
     assert "de ce fichier s&#39;est interrompue" in page.text
