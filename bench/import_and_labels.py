@@ -126,7 +126,7 @@ def main() -> None:
         db.session.commit()
         for layout in ("sheet_3x7", "single"):
             started = time.perf_counter()
-            result_file = tasks.render_label_file(ids, layout, 0, "https://equipbank.example.org")
+            result_file = tasks.render_label_file(ids, layout, 0)
             seconds = time.perf_counter() - started
             print(
                 f"{len(ids)} labels ({layout}): {seconds:.2f} s, {len(result_file['content']) / 1024:.0f} KiB (target < 10 s)"

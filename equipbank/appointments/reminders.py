@@ -211,10 +211,6 @@ def due_digests(now: datetime | None = None) -> list[Notice]:
 # The messages --------------------------------------------------------------------------------
 
 
-def _base_url() -> str:
-    return (current_app.config.get("BASE_URL") or "").rstrip("/")
-
-
 def _when(moment: datetime) -> str:
     from equipbank.handovers.receipt import french_datetime
 
@@ -233,7 +229,6 @@ def _ics(
     method = "CANCEL" if cancel else "REQUEST"
     event = calendar_event(
         appointment,
-        _base_url(),
         for_beneficiary=for_beneficiary,
         organizer_email=current_app.config["MAIL_FROM"],
         attendee=calendar.Attendee(email),

@@ -27,6 +27,7 @@ from equipbank.codes import AppointmentStatus, Autonomy, LocationType, NextStep,
 from equipbank.errors import InvalidTransition, NotFound, ValidationFailed
 from equipbank.extensions import db
 from equipbank.status_machine import Move, StatusMachine
+from equipbank.urls import external_url
 
 MAX_DURATION_MINUTES = 8 * 60
 CANCELLED = (AppointmentStatus.CANCELLED_BY_BENEFICIARY, AppointmentStatus.CANCELLED_BY_SERVICE)
@@ -119,7 +120,6 @@ def schedule(data: FollowupData, *, beneficiary, actor, handover=None) -> Appoin
 
 def calendar_event(
     appointment: Appointment,
-    base_url: str,
     *,
     for_beneficiary: bool = False,
     organizer_email: str | None = None,
@@ -138,7 +138,8 @@ def calendar_event(
     else:
         tag = appointment.handover.device.tag if appointment.handover else None
         summary = f"Suivi {tag}" if tag else "Rendez-vous de suivi"
-        description = f"Rendez-vous de suivi : {base_url}/rendez-vous/{appointment.id}"
+        page = external_url("appointments.detail", appointment_id=appointment.id)
+        description = f"Rendez-vous de suivi : {page}"
     return calendar.CalendarEvent(
         uid=calendar.appointment_uid(appointment.id),
         sequence=appointment.calendar_sequence,
@@ -155,15 +156,11 @@ def calendar_event(
     )
 
 
-def appointment_ics(
-    appointment: Appointment, base_url: str, *, for_beneficiary: bool = False
-) -> bytes:
+def appointment_ics(appointment: Appointment, *, for_beneficiary: bool = False) -> bytes:
     """A download: PUBLISH, with STATUS:CANCELLED when the appointment is cancelled."""
     from equipbank.appointments import calendar
 
-    return calendar.event_ics(
-        calendar_event(appointment, base_url, for_beneficiary=for_beneficiary)
-    )
+    return calendar.event_ics(calendar_event(appointment, for_beneficiary=for_beneficiary))
 
 
 # Who sees which appointment ------------------------------------------------------------------
@@ -519,7 +516,7 @@ def advisor_from_calendar_token(token: str):
     )
 
 
-def feed_ics(advisor, base_url: str) -> bytes:
+def feed_ics(advisor: User) -> bytes:
     """The advisor's appointments from a month ago to six months ahead, cancelled ones kept
     (so subscribed calendars remove them), without any personal data."""
     from equipbank.appointments import calendar
@@ -534,5 +531,5 @@ def feed_ics(advisor, base_url: str) -> bytes:
         )
         .order_by(Appointment.starts_at)
     )
-    events = [calendar_event(appointment, base_url) for appointment in appointments]
+    events = [calendar_event(appointment) for appointment in appointments]
     return calendar.feed_ics(events, name=f"Suivis equipbank · {advisor.name}")

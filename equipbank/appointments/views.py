@@ -17,7 +17,7 @@ from equipbank.codes import AppointmentStatus, Role
 from equipbank.extensions import db
 from equipbank.forms import choices
 from equipbank.jobs.views import send_file_result
-from equipbank.urls import external_url, public_base_url
+from equipbank.urls import external_url
 from equipbank.web import save_or_show
 
 bp = Blueprint("appointments", __name__)
@@ -128,7 +128,7 @@ def calendar_file(appointment_id: int):
     appointment = services.get_appointment(appointment_id, viewer=current_user)
     return send_file_result(
         {
-            "content": services.appointment_ics(appointment, public_base_url()),
+            "content": services.appointment_ics(appointment),
             "content_type": "text/calendar",
             "filename": f"rendez-vous-{appointment.id}.ics",
             "attachment": True,
@@ -166,7 +166,7 @@ def feed(token: str):
         abort(404)
     return send_file_result(
         {
-            "content": services.feed_ics(advisor, public_base_url()),
+            "content": services.feed_ics(advisor),
             "content_type": "text/calendar",
             "filename": "suivis.ics",
         }

@@ -22,7 +22,6 @@ from equipbank.devices.schemas import (
     device_list_schema,
 )
 from equipbank.jobs.views import send_file_result
-from equipbank.urls import public_base_url
 
 blp = Blueprint("api-devices", __name__, url_prefix="/devices", description="Équipements")
 
@@ -66,7 +65,7 @@ def get_device(tag: str):
 )
 def label(tag: str):
     device = services.get_device(tag, viewer=current_user)
-    return send_file_result(tasks.render_label_file([device.id], "single", 0, public_base_url()))
+    return send_file_result(tasks.render_label_file([device.id], "single", 0))
 
 
 @blp.route("/<tag>/erasure", methods=["POST"])

@@ -8,10 +8,10 @@ from equipbank import jobs
 from equipbank.devices.labels import Label, render_labels
 from equipbank.devices.models import Device
 from equipbank.extensions import db
-from equipbank.urls import qr_url
+from equipbank.urls import external_url
 
 
-def render_label_file(device_ids: list[int], layout: str, offset: int, base_url: str) -> dict:
+def render_label_file(device_ids: list[int], layout: str, offset: int) -> dict:
     """The PDF of the devices' labels, in the order given; reads only, so safe to run twice."""
     devices = {
         device.id: device
@@ -20,7 +20,7 @@ def render_label_file(device_ids: list[int], layout: str, offset: int, base_url:
     labels = [
         Label(
             tag=device.tag,
-            url=qr_url(base_url, device.tag),
+            url=external_url("devices.qr", tag=device.tag),  # what the QR label opens
             caption=" ".join(part for part in (device.brand, device.model) if part),
         )
         for device in (devices[i] for i in device_ids if i in devices)

@@ -37,7 +37,7 @@ from equipbank.errors import DomainError, ValidationFailed
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
 from equipbank.jobs.views import send_file_result
-from equipbank.urls import own_hosts, public_base_url
+from equipbank.urls import own_hosts
 from equipbank.web import save_or_show
 
 bp = Blueprint("devices", __name__)
@@ -310,7 +310,7 @@ def _line_label(line, received: int) -> str:
 def label(tag: str):
     device = services.get_device(tag, viewer=current_user)
     layout = "sheet_3x7" if request.args.get("format") == "planche" else "single"
-    return send_file_result(tasks.render_label_file([device.id], layout, 0, public_base_url()))
+    return send_file_result(tasks.render_label_file([device.id], layout, 0))
 
 
 @bp.route("/dons/<int:donation_id>/etiquettes", methods=["GET", "POST"])
@@ -329,7 +329,6 @@ def labels(donation_id: int):
                 ids,
                 form.layout.data,
                 form.offset.data or 0,
-                public_base_url(),
                 owner=current_user,
                 description=f"Étiquettes du don {donation.reference} ({len(ids)})",
             )

@@ -19,7 +19,6 @@ from equipbank.handovers import services
 from equipbank.handovers.forms import HandoverForm, ReturnForm
 from equipbank.handovers.models import Handover
 from equipbank.jobs.views import send_file_result
-from equipbank.urls import public_base_url
 from equipbank.web import save_and_flash, save_or_raise
 
 bp = Blueprint("handovers", __name__, url_prefix="/remises")
@@ -163,9 +162,7 @@ def calendar_file(handover_id: int):
     appointment = services.first_appointment(handover)
     return send_file_result(
         {
-            "content": appointments.appointment_ics(
-                appointment, public_base_url(), for_beneficiary=True
-            ),
+            "content": appointments.appointment_ics(appointment, for_beneficiary=True),
             "content_type": "text/calendar",
             "filename": f"rendez-vous-{handover.receipt_ref}.ics",
             "attachment": True,
