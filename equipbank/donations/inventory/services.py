@@ -192,10 +192,12 @@ def claim(record: InventoryImport, sources: tuple[InventoryImportStatus, ...]) -
     same file at once cannot both win, on PostgreSQL (row lock, condition re-checked) as on
     SQLite (one writer at a time).
     """
+    was = record.status
     try:
         MACHINE.compare_and_set(record, sources, Status.IMPORTING)
     except InvalidTransition:
         return False
+    audit.record("inventory_import.status", record, summary={"from": was, "to": Status.IMPORTING})
     return True
 
 
@@ -275,9 +277,10 @@ def runs_in_background(record: InventoryImport) -> bool:
 
 
 def _move(record: InventoryImport, target: InventoryImportStatus) -> None:
-    """The one writer of an upload's status, along `MACHINE`'s table."""
-    MACHINE.check(record, target)
+    """The one writer of an upload's status, along `MACHINE`'s table; one audit row a move."""
+    source, target = MACHINE.check(record, target)
     MACHINE.write(record, target)
+    audit.record("inventory_import.status", record, summary={"from": source, "to": target})
 
 
 def _require_open(record: InventoryImport) -> None:
