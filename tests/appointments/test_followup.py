@@ -182,6 +182,80 @@ def test_an_overlapping_slot_is_a_warning_to_confirm_and_a_past_one_is_refused(
         services.check_followup(past)
 
 
+def test_the_same_handover_form_sent_twice_shows_the_handover_it_made(
+    client, auth, relay_user, advisor
+):
+    device = factories.at_relay(relay_user)
+    person = factories.beneficiary(relay_user)
+    auth.login(relay_user)
+    form = {
+        "device": device.tag,
+        "beneficiary_id": str(person.id),
+        "charter_accepted": "y",
+        "advisor": str(advisor.id),
+        "starts_at": (utcnow() + timedelta(days=3)).astimezone(PARIS).strftime("%Y-%m-%dT%H:%M"),
+        "duration_minutes": "60",
+        "location_type": "office",
+        "category": "senior_isolated",
+    }
+    first = client.post("/remises/nouvelle", data=form)
+    second = client.post("/remises/nouvelle", data=form)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert "Cette remise est déjà enregistrée." in client.get(second.headers["Location"]).text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == 1
+
+
+def test_rescheduling_onto_an_advisors_busy_slot_asks_for_a_confirmation(
+    client, auth, relay_user, advisor
+):
+    busy = appointment_for(relay_user, advisor, days=10)
+    moved = appointment_for(relay_user, advisor, days=5)
+    auth.login(advisor)
+    form = {
+        "advisor": str(advisor.id),
+        "starts_at": busy.starts_at.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M"),
+        "duration_minutes": "60",
+        "location_type": "office",
+        "previous_status": "cancelled_by_service",
+    }
+    warned = client.post(f"/rendez-vous/{moved.id}/nouveau", data=form)
+    assert warned.status_code == 422 and "Thomas Lambert a déjà un rendez-vous" in warned.text
+    db.session.expire_all()
+    assert db.session.get(Appointment, moved.id).status == "scheduled"  # nothing written
+    confirmed = client.post(
+        f"/rendez-vous/{moved.id}/nouveau", data={**form, "confirm_overlap": "y"}
+    )
+    assert confirmed.status_code == 302
+
+
+def test_the_api_hands_over_onto_a_busy_slot_and_says_so(client, api_token, relay_user, advisor):
+    busy = appointment_for(relay_user, advisor)
+    device = factories.at_relay(relay_user)
+    person = factories.beneficiary(relay_user)
+    response = client.post(
+        "/api/v1/handovers",
+        json={
+            "device": device.tag,
+            "beneficiary": person.id,
+            "followup": {
+                "advisor": advisor.id,
+                "starts_at": busy.starts_at.isoformat(),
+                "location_type": "office",
+            },
+        },
+        headers=api_token(relay_user),
+    )
+    assert response.status_code == 201
+    assert response.get_json()["warnings"] == [
+        services.overlap_message(
+            services.overlapping(advisor.id, busy.starts_at, 60, exclude_id=None)[:1]
+        )
+    ]
+    listed = client.get("/api/v1/handovers", headers=api_token(relay_user)).get_json()
+    assert all("warnings" not in item for item in listed["items"])
+
+
 def test_relays_see_each_handovers_followup_and_the_overdue_ones(client, auth, relay_user, advisor):
     fine = appointment_for(relay_user, advisor)
     late = in_the_past(appointment_for(relay_user, advisor), hours=48)
