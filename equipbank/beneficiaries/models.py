@@ -7,14 +7,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from equipbank.codes import AgeBand, BeneficiaryCategory, EligibilityBasis, ReferrerKind
-from equipbank.db import TimestampMixin, UTCDateTime, code_check, db
+from equipbank.db import Model, TimestampMixin, UTCDateTime, code_check
 
 if TYPE_CHECKING:
     from equipbank.geo.models import Commune
     from equipbank.organisations.models import Organisation
 
 
-class Beneficiary(TimestampMixin, db.Model):
+class Beneficiary(TimestampMixin, Model):
     """A person equipped through a relay, owned by that relay (DESIGN.md §7).
 
     Minimum data: a birth year, never a date; an eligibility basis, never a document. After
