@@ -92,7 +92,7 @@ def check_followup(data: FollowupData, *, prefix: str = "followup.") -> User:
     return advisor
 
 
-def schedule(data: FollowupData, *, beneficiary, actor, handover=None) -> Appointment:
+def schedule(data: FollowupData, *, beneficiary, actor: User, handover=None) -> Appointment:
     advisor = check_followup(data)
     appointment = Appointment(
         handover=handover,
@@ -169,7 +169,7 @@ def appointment_ics(
 # Who sees which appointment ------------------------------------------------------------------
 
 
-def visible_appointments(viewer) -> sa.Select:
+def visible_appointments(viewer: User) -> sa.Select:
     """An advisor's own appointments; a relay's, for the people it equipped; all for staff."""
     from equipbank.handovers.models import Handover
 
@@ -188,7 +188,7 @@ def visible_appointments(viewer) -> sa.Select:
     return query.where(sa.false())
 
 
-def get_appointment(appointment_id: int, *, viewer) -> Appointment:
+def get_appointment(appointment_id: int, *, viewer: User) -> Appointment:
     """The appointment if `viewer` may see it; NotFound otherwise (never a hint it exists)."""
     appointment = db.session.scalar(
         visible_appointments(viewer).where(Appointment.id == appointment_id)
@@ -198,7 +198,7 @@ def get_appointment(appointment_id: int, *, viewer) -> Appointment:
     return appointment
 
 
-def can_record_outcome(viewer, appointment: Appointment) -> bool:
+def can_record_outcome(viewer: User, appointment: Appointment) -> bool:
     return viewer.role == Role.STAFF or (
         viewer.role == Role.ADVISOR and appointment.advisor_id == viewer.id
     )
@@ -219,7 +219,7 @@ class Agenda:
     to_fill: list[Appointment] = field(default_factory=list)
 
 
-def to_fill(advisor) -> sa.Select:
+def to_fill(advisor: User) -> sa.Select:
     """Past appointments with no outcome yet: the advisor's "À renseigner" queue."""
     return (
         sa.select(Appointment)
@@ -233,11 +233,11 @@ def to_fill(advisor) -> sa.Select:
     )
 
 
-def to_fill_count(advisor) -> int:
+def to_fill_count(advisor: User) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(to_fill(advisor).subquery()))
 
 
-def agenda(advisor, *, horizon_days: int = 60) -> Agenda:
+def agenda(advisor: User, *, horizon_days: int = 60) -> Agenda:
     """What is left today, the rest of the week, the next weeks; and what to fill in (every
     past appointment without an outcome, the same count as the navigation's)."""
     now, day = utcnow(), today()
@@ -358,7 +358,7 @@ def _check_outcome(appointment: Appointment, data: OutcomeData) -> None:
         raise ValidationFailed("Le bilan est incomplet.", fields=errors)
 
 
-def record_outcome(appointment: Appointment, data: OutcomeData, *, actor) -> Appointment:
+def record_outcome(appointment: Appointment, data: OutcomeData, *, actor: User) -> Appointment:
     """What happened: done (with the session's content), no-show, or cancelled. It can be
     corrected later; a cancellation is sent to the calendars (the caller queues it)."""
     if not can_record_outcome(actor, appointment):
@@ -431,7 +431,7 @@ def reschedule(
     return new
 
 
-def _relay_owns(viewer, appointment: Appointment) -> bool:
+def _relay_owns(viewer: User, appointment: Appointment) -> bool:
     return viewer.role == Role.RELAY and appointment.beneficiary.relay_id == viewer.organisation_id
 
 
@@ -501,7 +501,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_calendar_token(advisor, *, actor) -> str:
+def new_calendar_token(advisor: User, *, actor: User) -> str:
     """A new secret feed address for the advisor; the previous one stops working. Only its
     digest is kept: the address is shown once."""
     token = secrets.token_urlsafe(24)
@@ -519,7 +519,7 @@ def advisor_from_calendar_token(token: str):
     )
 
 
-def feed_ics(advisor, base_url: str) -> bytes:
+def feed_ics(advisor: User, base_url: str) -> bytes:
     """The advisor's appointments from a month ago to six months ahead, cancelled ones kept
     (so subscribed calendars remove them), without any personal data."""
     from equipbank.appointments import calendar

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -26,6 +27,9 @@ from equipbank.errors import DomainError, NotFound, ValidationFailed
 from equipbank.extensions import db
 from equipbank.geo.models import Commune
 from equipbank.handovers.models import Handover
+
+if TYPE_CHECKING:
+    from equipbank.auth.models import User
 
 PHONE = re.compile(r"^\+?[0-9][0-9 .\-]{7,18}[0-9]$")
 
@@ -173,7 +177,7 @@ def last_equipped_on(beneficiary: Beneficiary) -> date | None:
     return handed_at.date() if handed_at else None
 
 
-def create(data: BeneficiaryData, *, actor, confirmed_distinct: bool = False) -> Beneficiary:
+def create(data: BeneficiaryData, *, actor: User, confirmed_distinct: bool = False) -> Beneficiary:
     if actor.role != Role.RELAY:
         raise ValidationFailed("Seule une structure relais enregistre un bénéficiaire.")
     checked = _check(data)
@@ -199,7 +203,11 @@ def create(data: BeneficiaryData, *, actor, confirmed_distinct: bool = False) ->
 
 
 def update(
-    beneficiary: Beneficiary, data: BeneficiaryData, *, actor, confirmed_distinct: bool = False
+    beneficiary: Beneficiary,
+    data: BeneficiaryData,
+    *,
+    actor: User,
+    confirmed_distinct: bool = False,
 ) -> Beneficiary:
     if beneficiary.anonymised_at is not None:
         raise ValidationFailed("Cette fiche est anonymisée : elle ne se modifie plus.")
@@ -220,7 +228,7 @@ def update(
     return beneficiary
 
 
-def get_beneficiary(beneficiary_id: int, *, viewer) -> Beneficiary:
+def get_beneficiary(beneficiary_id: int, *, viewer: User) -> Beneficiary:
     """The beneficiary, for its own relay or staff; NotFound for anyone else."""
     beneficiary = db.session.get(Beneficiary, beneficiary_id)
     if beneficiary is None or not can_see(viewer, beneficiary):
@@ -228,19 +236,19 @@ def get_beneficiary(beneficiary_id: int, *, viewer) -> Beneficiary:
     return beneficiary
 
 
-def record_access(beneficiary: Beneficiary, *, viewer, purpose: str = "view") -> None:
+def record_access(beneficiary: Beneficiary, *, viewer: User, purpose: str = "view") -> None:
     """Every access to a beneficiary's file is in the audit log (DESIGN.md §7): who, which
     file, why; never the person's data. Views call it when they show the file."""
     audit.record(f"beneficiary.{purpose}", beneficiary, actor=viewer)
 
 
-def can_see(viewer, beneficiary: Beneficiary) -> bool:
+def can_see(viewer: User, beneficiary: Beneficiary) -> bool:
     if viewer.role == Role.STAFF:
         return True
     return viewer.role == Role.RELAY and beneficiary.relay_id == viewer.organisation_id
 
 
-def visible_beneficiaries(viewer, text: str | None = None) -> sa.Select:
+def visible_beneficiaries(viewer: User, text: str | None = None) -> sa.Select:
     query = (
         sa.select(Beneficiary)
         .options(joinedload(Beneficiary.relay), joinedload(Beneficiary.commune))  # on each row
