@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -87,18 +88,23 @@ def claim(notice: Notice) -> NotificationReceipt | None:
         return receipt
     config = current_app.config
     stale = now - timedelta(minutes=config["NOTIFICATION_STALE_MINUTES"])
-    taken = db.session.execute(
-        sa.update(NotificationReceipt)
-        .where(
-            NotificationReceipt.id == existing.id,
-            NotificationReceipt.attempts < config["NOTIFICATION_MAX_ATTEMPTS"],
-            (NotificationReceipt.result == R.FAILED)
-            | (
-                (NotificationReceipt.result == R.PENDING) & (NotificationReceipt.claimed_at < stale)
-            ),
-        )
-        .values(result=R.PENDING, claimed_at=now, attempts=NotificationReceipt.attempts + 1)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult, which has the row count; execute() says Result.
+    taken = cast(
+        sa.CursorResult[Any],
+        db.session.execute(
+            sa.update(NotificationReceipt)
+            .where(
+                NotificationReceipt.id == existing.id,
+                NotificationReceipt.attempts < config["NOTIFICATION_MAX_ATTEMPTS"],
+                (NotificationReceipt.result == R.FAILED)
+                | (
+                    (NotificationReceipt.result == R.PENDING)
+                    & (NotificationReceipt.claimed_at < stale)
+                ),
+            )
+            .values(result=R.PENDING, claimed_at=now, attempts=NotificationReceipt.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if taken != 1:
         return None
