@@ -15,6 +15,7 @@ The functions here flush; the sweep job (`tasks.py`) commits around each notific
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -253,11 +254,11 @@ def _ics(
 
 def _advisor_notice(appointment: Appointment, kind: str) -> Notice:
     advisor, person = appointment.advisor, appointment.beneficiary
-    who = (
-        f"{person.first_name} {person.last_name[:1]}."
-        if person.anonymised_at is None
-        else "une personne accompagnée"
-    )
+    if person.anonymised_at is None:
+        assert person.last_name is not None  # the names_until_anonymised constraint
+        who = f"{person.first_name} {person.last_name[:1]}."
+    else:
+        who = "une personne accompagnée"
     relay = person.relay.name
     link = external_url("appointments.detail", appointment_id=appointment.id)
     cancel = kind == K.CANCELLATION
@@ -313,7 +314,7 @@ def _beneficiary_notice(appointment: Appointment, kind: str) -> Notice | None:
     )
 
 
-def _digest(advisor: User, todays: list[Appointment], pending: int, day) -> mail.Message:
+def _digest(advisor: User, todays: Sequence[Appointment], pending: int, day) -> mail.Message:
     lines = [f"Bonjour {advisor.name},", ""]
     if todays:
         lines.append(f"Vos rendez-vous de suivi aujourd'hui ({len(todays)}) :")

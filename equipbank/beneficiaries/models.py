@@ -10,7 +10,9 @@ from equipbank.codes import AgeBand, BeneficiaryCategory, EligibilityBasis, Refe
 from equipbank.db import Model, TimestampMixin, UTCDateTime, code_check
 
 if TYPE_CHECKING:
+    from equipbank.appointments.models import Appointment
     from equipbank.geo.models import Commune
+    from equipbank.handovers.models import Handover
     from equipbank.organisations.models import Organisation
 
 
@@ -61,6 +63,11 @@ class Beneficiary(TimestampMixin, Model):
 
     relay: Mapped[Organisation] = relationship()
     commune: Mapped[Commune] = relationship()
+    # Read only, oldest first: the API's detail answer lists them.
+    handovers: Mapped[list[Handover]] = relationship(viewonly=True, order_by="Handover.handed_at")
+    appointments: Mapped[list[Appointment]] = relationship(
+        viewonly=True, order_by="Appointment.starts_at"
+    )
 
     @property
     def full_name(self) -> str:

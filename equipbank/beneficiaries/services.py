@@ -38,7 +38,7 @@ PHONE = re.compile(r"^\+?[0-9][0-9 .\-]{7,18}[0-9]$")
 class BeneficiaryData:
     first_name: str
     last_name: str
-    birth_year: int
+    birth_year: int | None
     commune: Commune | None
     category: str
     consent: bool
@@ -127,6 +127,7 @@ def _check(data: BeneficiaryData) -> dict:
 
 
 def _apply(beneficiary: Beneficiary, data: BeneficiaryData, email: str | None) -> None:
+    assert data.birth_year is not None and data.commune is not None  # _check refused them
     beneficiary.first_name = data.first_name.strip()
     beneficiary.last_name = data.last_name.strip()
     beneficiary.birth_year = data.birth_year
@@ -159,6 +160,8 @@ def possible_duplicates(
     )
     found = []
     for candidate in candidates:
+        # Not anonymised, so both names are there (the names_until_anonymised constraint).
+        assert candidate.first_name is not None and candidate.last_name is not None
         if name_key(candidate.first_name, candidate.last_name) != key:
             continue
         if candidate.relay_id == relay_id:
@@ -197,7 +200,7 @@ def create(data: BeneficiaryData, *, actor: User, confirmed_distinct: bool = Fal
         "beneficiary.create",
         beneficiary,
         actor=actor,
-        summary={"category": data.category, "commune": data.commune.code},
+        summary={"category": data.category, "commune": beneficiary.commune_code},
     )
     return beneficiary
 
@@ -223,7 +226,7 @@ def update(
         "beneficiary.update",
         beneficiary,
         actor=actor,
-        summary={"category": data.category, "commune": data.commune.code},
+        summary={"category": data.category, "commune": beneficiary.commune_code},
     )
     return beneficiary
 
