@@ -244,7 +244,7 @@ def first_appointment(handover: Handover) -> Appointment | None:
     )
 
 
-def return_device(handover: Handover, reason: str, *, actor: User) -> None:
+def return_device(handover: Handover, reason: str | None, *, actor: User) -> None:
     """A handed-over device comes back: `returned`, the handover closed. The workshop then
     registers it again (`returned -> received`) for a new cycle."""
     if handover.returned_at is not None:
@@ -295,6 +295,7 @@ def receipt_pdf(handover: Handover) -> bytes:
 
     device, relay = handover.device, handover.relay
     appointment = first_appointment(handover)
+    assert appointment is not None  # a handover is saved with its follow-up appointment
     specs = [
         spec
         for spec in (
