@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -89,18 +90,19 @@ def check_followup(data: FollowupData, *, prefix: str = "followup.") -> User:
         errors[f"{prefix}place"] = ["300 caractères au plus."]
     if errors:
         raise ValidationFailed("Le rendez-vous de suivi est incomplet ou invalide.", fields=errors)
+    assert advisor is not None  # a missing advisor is one of the errors above
     return advisor
 
 
 def schedule(data: FollowupData, *, beneficiary, actor: User, handover=None) -> Appointment:
     advisor = check_followup(data)
+    starts_at = data.starts_at
+    assert starts_at is not None  # check_followup refused a missing one
     appointment = Appointment(
         handover=handover,
         beneficiary=beneficiary,
         advisor=advisor,
-        starts_at=data.starts_at.replace(
-            second=0, microsecond=0
-        ),  # to the minute, as calendars show it
+        starts_at=starts_at.replace(second=0, microsecond=0),  # to the minute, as calendars show it
         duration_minutes=data.duration_minutes,
         location_type=data.location_type,
         place=(data.place or "").strip() or None,
@@ -112,7 +114,7 @@ def schedule(data: FollowupData, *, beneficiary, actor: User, handover=None) -> 
         "appointment.schedule",
         appointment,
         actor=actor,
-        summary={"advisor_id": advisor.id, "starts_at": data.starts_at.isoformat()},
+        summary={"advisor_id": advisor.id, "starts_at": starts_at.isoformat()},
     )
     return appointment
 
@@ -234,7 +236,9 @@ def to_fill(advisor: User) -> sa.Select:
 
 
 def to_fill_count(advisor: User) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(to_fill(advisor).subquery()))
+    return db.session.scalars(
+        sa.select(sa.func.count()).select_from(to_fill(advisor).subquery())
+    ).one()
 
 
 def agenda(advisor: User, *, horizon_days: int = 60) -> Agenda:
@@ -466,10 +470,9 @@ def latest_by_handover(handover_ids) -> dict[int, Appointment]:
         .where(Appointment.handover_id.in_(handover_ids))
         .group_by(Appointment.handover_id)
     )
-    return {
-        a.handover_id: a
-        for a in db.session.scalars(sa.select(Appointment).where(Appointment.id.in_(latest)))
-    }
+    found = db.session.scalars(sa.select(Appointment).where(Appointment.id.in_(latest)))
+    # No None key: each one belongs to one of `handover_ids`.
+    return cast(dict[int, Appointment], {a.handover_id: a for a in found})
 
 
 def is_overdue(appointment: Appointment | None) -> bool:

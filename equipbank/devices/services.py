@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -122,7 +122,7 @@ def can_see(viewer: User, device: Device) -> bool:
     return False
 
 
-def relay_device_ids(relay_id: int) -> sa.Select:
+def relay_device_ids(relay_id: int) -> sa.CompoundSelect:
     """Ids of the devices a relay may see: held by it, or reserved for one of its requests."""
     from equipbank.codes import ReservationStatus
     from equipbank.requests.models import DeviceRequest, Reservation
@@ -269,7 +269,8 @@ def received_per_line(donation: Donation) -> dict[int, int]:
         .where(Device.donation_id == donation.id, Device.donation_line_id.is_not(None))
         .group_by(Device.donation_line_id)
     )
-    return dict(db.session.execute(query).tuples().all())
+    # No None key: the query leaves out devices without a line.
+    return cast(dict[int, int], dict(db.session.execute(query).tuples().all()))
 
 
 def remaining_serials(donation: Donation) -> list[str]:

@@ -185,12 +185,14 @@ def _device_ids(tags: list[str]) -> list[int]:
         raise ValidationFailed(
             "Choisissez au moins un équipement.", fields={"tags": ["Au moins un équipement."]}
         )
-    ids, unknown = [], []
+    ids: list[int] = []
+    unknown: list[str] = []
     for tag in tags:
         device_id = parse_tag(str(tag))
-        (ids if device_id is not None else unknown).append(
-            device_id if device_id is not None else str(tag)
-        )
+        if device_id is None:
+            unknown.append(str(tag))
+        else:
+            ids.append(device_id)
     if unknown:
         raise ValidationFailed(
             f"Numéros d'inventaire invalides : {', '.join(unknown[:5])}.",
