@@ -7,12 +7,16 @@ labels. `equipbank.forms.enum_choices(Enum)` gives form choices, `label` a label
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
 
 
 class LabelledEnum(StrEnum):
     """A StrEnum whose members carry a French label: `Member = ("code", "Libellé")`."""
 
-    def __new__(cls, code: str, label: str):
+    label: str
+
+    # Members are defined with a label; `Role("donor")` is Enum's lookup by code alone.
+    def __new__(cls, code: str, label: str = "") -> Self:
         member = str.__new__(cls, code)
         member._value_ = code
         member.label = label

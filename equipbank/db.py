@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -27,6 +28,15 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as FlaskSQLAlchemyModel
+
+    # mypy cannot subclass an attribute (python/mypy#8603); db.Model is Base with this mixin.
+    class Model(Base, FlaskSQLAlchemyModel):
+        pass
+else:
+    Model = db.Model
 
 
 class UTCDateTime(sa.TypeDecorator):

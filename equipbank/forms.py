@@ -7,7 +7,7 @@ from typing import Any
 
 import wtforms
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField
+from wtforms import SelectChoice, SelectField  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms is 3.2
 
 from equipbank.codes import LabelledEnum
 from equipbank.db import as_id

@@ -59,7 +59,7 @@ def build(message: Message) -> EmailMessage:
             filename=attachment.filename,
         )
         if params:  # "method=REQUEST": calendar clients read it on the part's Content-Type
-            part = email.get_payload()[-1]
+            part = list(email.iter_parts())[-1]
             key, _, value = params.strip().partition("=")
             part.set_param(key, value)
     return email
@@ -72,6 +72,7 @@ def send(message: Message) -> None:
     if not config.get("MAIL_SERVER"):
         _write_to_outbox(email)
         return
+    client: smtplib.SMTP
     try:
         if config["MAIL_USE_SSL"]:
             client = smtplib.SMTP_SSL(

@@ -51,7 +51,7 @@ class Document(FPDF):
         self.add_font(FAMILY, "B", FONTS_DIR / "DejaVuSans-Bold.ttf")
         self.set_font(FAMILY, size=BODY_SIZE)
         self.set_margins(margin, margin, margin)
-        self.alias_nb_pages(None)
+        self.alias_nb_pages(None)  # type: ignore[arg-type]  # fpdf2 documents None as "off"; its hint says str
         self.footer_text = footer_text
         self.page_numbers = page_numbers
         has_footer = page_numbers or bool(footer_text)
@@ -65,7 +65,7 @@ class Document(FPDF):
 
     def header(self) -> None:
         """Turns the total-pages alias off again for the page's own text (see `footer`)."""
-        self.alias_nb_pages(None)
+        self.alias_nb_pages(None)  # type: ignore[arg-type]  # fpdf2 documents None as "off"; its hint says str
 
     def footer(self) -> None:
         """The optional footer line, then "Page n / N", centred under the bottom margin.

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
 
@@ -118,10 +118,14 @@ class StatusMachine(Generic[E]):
         update = sa.update(model).where(model.id == thing.id, model.status.in_(allowed))
         if only_if is not None:
             update = update.where(only_if)
-        changed = db.session.execute(
-            update.values(status=target.value, **(values or {})).execution_options(
-                synchronize_session=False
-            )
+        # An UPDATE's result is a CursorResult, which has the row count; execute() says Result.
+        changed = cast(
+            sa.CursorResult[Any],
+            db.session.execute(
+                update.values(status=target.value, **(values or {})).execution_options(
+                    synchronize_session=False
+                )
+            ),
         ).rowcount
         db.session.refresh(thing)
         if changed != 1:

@@ -69,8 +69,10 @@ def url_with(_endpoint: str | None = None, **changes) -> str:
         }
     )
     args.update(changes)
+    endpoint = _endpoint or request.endpoint
+    assert endpoint is not None  # a page being rendered was routed to an endpoint
     return url_for(
-        _endpoint or request.endpoint,
+        endpoint,
         **{key: value for key, value in args.items() if value not in (None, "")},
     )
 

@@ -16,7 +16,7 @@ from equipbank.codes import (
     NotificationKind,
     NotificationResult,
 )
-from equipbank.db import TimestampMixin, UTCDateTime, code_check, db
+from equipbank.db import Model, TimestampMixin, UTCDateTime, code_check
 from equipbank.status_machine import refuse_other_writers
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from equipbank.handovers.models import Handover
 
 
-class Appointment(TimestampMixin, db.Model):
+class Appointment(TimestampMixin, Model):
     """A follow-up training appointment with a conseiller numérique, and its outcome."""
 
     __tablename__ = "appointments"
@@ -83,7 +83,7 @@ class Appointment(TimestampMixin, db.Model):
         return f"<Appointment {self.id} {self.status}>"
 
 
-class NotificationReceipt(db.Model):
+class NotificationReceipt(Model):
     """A notification, claimed before it is sent: unique per (kind, subject, recipient).
 
     The claim (`pending`) is committed before sending, so two sweeps or two workers cannot

@@ -15,8 +15,10 @@ The functions here flush; the sweep job (`tasks.py`) commits around each notific
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -87,18 +89,23 @@ def claim(notice: Notice) -> NotificationReceipt | None:
         return receipt
     config = current_app.config
     stale = now - timedelta(minutes=config["NOTIFICATION_STALE_MINUTES"])
-    taken = db.session.execute(
-        sa.update(NotificationReceipt)
-        .where(
-            NotificationReceipt.id == existing.id,
-            NotificationReceipt.attempts < config["NOTIFICATION_MAX_ATTEMPTS"],
-            (NotificationReceipt.result == R.FAILED)
-            | (
-                (NotificationReceipt.result == R.PENDING) & (NotificationReceipt.claimed_at < stale)
-            ),
-        )
-        .values(result=R.PENDING, claimed_at=now, attempts=NotificationReceipt.attempts + 1)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult, which has the row count; execute() says Result.
+    taken = cast(
+        sa.CursorResult[Any],
+        db.session.execute(
+            sa.update(NotificationReceipt)
+            .where(
+                NotificationReceipt.id == existing.id,
+                NotificationReceipt.attempts < config["NOTIFICATION_MAX_ATTEMPTS"],
+                (NotificationReceipt.result == R.FAILED)
+                | (
+                    (NotificationReceipt.result == R.PENDING)
+                    & (NotificationReceipt.claimed_at < stale)
+                ),
+            )
+            .values(result=R.PENDING, claimed_at=now, attempts=NotificationReceipt.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if taken != 1:
         return None
@@ -242,11 +249,11 @@ def _ics(
 
 def _advisor_notice(appointment: Appointment, kind: str) -> Notice:
     advisor, person = appointment.advisor, appointment.beneficiary
-    who = (
-        f"{person.first_name} {person.last_name[:1]}."
-        if person.anonymised_at is None
-        else "une personne accompagnée"
-    )
+    if person.anonymised_at is None:
+        assert person.last_name is not None  # the names_until_anonymised constraint
+        who = f"{person.first_name} {person.last_name[:1]}."
+    else:
+        who = "une personne accompagnée"
     relay = person.relay.name
     link = external_url("appointments.detail", appointment_id=appointment.id)
     cancel = kind == K.CANCELLATION
@@ -302,7 +309,7 @@ def _beneficiary_notice(appointment: Appointment, kind: str) -> Notice | None:
     )
 
 
-def _digest(advisor: User, todays: list[Appointment], pending: int, day) -> mail.Message:
+def _digest(advisor: User, todays: Sequence[Appointment], pending: int, day) -> mail.Message:
     lines = [f"Bonjour {advisor.name},", ""]
     if todays:
         lines.append(f"Vos rendez-vous de suivi aujourd'hui ({len(todays)}) :")

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -90,18 +91,19 @@ def check_followup(data: FollowupData, *, prefix: str = "followup.") -> User:
         errors[f"{prefix}place"] = ["300 caractères au plus."]
     if errors:
         raise ValidationFailed("Le rendez-vous de suivi est incomplet ou invalide.", fields=errors)
+    assert advisor is not None  # a missing advisor is one of the errors above
     return advisor
 
 
-def schedule(data: FollowupData, *, beneficiary, actor, handover=None) -> Appointment:
+def schedule(data: FollowupData, *, beneficiary, actor: User, handover=None) -> Appointment:
     advisor = check_followup(data)
+    starts_at = data.starts_at
+    assert starts_at is not None  # check_followup refused a missing one
     appointment = Appointment(
         handover=handover,
         beneficiary=beneficiary,
         advisor=advisor,
-        starts_at=data.starts_at.replace(
-            second=0, microsecond=0
-        ),  # to the minute, as calendars show it
+        starts_at=starts_at.replace(second=0, microsecond=0),  # to the minute, as calendars show it
         duration_minutes=data.duration_minutes,
         location_type=data.location_type,
         place=(data.place or "").strip() or None,
@@ -113,7 +115,7 @@ def schedule(data: FollowupData, *, beneficiary, actor, handover=None) -> Appoin
         "appointment.schedule",
         appointment,
         actor=actor,
-        summary={"advisor_id": advisor.id, "starts_at": data.starts_at.isoformat()},
+        summary={"advisor_id": advisor.id, "starts_at": starts_at.isoformat()},
     )
     return appointment
 
@@ -166,7 +168,7 @@ def appointment_ics(appointment: Appointment, *, for_beneficiary: bool = False) 
 # Who sees which appointment ------------------------------------------------------------------
 
 
-def visible_appointments(viewer) -> sa.Select:
+def visible_appointments(viewer: User) -> sa.Select:
     """An advisor's own appointments; a relay's, for the people it equipped; all for staff."""
     from equipbank.handovers.models import Handover
 
@@ -185,7 +187,7 @@ def visible_appointments(viewer) -> sa.Select:
     return query.where(sa.false())
 
 
-def get_appointment(appointment_id: int, *, viewer) -> Appointment:
+def get_appointment(appointment_id: int, *, viewer: User) -> Appointment:
     """The appointment if `viewer` may see it; NotFound otherwise (never a hint it exists)."""
     appointment = db.session.scalar(
         visible_appointments(viewer).where(Appointment.id == appointment_id)
@@ -195,7 +197,7 @@ def get_appointment(appointment_id: int, *, viewer) -> Appointment:
     return appointment
 
 
-def can_record_outcome(viewer, appointment: Appointment) -> bool:
+def can_record_outcome(viewer: User, appointment: Appointment) -> bool:
     return viewer.role == Role.STAFF or (
         viewer.role == Role.ADVISOR and appointment.advisor_id == viewer.id
     )
@@ -216,7 +218,7 @@ class Agenda:
     to_fill: list[Appointment] = field(default_factory=list)
 
 
-def to_fill(advisor) -> sa.Select:
+def to_fill(advisor: User) -> sa.Select:
     """Past appointments with no outcome yet: the advisor's "À renseigner" queue."""
     return (
         sa.select(Appointment)
@@ -230,11 +232,13 @@ def to_fill(advisor) -> sa.Select:
     )
 
 
-def to_fill_count(advisor) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(to_fill(advisor).subquery()))
+def to_fill_count(advisor: User) -> int:
+    return db.session.scalars(
+        sa.select(sa.func.count()).select_from(to_fill(advisor).subquery())
+    ).one()
 
 
-def agenda(advisor, *, horizon_days: int = 60) -> Agenda:
+def agenda(advisor: User, *, horizon_days: int = 60) -> Agenda:
     """What is left today, the rest of the week, the next weeks; and what to fill in (every
     past appointment without an outcome, the same count as the navigation's)."""
     now, day = utcnow(), today()
@@ -355,7 +359,7 @@ def _check_outcome(appointment: Appointment, data: OutcomeData) -> None:
         raise ValidationFailed("Le bilan est incomplet.", fields=errors)
 
 
-def record_outcome(appointment: Appointment, data: OutcomeData, *, actor) -> Appointment:
+def record_outcome(appointment: Appointment, data: OutcomeData, *, actor: User) -> Appointment:
     """What happened: done (with the session's content), no-show, or cancelled. It can be
     corrected later; a cancellation is sent to the calendars (the caller queues it)."""
     if not can_record_outcome(actor, appointment):
@@ -428,7 +432,7 @@ def reschedule(
     return new
 
 
-def _relay_owns(viewer, appointment: Appointment) -> bool:
+def _relay_owns(viewer: User, appointment: Appointment) -> bool:
     return viewer.role == Role.RELAY and appointment.beneficiary.relay_id == viewer.organisation_id
 
 
@@ -463,10 +467,9 @@ def latest_by_handover(handover_ids) -> dict[int, Appointment]:
         .where(Appointment.handover_id.in_(handover_ids))
         .group_by(Appointment.handover_id)
     )
-    return {
-        a.handover_id: a
-        for a in db.session.scalars(sa.select(Appointment).where(Appointment.id.in_(latest)))
-    }
+    found = db.session.scalars(sa.select(Appointment).where(Appointment.id.in_(latest)))
+    # No None key: each one belongs to one of `handover_ids`.
+    return cast(dict[int, Appointment], {a.handover_id: a for a in found})
 
 
 def is_overdue(appointment: Appointment | None) -> bool:
@@ -498,7 +501,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_calendar_token(advisor, *, actor) -> str:
+def new_calendar_token(advisor: User, *, actor: User) -> str:
     """A new secret feed address for the advisor; the previous one stops working. Only its
     digest is kept: the address is shown once."""
     token = secrets.token_urlsafe(24)

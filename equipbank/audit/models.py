@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from equipbank.clock import utcnow
-from equipbank.db import UTCDateTime, db
+from equipbank.db import Model, UTCDateTime
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Append-only record of a write or a sensitive read. Never holds personal data."""
 
     __tablename__ = "audit_events"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
 
 from equipbank.audit.models import AuditEvent
 from equipbank.extensions import db
+
+if TYPE_CHECKING:
+    from equipbank.auth.models import User
 
 # Keys that must never reach the audit log, whatever a caller passes.
 PERSONAL_KEYS = frozenset(
@@ -19,7 +22,7 @@ def record(
     action: str,
     subject: Any,
     *,
-    actor: Any = None,
+    actor: User | None = None,
     summary: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an audit event for `action` on `subject` (a model instance, or a type name).

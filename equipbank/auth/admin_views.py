@@ -86,7 +86,7 @@ def edit(user_id: int):
             form,
             lambda: services.update_user(
                 user,
-                name=form.name.data,
+                name=form.name.data or "",
                 role=form.role.data,
                 organisation=get_organisation(form.organisation_id.data),
                 is_admin=form.is_admin.data,

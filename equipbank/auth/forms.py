@@ -33,15 +33,9 @@ class SetPasswordForm(Form):
     )
 
 
-class UserForm(Form):
-    email = EmailField(
-        "Adresse e-mail",
-        validators=[
-            DataRequired("Indiquez l'adresse e-mail."),
-            Email("Adresse e-mail invalide."),
-            Length(max=254),
-        ],
-    )
+class UserEditForm(Form):
+    """The email is the login: it is not edited (create another account instead)."""
+
     name = StringField(
         "Nom complet", validators=[DataRequired("Indiquez le nom."), Length(max=200)]
     )
@@ -56,10 +50,15 @@ class UserForm(Form):
         self.organisation_id.choices = organisation_choices()
 
 
-class UserEditForm(UserForm):
-    """The email is the login: it is not edited (create another account instead)."""
-
-    email = None
+class UserForm(UserEditForm):
+    email = EmailField(
+        "Adresse e-mail",
+        validators=[
+            DataRequired("Indiquez l'adresse e-mail."),
+            Email("Adresse e-mail invalide."),
+            Length(max=254),
+        ],
+    )
 
 
 def organisation_choices(*, blank: str | None = None) -> list:

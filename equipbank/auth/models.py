@@ -9,13 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from equipbank.clock import utcnow
 from equipbank.codes import Role
-from equipbank.db import TimestampMixin, UTCDateTime, code_check, db
+from equipbank.db import Model, TimestampMixin, UTCDateTime, code_check
 
 if TYPE_CHECKING:
     from equipbank.organisations.models import Organisation
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Model):
     """A person who logs in. Emails are stored lower-cased, so unique case-insensitively."""
 
     __tablename__ = "users"
@@ -47,7 +47,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token of the API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"

@@ -51,7 +51,7 @@ def set_password(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password(user, form.password.data)
+            services.set_password(user, form.password.data or "")
         except DomainError as error:
             add_errors([form, form.password], [error.message])
         else:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
-from equipbank.appointments.models import Appointment
 from equipbank.auth.permissions import roles
 from equipbank.beneficiaries import services
 from equipbank.beneficiaries.schemas import (
@@ -18,9 +16,7 @@ from equipbank.beneficiaries.schemas import (
 )
 from equipbank.codes import Role
 from equipbank.errors import ValidationFailed
-from equipbank.extensions import db
 from equipbank.geo.services import resolve_commune
-from equipbank.handovers.models import Handover
 
 blp = Blueprint(
     "api-beneficiaries", __name__, url_prefix="/beneficiaries", description="Bénéficiaires"
@@ -66,14 +62,4 @@ def get_beneficiary(beneficiary_id: int):
     """Un bénéficiaire, ses remises et ses rendez-vous ; 404 hors de sa structure."""
     beneficiary = services.get_beneficiary(beneficiary_id, viewer=current_user)
     services.record_access(beneficiary, viewer=current_user)
-    beneficiary.handovers = db.session.scalars(
-        sa.select(Handover)
-        .where(Handover.beneficiary_id == beneficiary.id)
-        .order_by(Handover.handed_at)
-    ).all()
-    beneficiary.appointments = db.session.scalars(
-        sa.select(Appointment)
-        .where(Appointment.beneficiary_id == beneficiary.id)
-        .order_by(Appointment.starts_at)
-    ).all()
     return beneficiary

@@ -7,14 +7,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from equipbank.codes import AgeBand, BeneficiaryCategory, EligibilityBasis, ReferrerKind
-from equipbank.db import TimestampMixin, UTCDateTime, code_check, db
+from equipbank.db import Model, TimestampMixin, UTCDateTime, code_check
 
 if TYPE_CHECKING:
+    from equipbank.appointments.models import Appointment
     from equipbank.geo.models import Commune
+    from equipbank.handovers.models import Handover
     from equipbank.organisations.models import Organisation
 
 
-class Beneficiary(TimestampMixin, db.Model):
+class Beneficiary(TimestampMixin, Model):
     """A person equipped through a relay, owned by that relay (DESIGN.md §7).
 
     Minimum data: a birth year, never a date; an eligibility basis, never a document. After
@@ -61,6 +63,11 @@ class Beneficiary(TimestampMixin, db.Model):
 
     relay: Mapped[Organisation] = relationship()
     commune: Mapped[Commune] = relationship()
+    # Read only, oldest first: the API's detail answer lists them.
+    handovers: Mapped[list[Handover]] = relationship(viewonly=True, order_by="Handover.handed_at")
+    appointments: Mapped[list[Appointment]] = relationship(
+        viewonly=True, order_by="Appointment.starts_at"
+    )
 
     @property
     def full_name(self) -> str:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -27,6 +28,9 @@ from equipbank.extensions import db
 from equipbank.geo.models import Commune
 from equipbank.handovers.models import Handover
 
+if TYPE_CHECKING:
+    from equipbank.auth.models import User
+
 PHONE = re.compile(r"^\+?[0-9][0-9 .\-]{7,18}[0-9]$")
 
 
@@ -34,7 +38,7 @@ PHONE = re.compile(r"^\+?[0-9][0-9 .\-]{7,18}[0-9]$")
 class BeneficiaryData:
     first_name: str
     last_name: str
-    birth_year: int
+    birth_year: int | None
     commune: Commune | None
     category: str
     consent: bool
@@ -123,6 +127,7 @@ def _check(data: BeneficiaryData) -> dict:
 
 
 def _apply(beneficiary: Beneficiary, data: BeneficiaryData, email: str | None) -> None:
+    assert data.birth_year is not None and data.commune is not None  # _check refused them
     beneficiary.first_name = data.first_name.strip()
     beneficiary.last_name = data.last_name.strip()
     beneficiary.birth_year = data.birth_year
@@ -155,6 +160,8 @@ def possible_duplicates(
     )
     found = []
     for candidate in candidates:
+        # Not anonymised, so both names are there (the names_until_anonymised constraint).
+        assert candidate.first_name is not None and candidate.last_name is not None
         if name_key(candidate.first_name, candidate.last_name) != key:
             continue
         if candidate.relay_id == relay_id:
@@ -173,7 +180,7 @@ def last_equipped_on(beneficiary: Beneficiary) -> date | None:
     return handed_at.date() if handed_at else None
 
 
-def create(data: BeneficiaryData, *, actor, confirmed_distinct: bool = False) -> Beneficiary:
+def create(data: BeneficiaryData, *, actor: User, confirmed_distinct: bool = False) -> Beneficiary:
     if actor.role != Role.RELAY:
         raise ValidationFailed("Seule une structure relais enregistre un bénéficiaire.")
     checked = _check(data)
@@ -193,13 +200,17 @@ def create(data: BeneficiaryData, *, actor, confirmed_distinct: bool = False) ->
         "beneficiary.create",
         beneficiary,
         actor=actor,
-        summary={"category": data.category, "commune": data.commune.code},
+        summary={"category": data.category, "commune": beneficiary.commune_code},
     )
     return beneficiary
 
 
 def update(
-    beneficiary: Beneficiary, data: BeneficiaryData, *, actor, confirmed_distinct: bool = False
+    beneficiary: Beneficiary,
+    data: BeneficiaryData,
+    *,
+    actor: User,
+    confirmed_distinct: bool = False,
 ) -> Beneficiary:
     if beneficiary.anonymised_at is not None:
         raise ValidationFailed("Cette fiche est anonymisée : elle ne se modifie plus.")
@@ -215,12 +226,12 @@ def update(
         "beneficiary.update",
         beneficiary,
         actor=actor,
-        summary={"category": data.category, "commune": data.commune.code},
+        summary={"category": data.category, "commune": beneficiary.commune_code},
     )
     return beneficiary
 
 
-def get_beneficiary(beneficiary_id: int, *, viewer) -> Beneficiary:
+def get_beneficiary(beneficiary_id: int, *, viewer: User) -> Beneficiary:
     """The beneficiary, for its own relay or staff; NotFound for anyone else."""
     beneficiary = db.session.get(Beneficiary, beneficiary_id)
     if beneficiary is None or not can_see(viewer, beneficiary):
@@ -228,19 +239,19 @@ def get_beneficiary(beneficiary_id: int, *, viewer) -> Beneficiary:
     return beneficiary
 
 
-def record_access(beneficiary: Beneficiary, *, viewer, purpose: str = "view") -> None:
+def record_access(beneficiary: Beneficiary, *, viewer: User, purpose: str = "view") -> None:
     """Every access to a beneficiary's file is in the audit log (DESIGN.md §7): who, which
     file, why; never the person's data. Views call it when they show the file."""
     audit.record(f"beneficiary.{purpose}", beneficiary, actor=viewer)
 
 
-def can_see(viewer, beneficiary: Beneficiary) -> bool:
+def can_see(viewer: User, beneficiary: Beneficiary) -> bool:
     if viewer.role == Role.STAFF:
         return True
     return viewer.role == Role.RELAY and beneficiary.relay_id == viewer.organisation_id
 
 
-def visible_beneficiaries(viewer, text: str | None = None) -> sa.Select:
+def visible_beneficiaries(viewer: User, text: str | None = None) -> sa.Select:
     query = (
         sa.select(Beneficiary)
         .options(joinedload(Beneficiary.relay), joinedload(Beneficiary.commune))  # on each row

@@ -331,9 +331,9 @@ def _seed_roadmap_history(organisations: dict[str, Organisation], users: dict[st
             hour=9, minute=30, second=0, microsecond=0
         )
         _date_back(handover, handed_at)
-        appointment = db.session.scalar(
+        appointment = db.session.scalars(
             sa.select(Appointment).where(Appointment.handover_id == handover.id)
-        )
+        ).one()
         appointment.starts_at = handed_at + timedelta(days=7)
         if days_ago > 30:  # the older follow-ups took place; the last one waits for its outcome
             appointments.record_outcome(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from equipbank.clock import utcnow
 from equipbank.codes import DeviceCategory, DeviceStatus, ErasureMethod, ErasureResult, Grade
-from equipbank.db import TimestampMixin, UTCDateTime, as_id, code_check, db
+from equipbank.db import Model, TimestampMixin, UTCDateTime, as_id, code_check
 from equipbank.status_machine import refuse_other_writers
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def parse_tag(tag: str) -> int | None:
     return as_id(match.group(1)) if match else None
 
 
-class Device(TimestampMixin, db.Model):
+class Device(TimestampMixin, Model):
     """One physical unit. Its status changes only through `equipbank.devices.status`.
 
     The asset tag is the primary key formatted as `EB-000123`: the database allocates it at
@@ -110,7 +110,7 @@ class Device(TimestampMixin, db.Model):
         return f"<Device {self.id} {self.status}>"
 
 
-class DeviceEvent(db.Model):
+class DeviceEvent(Model):
     """One status transition of a device, written in the same transaction as the change."""
 
     __tablename__ = "device_events"
@@ -135,7 +135,7 @@ class DeviceEvent(db.Model):
         return f"<DeviceEvent {self.id} {self.from_status}->{self.to_status}>"
 
 
-class ErasureRecord(db.Model):
+class ErasureRecord(Model):
     """A data-erasure operation on a device; a successful one is a guard of `ready`."""
 
     __tablename__ = "erasure_records"

@@ -1,7 +1,14 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from marshmallow import Schema, fields, validate
 
 from equipbank.api.schemas import BodySchema, Id, PageArgs
 from equipbank.codes import DeviceCategory, DeviceStatus, ErasureMethod, ErasureResult, Grade, Role
+
+if TYPE_CHECKING:
+    from equipbank.auth.models import User
 
 
 class HolderSchema(Schema):
@@ -55,7 +62,7 @@ class DeviceDetailSchema(DeviceSchema):
     erasures = fields.List(fields.Nested(ErasureSchema))
 
 
-def device_detail_schema(viewer) -> DeviceDetailSchema:
+def device_detail_schema(viewer: User) -> DeviceDetailSchema:
     """What each role is shown: a donor sees its device's path, not who holds it, who moved
     it or why (a reason may speak of the person it was given to)."""
     if viewer.role == Role.DONOR:
@@ -63,7 +70,7 @@ def device_detail_schema(viewer) -> DeviceDetailSchema:
     return DeviceDetailSchema()
 
 
-def device_list_schema(viewer) -> DeviceSchema:
+def device_list_schema(viewer: User) -> DeviceSchema:
     return DeviceSchema(many=True, exclude=("holder",) if viewer.role == Role.DONOR else ())
 
 

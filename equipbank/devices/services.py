@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -32,6 +33,9 @@ from equipbank.donations import services as donations
 from equipbank.donations.models import Donation, DonationLine
 from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from equipbank.extensions import db
+
+if TYPE_CHECKING:
+    from equipbank.auth.models import User
 
 # Moves a person asks for by name (UI buttons, POST /devices/{tag}/transition); reservations,
 # receipts and handovers have flows of their own that carry their data.
@@ -97,7 +101,7 @@ def tag_from_scan(text: str, *, hosts: set[str] | None = None) -> str:
     return format_tag(device_id)
 
 
-def get_device(tag: str, *, viewer=None) -> Device:
+def get_device(tag: str, *, viewer: User | None = None) -> Device:
     """The device of a tag, if `viewer` may see it; NotFound otherwise (never a hint it exists)."""
     device_id = parse_tag(tag or "")
     device = db.session.get(Device, device_id) if device_id is not None else None
@@ -106,7 +110,7 @@ def get_device(tag: str, *, viewer=None) -> Device:
     return device
 
 
-def can_see(viewer, device: Device) -> bool:
+def can_see(viewer: User, device: Device) -> bool:
     """Staff and the workshop see every device; a donor those it gave; a relay those it holds
     or that are reserved for it; nobody else."""
     if viewer.role in (Role.STAFF, Role.REFURBISHER):
@@ -118,7 +122,7 @@ def can_see(viewer, device: Device) -> bool:
     return False
 
 
-def relay_device_ids(relay_id: int) -> sa.Select:
+def relay_device_ids(relay_id: int) -> sa.CompoundSelect:
     """Ids of the devices a relay may see: held by it, or reserved for one of its requests."""
     from equipbank.codes import ReservationStatus
     from equipbank.requests.models import DeviceRequest, Reservation
@@ -132,7 +136,7 @@ def relay_device_ids(relay_id: int) -> sa.Select:
     return sa.union(reserved, held)
 
 
-def visible_devices(viewer) -> sa.Select:
+def visible_devices(viewer: User) -> sa.Select:
     """The devices query scoped to what `viewer` may see."""
     query = sa.select(Device).options(joinedload(Device.holder))  # shown on every row
     if viewer.role in (Role.STAFF, Role.REFURBISHER):
@@ -161,7 +165,7 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def intake(donation: Donation, data: IntakeData, *, actor) -> Device:
+def intake(donation: Donation, data: IntakeData, *, actor: User) -> Device:
     """Register one unit of a donation: the database allocates its asset tag at insert.
 
     A serial already registered for that brand is refused, naming the existing tag; the
@@ -265,7 +269,8 @@ def received_per_line(donation: Donation) -> dict[int, int]:
         .where(Device.donation_id == donation.id, Device.donation_line_id.is_not(None))
         .group_by(Device.donation_line_id)
     )
-    return dict(db.session.execute(query).tuples().all())
+    # No None key: the query leaves out devices without a line.
+    return cast(dict[int, int], dict(db.session.execute(query).tuples().all()))
 
 
 def remaining_serials(donation: Donation) -> list[str]:
@@ -289,7 +294,7 @@ class Diagnostics:
     notes: str | None = None
 
 
-def _start_workshop(device: Device, *, actor) -> None:
+def _start_workshop(device: Device, *, actor: User) -> None:
     """Working on a received unit starts its reconditioning."""
     if device.status == DeviceStatus.RECEIVED:
         status.transition(device, DeviceStatus.REFURBISHING, actor=actor)
@@ -300,7 +305,7 @@ def _start_workshop(device: Device, *, actor) -> None:
         )
 
 
-def record_diagnostics(device: Device, data: Diagnostics, *, actor) -> None:
+def record_diagnostics(device: Device, data: Diagnostics, *, actor: User) -> None:
     errors = {}
     if data.battery_health_pct is not None and not 0 <= data.battery_health_pct <= 100:
         errors["battery_health_pct"] = ["Entre 0 et 100 %."]
@@ -334,7 +339,7 @@ class ErasureData:
     result: str = ErasureResult.SUCCESS
 
 
-def record_erasure(device: Device, data: ErasureData, *, actor) -> ErasureRecord:
+def record_erasure(device: Device, data: ErasureData, *, actor: User) -> ErasureRecord:
     """Record how the device's data was destroyed; a successful record is a guard of `ready`."""
     errors: dict[str, list[str]] = {}
     if data.method not in ErasureMethod.codes():
@@ -373,7 +378,7 @@ def record_erasure(device: Device, data: ErasureData, *, actor) -> ErasureRecord
 
 
 def grade(
-    device: Device, *, grade_code: str | None, functional_tests_passed: bool | None, actor
+    device: Device, *, grade_code: str | None, functional_tests_passed: bool | None, actor: User
 ) -> None:
     """The cosmetic grade and the functional tests, two more guards of `ready`."""
     if grade_code is not None and grade_code not in Grade.codes():
@@ -395,7 +400,7 @@ def move(
     device: Device,
     target: str,
     *,
-    actor,
+    actor: User,
     reason: str | None = None,
     grade_code: str | None = None,
     functional_tests_passed: bool | None = None,

@@ -10,7 +10,7 @@ A concurrent change of the same device makes the flush fail with `Conflict`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,6 +29,9 @@ from equipbank.devices.models import Device, DeviceEvent
 from equipbank.errors import Conflict, InvalidTransition
 from equipbank.extensions import db
 from equipbank.status_machine import Move, StatusMachine
+
+if TYPE_CHECKING:
+    from equipbank.auth.models import User
 
 Guard = Callable[[Device], None]
 
@@ -184,7 +187,7 @@ def next_statuses(device: Device) -> list[DeviceStatus]:
     return MACHINE.next_statuses(device.status)
 
 
-def register(device: Device, *, actor=None, data: dict | None = None) -> DeviceEvent:
+def register(device: Device, *, actor: User | None = None, data: dict | None = None) -> DeviceEvent:
     """(new) -> received: a unit enters the chain; it must belong to a donation."""
     if device.donation_id is None and device.donation is None:
         raise InvalidTransition("Un équipement doit appartenir à un don.", code="intake_guard")
@@ -198,7 +201,7 @@ def transition(
     device: Device,
     target: str,
     *,
-    actor=None,
+    actor: User | None = None,
     reason: str | None = None,
     holder=UNSET,
     data: dict | None = None,
@@ -234,7 +237,7 @@ def _write_status(device: Device, status: DeviceStatus) -> None:
     device.status_changed_at = utcnow()
 
 
-def _record(device, source, target, actor, data) -> DeviceEvent:
+def _record(device, source, target, actor: User | None, data) -> DeviceEvent:
     event = DeviceEvent(
         device=device,
         from_status=source.value if source else None,

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from equipbank.codes import DeviceCategory, DonationStatus, InventoryImportStatus
-from equipbank.db import TimestampMixin, UTCDateTime, code_check, db
+from equipbank.db import Model, TimestampMixin, UTCDateTime, code_check
 from equipbank.status_machine import refuse_other_writers
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from equipbank.organisations.models import Organisation
 
 
-class Donation(TimestampMixin, db.Model):
+class Donation(TimestampMixin, Model):
     """A lot of equipment declared by a donor organisation."""
 
     __tablename__ = "donations"
@@ -60,7 +60,7 @@ class Donation(TimestampMixin, db.Model):
         return f"<Donation {self.id} {self.status}>"
 
 
-class DonationLine(db.Model):
+class DonationLine(Model):
     """One declared line: so many devices of a category, optionally with their serials."""
 
     __tablename__ = "donation_lines"
@@ -85,7 +85,7 @@ class DonationLine(db.Model):
         return f"<DonationLine {self.id} {self.category} x{self.quantity}>"
 
 
-class InventoryImport(TimestampMixin, db.Model):
+class InventoryImport(TimestampMixin, Model):
     """A donor's inventory file on its way to becoming a donation: uploaded, checked, imported.
 
     The file is kept in the database (not on a disk a worker may not share) until it is

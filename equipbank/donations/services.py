@@ -269,7 +269,7 @@ def move(donation: Donation, target: DonationStatus, *, actor: User, only_if=Non
     audit.record("donation.status", donation, actor=actor, summary={"from": source, "to": target})
 
 
-def plan_pickup(donation: Donation, planned_on: date, *, actor) -> None:
+def plan_pickup(donation: Donation, planned_on: date, *, actor: User) -> None:
     """Staff set the pickup date; never for a donor the bank has not validated yet."""
     if not donation.donor.is_validated:
         raise ValidationFailed(
@@ -293,7 +293,7 @@ def plan_pickup(donation: Donation, planned_on: date, *, actor) -> None:
     )
 
 
-def mark_collected(donation: Donation, *, actor) -> None:
+def mark_collected(donation: Donation, *, actor: User) -> None:
     if not donation.donor.is_validated:
         raise ValidationFailed(
             f"« {donation.donor.name} » n'est pas encore validé : validez l'organisation d'abord.",
@@ -302,7 +302,7 @@ def mark_collected(donation: Donation, *, actor) -> None:
     move(donation, DonationStatus.COLLECTED, actor=actor)
 
 
-def cancel(donation: Donation, *, actor) -> None:
+def cancel(donation: Donation, *, actor: User) -> None:
     """Staff cancel a donation with no unit received; its donor only while it is declared."""
     if actor.role == Role.DONOR and donation.status != DonationStatus.DECLARED:
         raise PermissionDenied(
@@ -316,7 +316,7 @@ def cancel(donation: Donation, *, actor) -> None:
     move(donation, DonationStatus.CANCELLED, actor=actor, only_if=no_device_yet)
 
 
-def close(donation: Donation, *, actor) -> None:
+def close(donation: Donation, *, actor: User) -> None:
     """Close a received donation once no device of it is still at the workshop."""
     waiting = sum(1 for device in donation.devices if device.status in status.WORKSHOP)
     if waiting:
@@ -327,7 +327,7 @@ def close(donation: Donation, *, actor) -> None:
     move(donation, DonationStatus.CLOSED, actor=actor)
 
 
-def receive_for_intake(donation: Donation, *, actor) -> None:
+def receive_for_intake(donation: Donation, *, actor: User) -> None:
     """The first unit registered at the workshop marks the donation received; two stations
     registering the first units at once both go on, a cancellation meanwhile stops them."""
     if donation.status in (DonationStatus.DECLARED, DonationStatus.COLLECTED):
@@ -441,7 +441,7 @@ def get_donation(donation_id: int, *, viewer: User) -> Donation:
     return donation
 
 
-def can_see(viewer, donation: Donation) -> bool:
+def can_see(viewer: User, donation: Donation) -> bool:
     if viewer.role in (Role.STAFF, Role.REFURBISHER):
         return True
     return viewer.role == Role.DONOR and donation.donor_id == viewer.organisation_id
@@ -463,7 +463,7 @@ def timeline(donation: Donation) -> list[tuple[str, date | None]]:
     ]
 
 
-def record_document_download(donation: Donation, filename: str, *, actor) -> None:
+def record_document_download(donation: Donation, filename: str, *, actor: User) -> None:
     """Every export is in the audit log (DESIGN.md §7)."""
     audit.record(
         "donation.document", donation, actor=actor, summary={"document": filename.split("-")[0]}

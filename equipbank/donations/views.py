@@ -108,10 +108,12 @@ def plan_pickup(donation_id: int):
         for errors in form.errors.values():
             flash(" ".join(errors), "error")
         return redirect(url_for("donations.detail", donation_id=donation.id))
+    planned_on = form.planned_on.data
+    assert planned_on is not None  # the field is DataRequired
     return _apply(
         donation,
-        lambda: services.plan_pickup(donation, form.planned_on.data, actor=current_user),
-        f"Enlèvement planifié le {form.planned_on.data:%d/%m/%Y}.",
+        lambda: services.plan_pickup(donation, planned_on, actor=current_user),
+        f"Enlèvement planifié le {planned_on:%d/%m/%Y}.",
     )
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from equipbank.db import code_check, db
+from equipbank.db import Model, code_check
 
 
-class Commune(db.Model):
+class Commune(Model):
     """A current French commune, or a municipal arrondissement of Paris, Marseille or Lyon.
 
     Arrondissements (`kind = "arrondissement"`) point at their commune through `parent_code`;
@@ -43,7 +43,7 @@ class Commune(db.Model):
         return f"<Commune {self.code} {self.name!r}>"
 
 
-class CommunePostalCode(db.Model):
+class CommunePostalCode(Model):
     """One postal code of a commune: a code can cover several communes and the reverse."""
 
     __tablename__ = "commune_postal_codes"

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from equipbank.clock import utcnow
-from equipbank.db import UTCDateTime, db
+from equipbank.db import Model, UTCDateTime
 
 if TYPE_CHECKING:
     from equipbank.appointments.models import Appointment
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from equipbank.organisations.models import Organisation
 
 
-class Handover(db.Model):
+class Handover(Model):
     """A device given to a beneficiary by a relay; always saved with its follow-up appointment.
 
     At most one active (not returned) handover per device.

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from fpdf.enums import Align, MethodReturnValue, TableBordersLayout, VAlign, XPos, YPos
@@ -300,8 +301,11 @@ def _signatures(doc: Document, captions: list[str]) -> None:
     on a new page if need be, so a signature is never apart from its caption."""
     width = (doc.epw - COLUMN_GAP) / len(captions)
     doc.set_font(FAMILY, "B", size=10)
+    # multi_cell's return type depends on `output`; HEIGHT gives the height in mm.
     caption_height = max(
-        doc.multi_cell(width, 5, caption, dry_run=True, output=MethodReturnValue.HEIGHT)
+        cast(
+            float, doc.multi_cell(width, 5, caption, dry_run=True, output=MethodReturnValue.HEIGHT)
+        )
         for caption in captions
     )
     needed = caption_height + 5 + SIGNATURE_AREA

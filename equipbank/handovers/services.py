@@ -224,7 +224,7 @@ def _hand_over_checked(
     return handover
 
 
-def get_handover(handover_id: int, *, viewer) -> Handover:
+def get_handover(handover_id: int, *, viewer: User) -> Handover:
     """The handover, for its relay or staff; NotFound for anyone else."""
     handover = db.session.get(Handover, handover_id)
     if handover is None or not (
@@ -244,7 +244,7 @@ def first_appointment(handover: Handover) -> Appointment | None:
     )
 
 
-def return_device(handover: Handover, reason: str, *, actor) -> None:
+def return_device(handover: Handover, reason: str | None, *, actor: User) -> None:
     """A handed-over device comes back: `returned`, the handover closed. The workshop then
     registers it again (`returned -> received`) for a new cycle."""
     if handover.returned_at is not None:
@@ -266,7 +266,7 @@ def return_device(handover: Handover, reason: str, *, actor) -> None:
     audit.record("handover.return", handover, actor=actor, summary={"device": handover.device.tag})
 
 
-def visible_handovers(viewer) -> sa.Select:
+def visible_handovers(viewer: User) -> sa.Select:
     # What each listed handover shows: its device, person, relay and commune (the name filter
     # finds the loaded commune in the session), and in the API its first appointment.
     query = (
@@ -295,6 +295,7 @@ def receipt_pdf(handover: Handover) -> bytes:
 
     device, relay = handover.device, handover.relay
     appointment = first_appointment(handover)
+    assert appointment is not None  # a handover is saved with its follow-up appointment
     specs = [
         spec
         for spec in (

@@ -160,6 +160,7 @@ def receipt(handover_id: int):
 def calendar_file(handover_id: int):
     handover = services.get_handover(handover_id, viewer=current_user)
     appointment = services.first_appointment(handover)
+    assert appointment is not None  # a handover is saved with its follow-up appointment
     return send_file_result(
         {
             "content": appointments.appointment_ics(appointment, for_beneficiary=True),

@@ -31,7 +31,7 @@ class OrganisationForm(CommuneFieldsMixin, Form):
     def to_data(self, commune) -> OrganisationData:
         return OrganisationData(
             kind=self.kind.data,
-            name=self.name.data,
+            name=self.name.data or "",
             siret=self.siret.data,
             address=self.address.data,
             postal_code=self.postal_code.data,

@@ -7,13 +7,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from equipbank.codes import OrganisationKind
-from equipbank.db import TimestampMixin, UTCDateTime, code_check, db
+from equipbank.db import Model, TimestampMixin, UTCDateTime, code_check
 
 if TYPE_CHECKING:
     from equipbank.geo.models import Commune
 
 
-class Organisation(TimestampMixin, db.Model):
+class Organisation(TimestampMixin, Model):
     """The bank itself, a donor, the refurbisher or a relay structure."""
 
     __tablename__ = "organisations"

@@ -6,6 +6,7 @@ Services take plain values and an actor, check the rules, write, audit, flush; t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from stdnum.exceptions import ValidationError as StdnumValidationError
@@ -18,6 +19,9 @@ from equipbank.errors import Conflict, NotFound, ValidationFailed
 from equipbank.extensions import db
 from equipbank.geo.models import Commune
 from equipbank.organisations.models import Organisation
+
+if TYPE_CHECKING:
+    from equipbank.auth.models import User
 
 
 @dataclass
@@ -92,8 +96,11 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def create_organisation(data: OrganisationData, *, actor, validated: bool = True) -> Organisation:
-    """A new organisation; `validated=False` for a donor company that registered itself."""
+def create_organisation(
+    data: OrganisationData, *, actor: User | None, validated: bool = True
+) -> Organisation:
+    """A new organisation; `validated=False` and no actor for a donor company that registered
+    itself."""
     siret = _check(data)
     organisation = Organisation(is_active=True, validated_at=utcnow() if validated else None)
     _apply(organisation, data, siret)
@@ -103,7 +110,7 @@ def create_organisation(data: OrganisationData, *, actor, validated: bool = True
 
 
 def update_organisation(
-    organisation: Organisation, data: OrganisationData, *, actor
+    organisation: Organisation, data: OrganisationData, *, actor: User
 ) -> Organisation:
     siret = _check(data, organisation)
     if data.kind != organisation.kind:
@@ -134,7 +141,7 @@ def _check_kind_change(organisation: Organisation, kind: str) -> None:
         )
 
 
-def set_active(organisation: Organisation, active: bool, *, actor) -> Organisation:
+def set_active(organisation: Organisation, active: bool, *, actor: User) -> Organisation:
     """Deactivating an organisation logs its accounts out and keeps all its history."""
     if not active and actor is not None and actor.organisation_id == organisation.id:
         raise ValidationFailed("Vous ne pouvez pas désactiver votre propre organisation.")
@@ -145,7 +152,7 @@ def set_active(organisation: Organisation, active: bool, *, actor) -> Organisati
     return organisation
 
 
-def validate(organisation: Organisation, *, actor) -> None:
+def validate(organisation: Organisation, *, actor: User) -> None:
     """Staff checked a self-registered company: its pickups may now be planned."""
     if organisation.is_validated:
         return

@@ -248,7 +248,8 @@ def _legend(
 ) -> tuple[list[str], float]:
     """Swatches and names in a row under the title, wrapping to a new row when full."""
     elements = []
-    x, y = PAD, top
+    x: float = PAD
+    y = top
     for rank, name in enumerate(names):
         text = _shorten(_clean(name), MAX_LABEL_CHARS)
         item_width = 18 + _text_width(text, SMALL_SIZE) + 18

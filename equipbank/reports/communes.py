@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from equipbank.appointments.models import Appointment
 from equipbank.beneficiaries.models import Beneficiary
@@ -182,6 +184,7 @@ def _units(query: CommuneQuery) -> sa.Subquery:
     """The places the rows are about: communes, EPCIs or départements of the territory,
     with their population (an EPCI's is the sum of its communes')."""
     where = query.territory.where()
+    columns: tuple[sa.Label[Any], ...]
     if query.grouping == ReportGrouping.COMMUNE:
         columns = (
             Commune.code.label("code"),
@@ -191,6 +194,7 @@ def _units(query: CommuneQuery) -> sa.Subquery:
             Commune.population.label("population"),
         )
         return sa.select(*columns).where(where).subquery("units")
+    code: sa.ColumnElement[str] | InstrumentedAttribute[str]
     if query.grouping == ReportGrouping.EPCI:
         code = sa.func.coalesce(Commune.epci_code, NO_EPCI)
         columns = (
@@ -245,8 +249,8 @@ def _rows_statement(query: CommuneQuery) -> sa.Select:
         .select_from(units)
         .join(figures, figures.c.code == units.c.code, isouter=query.with_zeros)
     )
-    order = columns[query.sort]
-    order = order.desc() if query.descending else order.asc()
+    column = columns[query.sort]
+    order = column.desc() if query.descending else column.asc()
     return statement.order_by(order.nulls_last(), units.c.name, units.c.code)
 
 

@@ -28,13 +28,13 @@ def donor_impact(donor: Organisation, period: Period) -> ImpactFigures:
         .join(Donation, Donation.id == Device.donation_id)
         .where(Donation.donor_id == donor.id)
     )
-    given = db.session.scalar(
+    given = db.session.scalars(
         sa.select(sa.func.count(Device.id))
         .join(Donation, Donation.id == Device.donation_id)
         .where(Donation.donor_id == donor.id, period.covers(Device.created_at))
-    )
+    ).one()
     flow = flow_of().label("flow")
-    flows = dict(
+    flows: dict[str | None, int] = dict(
         db.session.execute(
             sa.select(flow, sa.func.count(sa.distinct(DeviceEvent.device_id)))
             .where(
@@ -43,11 +43,13 @@ def donor_impact(donor: Organisation, period: Period) -> ImpactFigures:
                 period.covers(DeviceEvent.at),
             )
             .group_by(flow)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
-    in_progress = db.session.scalar(
+    in_progress = db.session.scalars(
         sa.select(sa.func.count(Device.id)).where(Device.id.in_(own), Device.status.in_(IN_STOCK))
-    )
+    ).one()
     handed = sa.select(
         sa.func.count(sa.distinct(Handover.device_id)),
         sa.func.count(sa.distinct(Handover.beneficiary_id)),

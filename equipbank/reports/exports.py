@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -27,6 +28,9 @@ from openpyxl.utils import get_column_letter
 
 from equipbank.audit import services as audit
 from equipbank.spreadsheet import escape_formula
+
+if TYPE_CHECKING:
+    from equipbank.auth.models import User
 
 KINDS = ("text", "int", "decimal", "percent")
 XLSX_FORMATS = {"int": "#,##0", "decimal": "#,##0.00", "percent": "0.0%"}
@@ -158,7 +162,7 @@ def _display_length(column: Column, value: object) -> int:
     return len(f"{_number(value):,.1f}")
 
 
-def record_export(report: str, file_format: str, *, actor, filters: dict) -> None:
+def record_export(report: str, file_format: str, *, actor: User, filters: dict) -> None:
     """Every export is in the audit log (DESIGN.md §7): which report, which format, which
     filters (codes and dates only)."""
     audit.record(

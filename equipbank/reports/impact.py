@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import astuple, dataclass
 from datetime import UTC, date, datetime
+from typing import cast
 
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 
@@ -159,6 +160,10 @@ def _figure_box(
 
 
 def _caption_lines(doc: Document, caption: str, width: float) -> list[str]:
-    return doc.multi_cell(
-        width - 4, CAPTION_LINE, caption, dry_run=True, output=MethodReturnValue.LINES
+    # multi_cell's return type depends on `output`; LINES gives the lines.
+    return cast(
+        list[str],
+        doc.multi_cell(
+            width - 4, CAPTION_LINE, caption, dry_run=True, output=MethodReturnValue.LINES
+        ),
     )

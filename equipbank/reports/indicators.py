@@ -49,7 +49,7 @@ def indicators(period: Period, territory: Territory = EVERYWHERE) -> Indicators:
         .where(period.covers(Handover.handed_at), territory.where())
     )
     equipped, relays, communes, handovers = db.session.execute(handed).one()
-    accompanied = db.session.scalar(
+    accompanied = db.session.scalars(
         sa.select(sa.func.count(sa.distinct(Appointment.beneficiary_id)))
         .join(Beneficiary, Beneficiary.id == Appointment.beneficiary_id)
         .join(Commune, Commune.code == Beneficiary.commune_code)
@@ -58,7 +58,7 @@ def indicators(period: Period, territory: Territory = EVERYWHERE) -> Indicators:
             period.covers(Appointment.starts_at),
             territory.where(),
         )
-    )
+    ).one()
     donor_in_territory = sa.select(Organisation.id).where(
         Organisation.kind == OrganisationKind.DONOR
     )
@@ -74,11 +74,11 @@ def indicators(period: Period, territory: Territory = EVERYWHERE) -> Indicators:
             Donation.donor_id.in_(donor_in_territory),
         )
     ).one()
-    given = db.session.scalar(
+    given = db.session.scalars(
         sa.select(sa.func.count(Device.id))
         .join(Donation, Donation.id == Device.donation_id)
         .where(period.covers(Device.created_at), Donation.donor_id.in_(donor_in_territory))
-    )
+    ).one()
     return Indicators(
         beneficiaries_equipped=equipped,
         relays_mobilised=relays,

@@ -39,13 +39,14 @@ class Period:
                 errors[name] = [
                     f"Choisissez une date entre le {EARLIEST:%d/%m/%Y} et le {LATEST:%d/%m/%Y}."
                 ]
-        if not errors and start is None:
+        if errors:
+            raise ValidationFailed("Période invalide.", fields=errors)
+        if start is None:
             start = max(EARLIEST, twelve_months_to(end))
-        if not errors and start > end:
+        if start > end:
             errors["to"] = [
                 f"La date de fin ({end:%d/%m/%Y}) précède la date de début ({start:%d/%m/%Y})."
             ]
-        if errors:
             raise ValidationFailed("Période invalide.", fields=errors)
         return cls(start, end)
 

@@ -186,7 +186,7 @@ def _commune_export(file_format: str, *, open_data: bool):
     )
 
 
-def commune_columns(grouping: str) -> list[exports.Column]:
+def commune_columns(grouping: ReportGrouping) -> list[exports.Column]:
     unit = UNITS[grouping]
     columns = [exports.Column("code", unit.code_header), exports.Column("name", unit.column)]
     if grouping == ReportGrouping.COMMUNE:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from equipbank.clock import utcnow
 from equipbank.codes import DeviceCategory, RequestStatus, ReservationStatus
-from equipbank.db import TimestampMixin, UTCDateTime, code_check, db
+from equipbank.db import Model, TimestampMixin, UTCDateTime, code_check, db
 from equipbank.status_machine import refuse_other_writers
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ request_beneficiaries = sa.Table(
 )
 
 
-class DeviceRequest(TimestampMixin, db.Model):
+class DeviceRequest(TimestampMixin, Model):
     """A relay's request for devices of a category (table `requests`)."""
 
     __tablename__ = "requests"
@@ -56,7 +56,7 @@ class DeviceRequest(TimestampMixin, db.Model):
         return f"<DeviceRequest {self.id} {self.category} x{self.quantity} {self.status}>"
 
 
-class Reservation(db.Model):
+class Reservation(Model):
     """A device allocated to a request. At most one active reservation per device."""
 
     __tablename__ = "reservations"

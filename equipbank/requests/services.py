@@ -67,7 +67,7 @@ class RequestData:
     note: str | None = None
 
 
-def create_request(data: RequestData, *, actor) -> DeviceRequest:
+def create_request(data: RequestData, *, actor: User) -> DeviceRequest:
     """A relay asks for `quantity` devices of a category."""
     relay = actor.organisation
     if actor.role != Role.RELAY or relay.kind != OrganisationKind.RELAY:
@@ -97,7 +97,7 @@ def create_request(data: RequestData, *, actor) -> DeviceRequest:
     return request
 
 
-def get_request(request_id: int, *, viewer) -> DeviceRequest:
+def get_request(request_id: int, *, viewer: User) -> DeviceRequest:
     """The request, for staff or its own relay; NotFound for anyone else."""
     request = db.session.get(DeviceRequest, request_id)
     if request is None or not (
@@ -126,7 +126,7 @@ def suggested_devices(request: DeviceRequest, limit: int = 50) -> list[Device]:
     )
 
 
-def allocate(request: DeviceRequest, tags: list[str], *, actor) -> list[Reservation]:
+def allocate(request: DeviceRequest, tags: list[str], *, actor: User) -> list[Reservation]:
     """Reserve these ready devices for the request, all of them or none.
 
     Raises Conflict when a device is no longer ready (reserved by someone else meanwhile),
@@ -185,12 +185,14 @@ def _device_ids(tags: list[str]) -> list[int]:
         raise ValidationFailed(
             "Choisissez au moins un équipement.", fields={"tags": ["Au moins un équipement."]}
         )
-    ids, unknown = [], []
+    ids: list[int] = []
+    unknown: list[str] = []
     for tag in tags:
         device_id = parse_tag(str(tag))
-        (ids if device_id is not None else unknown).append(
-            device_id if device_id is not None else str(tag)
-        )
+        if device_id is None:
+            unknown.append(str(tag))
+        else:
+            ids.append(device_id)
     if unknown:
         raise ValidationFailed(
             f"Numéros d'inventaire invalides : {', '.join(unknown[:5])}.",
@@ -241,7 +243,7 @@ def active_reservation(device: Device) -> Reservation | None:
     )
 
 
-def release(reservation: Reservation, *, actor) -> None:
+def release(reservation: Reservation, *, actor: User) -> None:
     """Staff release a reservation: the device goes back to the ready stock."""
     if reservation.status != ReservationStatus.ACTIVE:
         raise InvalidTransition("Cette réservation n'est plus en cours.")
@@ -265,7 +267,7 @@ def release(reservation: Reservation, *, actor) -> None:
     )
 
 
-def receive(device: Device, *, actor) -> Reservation:
+def receive(device: Device, *, actor: User) -> Reservation:
     """The relay confirms a device reserved for it has arrived (scan): reserved -> at_relay."""
     reservation = active_reservation(device)
     if reservation is None or reservation.request.relay_id != actor.organisation_id:
@@ -278,7 +280,7 @@ def receive(device: Device, *, actor) -> Reservation:
     return reservation
 
 
-def mark_served(request: DeviceRequest, *, actor) -> None:
+def mark_served(request: DeviceRequest, *, actor: User) -> None:
     """Staff close a request, even with fewer devices than asked (the need is met otherwise)."""
     if request.status not in OPEN_REQUESTS:
         raise InvalidTransition(
@@ -287,13 +289,13 @@ def mark_served(request: DeviceRequest, *, actor) -> None:
     _set_status(request, RequestStatus.SERVED, actor)
 
 
-def reject(request: DeviceRequest, *, actor) -> None:
+def reject(request: DeviceRequest, *, actor: User) -> None:
     if request.status != RequestStatus.OPEN:
         raise InvalidTransition("Seule une demande encore ouverte peut être refusée.")
     _set_status(request, RequestStatus.REJECTED, actor)
 
 
-def cancel(request: DeviceRequest, *, actor) -> None:
+def cancel(request: DeviceRequest, *, actor: User) -> None:
     """A relay withdraws a request nobody has served yet."""
     if request.status not in (RequestStatus.OPEN, RequestStatus.APPROVED) or counted(request):
         raise InvalidTransition(
@@ -302,7 +304,7 @@ def cancel(request: DeviceRequest, *, actor) -> None:
     _set_status(request, RequestStatus.CANCELLED, actor)
 
 
-def _refresh_served(request: DeviceRequest, actor) -> None:
+def _refresh_served(request: DeviceRequest, actor: User) -> None:
     served = counted(request)
     if served >= request.quantity:
         _set_status(request, RequestStatus.SERVED, actor)
@@ -319,7 +321,7 @@ def _set_status(request: DeviceRequest, target: RequestStatus, actor: User) -> N
     audit.record("request.status", request, actor=actor, summary={"from": source, "to": target})
 
 
-def visible_requests(viewer) -> sa.Select:
+def visible_requests(viewer: User) -> sa.Select:
     # Each listed request shows its relay and counts its reservations (the API their devices).
     query = sa.select(DeviceRequest).options(
         joinedload(DeviceRequest.relay),

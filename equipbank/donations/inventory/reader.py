@@ -256,6 +256,7 @@ def _decode(content: bytes) -> tuple[str, str]:
     UTF-8 is tried before Windows-1252 because a Windows-1252 file with accents is almost
     never valid UTF-8, whereas any UTF-8 file would decode, wrongly, as Windows-1252.
     """
+    candidates: tuple[str, ...]
     if content.startswith(_UTF8_BOM):
         candidates = ("utf-8-sig",)
     elif content.startswith(_UTF16_BOMS):
@@ -560,8 +561,7 @@ def check_rows(
     anything without bothering the donor.
     """
     check_mapping(mapping, parsed.headers)
-    mapped = [(name, mapping.columns.get(name)) for name in FIELDS]
-    mapped = [(name, index) for name, index in mapped if index is not None]
+    mapped = [(name, index) for name in FIELDS if (index := mapping.columns.get(name)) is not None]
     result = CheckedRows()
     first_row_of_serial: dict[tuple[str, str], int] = {}
     categories: dict[str, str | None] = {}  # the few distinct spellings, normalised once
@@ -634,6 +634,7 @@ def check_rows(
         if errors:
             result.errors.extend(errors)
         else:
+            assert category is not None  # a row without a category has an error
             result.rows.append(
                 InventoryRow(
                     row=line,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -168,6 +169,8 @@ def set_mapping(
 
 def run_check(record: InventoryImport, *, progress=None) -> CheckResult:
     """Check the stored file with its mapping and keep the result for the preview."""
+    # The file is dropped only once imported, and an imported upload is never checked again.
+    assert record.content is not None
     parsed = read(record.content, record.filename)
     result = check_file(parsed, mapping_of(record), progress=progress)
     if record.status != Status.IMPORTING:
@@ -204,7 +207,7 @@ def claim(record: InventoryImport, sources: tuple[InventoryImportStatus, ...]) -
 def start_import(record: InventoryImport) -> None:
     """Claim the upload for an import; Conflict when it is imported or being imported."""
     if not claim(record, (Status.UPLOADED, Status.CHECKED)):
-        if record.status == Status.IMPORTED:
+        if record.status == Status.IMPORTED and record.donation is not None:
             raise Conflict(
                 f"Ce fichier a déjà été importé : don {record.donation.reference}.",
                 code="already_imported",
@@ -295,10 +298,14 @@ def purge_abandoned(*, older_than_days: int) -> int:
     """Delete the uploads never imported and older than that: a donor's asset export may
     name its employees, and nothing is kept longer than it serves (DESIGN.md §7)."""
     cutoff = utcnow() - timedelta(days=older_than_days)
-    deleted = db.session.execute(
-        sa.delete(InventoryImport).where(
-            InventoryImport.status != Status.IMPORTED, InventoryImport.created_at < cutoff
-        )
+    # A DELETE's result is a CursorResult, which has the row count; execute() says Result.
+    deleted = cast(
+        sa.CursorResult[Any],
+        db.session.execute(
+            sa.delete(InventoryImport).where(
+                InventoryImport.status != Status.IMPORTED, InventoryImport.created_at < cutoff
+            )
+        ),
     ).rowcount
     if deleted:
         audit.record(

@@ -39,7 +39,9 @@ def check_import(import_id: int) -> int:
 def _release(import_id: int) -> None:
     """After a failure: the job's own changes are gone, the upload goes back a step."""
     transaction.rollback()
-    services.release(db.session.get(InventoryImport, import_id))
+    record = db.session.get(InventoryImport, import_id)
+    assert record is not None  # the job read it before failing
+    services.release(record)
     # Saved although the job fails: the upload must not stay claimed by a dead job.
     transaction.commit()
 

@@ -125,6 +125,7 @@ def check(import_id: int):
 def run(import_id: int):
     record = services.get_import(import_id, viewer=current_user)
     if record.status == InventoryImportStatus.IMPORTED:
+        assert record.donation is not None  # an imported file has made its donation
         flash(f"Ce fichier a déjà été importé : don {record.donation.reference}.", "info")
         return redirect(url_for("donations.detail", donation_id=record.donation_id))
     form = ImportConfirmForm()
