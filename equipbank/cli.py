@@ -29,7 +29,7 @@ def demo(host: str, port: int) -> None:
             transaction.commit()
         if not demo_seed.is_seeded():
             demo_seed.seed()
-            transaction.commit()
+            transaction.commit()  # saved before the server starts serving it
         demo_cli.print_logins(demo_seed.LOGINS)
     print(f"\nequipbank : http://{host}:{port}/  (Ctrl+C pour arrêter)")
     app.run(host=host, port=port, debug=False, use_reloader=False)
