@@ -56,6 +56,11 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     SET_PASSWORD_LINK_MAX_AGE = int(os.environ.get("SET_PASSWORD_LINK_MAX_AGE", "604800"))
     API_TOKEN_MAX_AGE_DAYS = int(os.environ.get("API_TOKEN_MAX_AGE_DAYS", "90"))
+    EMAIL_CONFIRMATION_MAX_AGE = 2 * 24 * 3600
+    # Roles that must sign in with a second factor (a TOTP code); production adds staff.
+    TOTP_REQUIRED_ROLES: tuple[str, ...] = tuple(
+        role for role in os.environ.get("TOTP_REQUIRED_ROLES", "").split(",") if role
+    )
 
     API_TITLE = "equipbank API"
     API_VERSION = "v1"
@@ -118,6 +123,9 @@ class ProductionConfig(Config):
     """Production: PostgreSQL, Redis and an explicit SECRET_KEY."""
 
     REMEMBER_COOKIE_SECURE = True
+    TOTP_REQUIRED_ROLES = tuple(
+        role for role in os.environ.get("TOTP_REQUIRED_ROLES", "staff").split(",") if role
+    )
 
     @classmethod
     def resolve(cls, app) -> None:

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from equipbank import jobs, transaction
-from equipbank.auth import services, tasks
+from equipbank.auth import services, sessions, tasks, twofactor
 from equipbank.auth.forms import UserEditForm, UserFilters, UserForm
 from equipbank.auth.models import User
 from equipbank.auth.permissions import admin_only
@@ -110,6 +110,42 @@ def new_link(user_id: int):
         transaction.rollback()
         flash(error.message, "error")
         return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/deconnecter", methods=["POST"])
+@admin_only
+def sign_out_everywhere(user_id: int):
+    """Close every session and API token of the account (a lost laptop, a leaked token)."""
+    user = get_user(user_id)
+    save_and_flash(
+        lambda: sessions.revoke_everything(user, actor=current_user, reason="admin"),
+        "Toutes les sessions et tous les jetons d'API de ce compte sont fermés.",
+    )
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/jetons/<int:token_id>/revoquer", methods=["POST"])
+@admin_only
+def revoke_token(user_id: int, token_id: int):
+    user = get_user(user_id)
+    row = services.get_api_token(token_id, viewer=current_user)
+    if row.user_id != user.id:
+        raise NotFound("Jeton introuvable.")
+    services.revoke_api_token(row, actor=current_user)
+    flash("Jeton révoqué : il ne donne plus accès à l'API.", "success")
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/double-authentification", methods=["POST"])
+@admin_only
+def reset_second_factor(user_id: int):
+    """A lost phone and lost recovery codes: the person enrols again at the next sign-in."""
+    user = get_user(user_id)
+    save_and_flash(
+        lambda: twofactor.reset(user, actor=current_user),
+        "Double authentification réinitialisée : elle sera de nouveau proposée à la connexion.",
+    )
+    return redirect(url_for("users.edit", user_id=user.id))
 
 
 @bp.route("/<int:user_id>/desactiver", methods=["POST"])

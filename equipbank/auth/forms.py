@@ -16,6 +16,21 @@ class LoginForm(Form):
     )
 
 
+class CodeForm(Form):
+    code = StringField(
+        "Code",
+        validators=[DataRequired("Saisissez le code."), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class EmailForm(Form):
+    email = EmailField(
+        "Adresse e-mail",
+        validators=[DataRequired("Indiquez votre adresse e-mail."), Email("Adresse invalide.")],
+    )
+
+
 class SetPasswordForm(Form):
     password = PasswordField(
         "Nouveau mot de passe",

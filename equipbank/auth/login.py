@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Request
 
+from equipbank.auth import sessions
 from equipbank.auth.models import User
 from equipbank.extensions import db
 
@@ -16,8 +17,11 @@ def init_login_manager(login_manager) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
+        """The session's user while its `LoginSession` stands (not logged out, not revoked)."""
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+        if user is None or not user.is_active or sessions.current_session(user.id) is None:
+            return None
+        return user
 
     @login_manager.request_loader
     def load_user_from_bearer(request: Request) -> User | None:

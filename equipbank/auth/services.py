@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 
@@ -11,12 +12,14 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from equipbank.audit import services as audit
+from equipbank.auth import sessions
 from equipbank.auth.models import ApiToken, User
 from equipbank.clock import utcnow
 from equipbank.codes import ROLE_ORGANISATION_KINDS, Role
-from equipbank.errors import Conflict, ValidationFailed
+from equipbank.errors import Conflict, NotFound, ValidationFailed
 from equipbank.extensions import db
 from equipbank.organisations.models import Organisation
 
@@ -44,21 +47,39 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def record_login(user: User) -> None:
-    user.last_login_at = utcnow()
-    audit.record("user.login", user, actor=user)
-
-
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def check_password_strength(password: str) -> None:
+def check_password_strength(password: str, *, email: str = "", name: str = "") -> None:
+    """At least 10 characters, not guessable (zxcvbn's estimate: common passwords, keyboard
+    runs, repetitions, dates...), and not built from the person's email or name."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             f"Le mot de passe doit contenir au moins {MIN_PASSWORD_LENGTH} caractères.",
             fields={"password": [f"Au moins {MIN_PASSWORD_LENGTH} caractères."]},
         )
+    personal = _personal_words(email, name)
+    lowered = password.lower()
+    strength = zxcvbn(password[:100], user_inputs=[*personal, *FRENCH_WORDS])["score"]
+    built_from_identity = any(word in lowered for word in personal if len(word) >= 4)
+    if strength < 3 or (built_from_identity and strength < 4):
+        raise ValidationFailed(
+            "Ce mot de passe est trop facile à deviner : choisissez une phrase de plusieurs mots, "
+            "sans votre nom ni votre adresse e-mail.",
+            code="weak_password",
+            fields={"password": ["Trop facile à deviner."]},
+        )
+
+
+# Words zxcvbn's English lists miss, typed by French speakers as passwords.
+FRENCH_WORDS = ("azerty", "azertyuiop", "motdepasse", "soleil", "bonjour")
+
+
+def _personal_words(email: str, name: str) -> list[str]:
+    local, _, domain = email.lower().partition("@")
+    words = re.split(r"[^a-zà-ÿ0-9]+", f"{local} {domain.split('.')[0]} {name.lower()}")
+    return [word for word in words if word]
 
 
 def create_user(
@@ -70,8 +91,11 @@ def create_user(
     is_admin: bool = False,
     password: str | None = None,
     actor: User | None = None,
+    email_confirmed: bool = True,
 ) -> User:
-    """A new account. Without a password, the person sets one through a one-time link."""
+    """A new account. Without a password, the person sets one through a one-time link. An
+    account someone opens for themselves (`email_confirmed=False`) signs in once the link
+    emailed to its address is followed."""
     email = normalise_email(email)
     check_role_fits_organisation(role, organisation)
     if is_admin and role != Role.STAFF:
@@ -91,9 +115,10 @@ def create_user(
         role=role,
         organisation=organisation,
         is_admin=is_admin,
+        email_confirmed_at=utcnow() if email_confirmed else None,
     )
     if password is not None:
-        check_password_strength(password)
+        check_password_strength(password, email=email, name=name)
         user.password_hash = hash_password(password)
     db.session.add(user)
     audit.record(
@@ -132,9 +157,8 @@ def set_user_active(user: User, active: bool, *, actor: User) -> User:
     if user.id == actor.id and not active:
         raise ValidationFailed("Vous ne pouvez pas désactiver votre propre compte.")
     user.active = active
-    if not active:
-        for token in user.api_tokens:
-            token.revoked_at = token.revoked_at or utcnow()
+    if not active:  # a later reactivation does not revive what was open
+        sessions.revoke_everything(user, actor=actor, reason="deactivated")
     audit.record("user.activate" if active else "user.deactivate", user, actor=actor)
     return user
 
@@ -194,9 +218,53 @@ def user_from_set_password_token(token: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
-    check_password_strength(password)
+    """A new password: every open session and API token of the account stops working."""
+    check_password_strength(password, email=user.email, name=user.name)
     user.password_hash = hash_password(password)
+    # Following a link sent to the address proves it too (the admin's link is emailed).
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()
+    sessions.revoke_everything(user, actor=user, reason="password")
     audit.record("user.set_password", user, actor=user)
+
+
+# Email confirmation of a self-registered account -----------------------------------------
+
+
+def _confirmation_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="confirm-email")
+
+
+def make_confirmation_token(user: User) -> str:
+    return _confirmation_serializer().dumps({"uid": user.id, "email": user.email})
+
+
+def confirm_email(token: str) -> User | None:
+    """The account the link confirms (now confirmed), or None for a wrong or old link."""
+    max_age = current_app.config["EMAIL_CONFIRMATION_MAX_AGE"]
+    try:
+        data = _confirmation_serializer().loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or user.email != data.get("email") or not user.active:
+        return None
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        audit.record("user.confirm_email", user, actor=user)
+    return user
+
+
+def resend_confirmation(email: str) -> None:
+    """Another confirmation link, when an account waits for one at this address; the same
+    silence otherwise (the answer never says whether the address has an account)."""
+    from equipbank import jobs, transaction
+    from equipbank.auth import tasks
+
+    user = get_user_by_email(email)
+    if user is not None and user.email_confirmed_at is None and user.active:
+        transaction.after_commit(
+            jobs.enqueue, tasks.send_email_confirmation, user.id, description="Confirmation"
+        )
 
 
 # API tokens ------------------------------------------------------------------------------
@@ -221,11 +289,30 @@ def issue_api_token(user: User) -> str:
 
 def user_from_api_token(token: str) -> User | None:
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    if row is None or not row.is_valid or not row.user.is_active:
         return None
-    if not row.user.is_active:
-        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_PRECISION:
+        row.last_used_at = now
     return row.user
+
+
+# "Last used" to the minute: a busy client does not write on every call.
+TOKEN_USE_PRECISION = timedelta(minutes=1)
+
+
+def get_api_token(token_id: int, *, viewer: User) -> ApiToken:
+    """A token its owner or an admin may see; NotFound otherwise."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None or not (row.user_id == viewer.id or viewer.is_admin):
+        raise NotFound("Jeton introuvable.")
+    return row
+
+
+def revoke_api_token(row: ApiToken, *, actor: User) -> None:
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record("api_token.revoke", row.user, actor=actor, summary={"token_id": row.id})
 
 
 def _dummy_hash() -> str:

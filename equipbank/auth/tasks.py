@@ -1,4 +1,5 @@
-"""Background work on accounts: the welcome email with a link to choose a password."""
+"""Background work on accounts: the emails with a link (welcome, confirmation of a
+self-registered address, and the notice that an address already has an account)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from flask import current_app
 
 from equipbank import mail
 from equipbank.auth.models import User
-from equipbank.auth.services import make_set_password_token
+from equipbank.auth.services import make_confirmation_token, make_set_password_token
 from equipbank.extensions import db
 from equipbank.urls import external_url
 
@@ -26,6 +27,44 @@ def send_welcome(user_id: int) -> bool:
             f"Bonjour {user.name},\n\nUn compte equipbank vient d'être créé pour vous ({user.organisation.name}). "
             f"Choisissez votre mot de passe avec ce lien, valable {days} jours et une seule fois :\n\n{link}\n\n"
             "Si vous n'attendiez pas ce message, ignorez-le.\n",
+        )
+    )
+    return True
+
+
+def send_email_confirmation(user_id: int) -> bool:
+    """The link a self-registered person follows before signing in the first time."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.email_confirmed_at is not None:
+        return False
+    link = external_url("auth.confirm_email", token=make_confirmation_token(user))
+    hours = current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 3600
+    mail.send(
+        mail.Message(
+            user.email,
+            f"Confirmez votre adresse, {current_app.config['BANK_NAME']}",
+            f"Bonjour {user.name},\n\nPour activer votre compte equipbank ({user.organisation.name}), "
+            f"suivez ce lien, valable {hours} heures :\n\n{link}\n\n"
+            "Si vous n'avez rien demandé, ignorez ce message : sans confirmation, le compte reste fermé.\n",
+        )
+    )
+    return True
+
+
+def send_registration_notice(user_id: int) -> bool:
+    """Someone registered with an address that already has an account: its owner is told,
+    and the page said the same as for a new address."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return False
+    mail.send(
+        mail.Message(
+            user.email,
+            f"Inscription avec votre adresse, {current_app.config['BANK_NAME']}",
+            f"Bonjour {user.name},\n\nUne inscription vient d'être tentée sur equipbank avec votre "
+            "adresse, qui a déjà un compte : rien n'a été créé. Pour vous connecter : "
+            f"{external_url('auth.login')}\nMot de passe oublié : demandez un nouveau lien à "
+            "l'équipe de la Banque du Numérique.\n\nSi ce n'était pas vous, ignorez ce message.\n",
         )
     )
     return True

@@ -1,20 +1,43 @@
-"""Log in, log out (POST only), set a password from a one-time link."""
+"""Sign in (password, then a second factor when the account has one), sign out (POST only),
+confirm an email address, set a password from a one-time link, and one's own account page:
+open sessions, API tokens, two-factor."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+import time
 
-from equipbank.auth import services
-from equipbank.auth.forms import LoginForm, SetPasswordForm
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+
+from equipbank.auth import services, sessions, twofactor
+from equipbank.auth.forms import CodeForm, EmailForm, LoginForm, SetPasswordForm
+from equipbank.auth.models import User
 from equipbank.auth.permissions import logged_in, public
 from equipbank.errors import DomainError
+from equipbank.extensions import db
 from equipbank.forms import add_errors
 from equipbank.urls import local_path
+from equipbank.web import save_or_show
 
 bp = Blueprint("auth", __name__)
 
 GENERIC_LOGIN_ERROR = "Adresse e-mail ou mot de passe incorrect."
+UNCONFIRMED = (
+    "Confirmez d'abord votre adresse e-mail : suivez le lien que nous vous avons envoyé "
+    "(vous pouvez en demander un nouveau ci-dessous)."
+)
+# Between the password and the second factor: who, until when, and where to go next.
+_PENDING = "pending_sign_in"
+PENDING_SECONDS = 300
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -24,22 +47,115 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is None:
             flash(GENERIC_LOGIN_ERROR, "error")
+        elif user.email_confirmed_at is None:
+            flash(UNCONFIRMED, "error")
+        elif user.uses_totp or twofactor.required_for(user):
+            session[_PENDING] = {
+                "user_id": user.id,
+                "until": time.time() + PENDING_SECONDS,
+                "next": local_path(request.args.get("next")),
+            }
+            return redirect(url_for("auth.second_factor" if user.uses_totp else "auth.enrol"))
         else:
-            login_user(user)
-            services.record_login(user)
+            sessions.sign_in(user)
             return redirect(local_path(request.args.get("next")) or url_for("home.index"))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+
+
+def _pending_user() -> User | None:
+    """The account whose password was just checked, for the next few minutes."""
+    pending = session.get(_PENDING)
+    if not isinstance(pending, dict) or pending.get("until", 0) < time.time():
+        return None
+    user = db.session.get(User, pending.get("user_id"))
+    return user if user is not None and user.is_active else None
+
+
+def _finish_sign_in(user: User):
+    target = session.get(_PENDING, {}).get("next")
+    sessions.sign_in(user)
+    return redirect(target or url_for("home.index"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def second_factor():
+    user = _pending_user()
+    if user is None or not user.uses_totp:
+        flash("Reprenez la connexion depuis le début.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if twofactor.verify(user, form.code.data or ""):
+            return _finish_sign_in(user)
+        add_errors([form, form.code], ["Code incorrect ou déjà utilisé."])
+    return render_template("auth/second_factor.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/compte/double-authentification", methods=["GET", "POST"])
+@public
+def enrol():
+    """Enrol an authenticator app: when required, between the password and the first
+    sign-in; otherwise from one's account page."""
+    user = current_user if current_user.is_authenticated else _pending_user()
+    if user is None:
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if request.method == "GET" or user.totp_secret is None:
+        twofactor.start_enrolment(user)
+        form = CodeForm(formdata=None)
+    elif form.validate_on_submit():
+        codes = save_or_show(form, lambda: twofactor.enable(user, form.code.data or ""))
+        if codes is not None:
+            if not current_user.is_authenticated:
+                sessions.sign_in(user)
+            response = render_template("auth/recovery_codes.html", codes=codes)
+            return response, 200, {"Cache-Control": "no-store"}
+    uri = twofactor.provisioning_uri(user)
+    page = render_template(
+        "auth/enrol.html",
+        form=form,
+        user=user,
+        secret=user.totp_secret,
+        qr_svg=twofactor.qr_svg(uri),
+        required=twofactor.required_for(user),
+    )
+    return page, 422 if form.errors else 200, {"Cache-Control": "no-store"}
 
 
 @bp.route("/logout", methods=["POST"])
 @logged_in
 def logout():
-    logout_user()
+    sessions.sign_out(current_user)
     flash("Vous êtes déconnecté.", "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/confirmer/<token>")
+@public
+def confirm_email(token: str):
+    user = services.confirm_email(token)
+    if user is None:
+        return render_template("auth/link_invalid.html"), 404
+    flash("Votre adresse est confirmée : vous pouvez vous connecter.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/confirmer", methods=["GET", "POST"])
+@public
+def resend_confirmation():
+    form = EmailForm()
+    if form.validate_on_submit():
+        services.resend_confirmation(form.email.data or "")
+        flash(
+            "Si un compte attend une confirmation à cette adresse, un nouveau lien vient de partir.",
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/resend.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
@@ -55,7 +171,37 @@ def set_password(token: str):
         except DomainError as error:
             add_errors([form, form.password], [error.message])
         else:
-            logout_user()
+            sessions.sign_out_browser()
             flash("Votre mot de passe est enregistré. Vous pouvez vous connecter.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user)
+
+
+@bp.route("/compte")
+@logged_in
+def account():
+    return render_template(
+        "auth/account.html",
+        open_sessions=len(sessions.active_sessions(current_user)),
+        tokens=current_user.api_tokens,
+        totp_required=twofactor.required_for(current_user),
+        token_days=current_app.config["API_TOKEN_MAX_AGE_DAYS"],
+    )
+
+
+@bp.route("/compte/deconnexion-partout", methods=["POST"])
+@logged_in
+def sign_out_everywhere():
+    sessions.revoke_everything(current_user, actor=current_user, reason="everywhere")
+    sessions.sign_out_browser()
+    flash("Toutes vos sessions et vos jetons d'API sont fermés. Reconnectez-vous.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/compte/jetons/<int:token_id>/revoquer", methods=["POST"])
+@logged_in
+def revoke_token(token_id: int):
+    row = services.get_api_token(token_id, viewer=current_user)
+    services.revoke_api_token(row, actor=current_user)
+    flash("Jeton révoqué : il ne donne plus accès à l'API.", "success")
+    return redirect(url_for("auth.account"))

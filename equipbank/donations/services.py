@@ -357,10 +357,19 @@ class CompanyRegistration:
     phone: str | None = None
 
 
-def register_donor_company(company: CompanyRegistration, donation: DonationInput) -> Donation:
+def register_donor_company(
+    company: CompanyRegistration, donation: DonationInput
+) -> Donation | None:
     """A company the bank does not know: its organisation (to be validated by staff), the
-    account of its contact person, and its first donation, all in the caller's transaction."""
+    account of its contact person (signing in once its address is confirmed by the emailed
+    link), and its first donation, all in the caller's transaction.
+
+    When the address already has an account, nothing is written and its owner is told by
+    email: the caller answers exactly as for a new address (None here), so the form never
+    tells who has an account."""
+    from equipbank import jobs, transaction
     from equipbank.auth import services as accounts
+    from equipbank.auth import tasks as account_emails
     from equipbank.organisations import services as organisations
 
     siret = organisations.normalise_siret(company.siret)
@@ -375,6 +384,14 @@ def register_donor_company(company: CompanyRegistration, donation: DonationInput
             code="siret_taken",
             fields={"siret": ["Entreprise déjà inscrite."]},
         )
+    accounts.check_password_strength(
+        company.password, email=company.email, name=company.contact_name
+    )
+    existing = accounts.get_user_by_email(company.email)
+    if existing is not None:
+        accounts.hash_password(company.password)  # the same work as a new account: no timing hint
+        transaction.after_commit(jobs.enqueue, account_emails.send_registration_notice, existing.id)
+        return None
     organisation = organisations.create_organisation(
         organisations.OrganisationData(
             kind=OrganisationKind.DONOR,
@@ -396,7 +413,10 @@ def register_donor_company(company: CompanyRegistration, donation: DonationInput
         role=Role.DONOR,
         organisation=organisation,
         password=company.password,
+        email_confirmed=False,
     )
+    db.session.flush()  # the confirmation job reads the account by its id
+    transaction.after_commit(jobs.enqueue, account_emails.send_email_confirmation, user.id)
     donation.pickup_address = donation.pickup_address or company.address
     return declare_donation(organisation, donation, actor=user)
 

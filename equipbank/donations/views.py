@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from equipbank.auth.permissions import public, roles
 from equipbank.codes import OrganisationKind, Role
@@ -206,7 +206,7 @@ def register():
             return redirect(url_for("auth.login"))
         commune = form.resolve_commune(required=True)
         if not form.errors:
-            donation = save_or_show(
+            save_or_show(
                 form,
                 lambda: services.register_donor_company(
                     services.CompanyRegistration(
@@ -223,12 +223,12 @@ def register():
                     form.donation_input(form.line_inputs(), commune),
                 ),
             )
-            if donation is not None:
-                login_user(donation.created_by)
-                flash(
-                    f"Bienvenue ! Votre don {donation.reference} est enregistré. L'équipe de la "
-                    "Banque du Numérique valide votre entreprise puis vous contacte pour l'enlèvement.",
-                    "success",
-                )
-                return redirect(url_for("donations.detail", donation_id=donation.id))
+            if not form.errors:  # the same page whether the address had an account or not
+                return redirect(url_for("donations.registered"))
     return render_template("donations/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/inscription-envoyee")
+@public
+def registered():
+    return render_template("donations/registered.html")

@@ -130,7 +130,7 @@ def test_a_company_registers_itself_and_declares_its_first_donation(client):
     assert user.role == "donor" and user.organisation_id == company.id
     donation = db.session.scalar(sa.select(Donation).where(Donation.donor_id == company.id))
     assert donation.pickup_address == "3 quai Lunel" and donation.pickup_commune_code == "06088"
-    assert client.get(response.headers["Location"]).status_code == 200  # logged in at once
+    assert client.get(response.headers["Location"]).status_code == 200  # "check your mailbox"
     client.post("/logout")
     duplicate = client.post(
         "/dons/devenir-donateur", data={**form, "email": "autre@boulangerie.example"}
