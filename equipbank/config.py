@@ -34,6 +34,10 @@ class Config:
 
     # The public address of the app: QR labels and emailed links use it when set.
     BASE_URL = os.environ.get("BASE_URL") or None
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0: none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Sent only where set: production, always behind HTTPS.
+    STRICT_TRANSPORT_SECURITY: str | None = None
     BANK_NAME = os.environ.get("BANK_NAME", "Banque du Numérique Alpes-Maritimes")
     BANK_CONTACT = os.environ.get("BANK_CONTACT", "contact@banque-numerique-06.fr · 04 93 00 00 00")
     # Printed on the documents the bank signs (donation attestation, erasure certificate).
@@ -118,6 +122,7 @@ class ProductionConfig(Config):
     """Production: PostgreSQL, Redis and an explicit SECRET_KEY."""
 
     REMEMBER_COOKIE_SECURE = True
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000"  # one year; subdomains are not ours to bind
 
     @classmethod
     def resolve(cls, app) -> None:
