@@ -32,7 +32,8 @@ class Config:
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "equipbank")
     SECRET_KEY = os.environ.get("SECRET_KEY")
 
-    # The public address of the app: QR labels and emailed links use it when set.
+    # The public address of the app: every absolute link (QR labels, emailed links, calendar
+    # files) is built on it, never on the request's Host header (`equipbank.urls`).
     BASE_URL = os.environ.get("BASE_URL") or None
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0: none).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
@@ -104,6 +105,10 @@ class Config:
             app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
 
 
+# Where `flask run` serves by default; `equipbank demo` sets its own address.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+
+
 class DevelopmentConfig(Config):
     """The demo: works with nothing installed; a secret key is generated once and kept."""
 
@@ -116,6 +121,8 @@ class DevelopmentConfig(Config):
         super().resolve(app)
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+        if not app.config.get("BASE_URL"):
+            app.config["BASE_URL"] = DEVELOPMENT_BASE_URL
 
 
 class ProductionConfig(Config):
