@@ -19,6 +19,7 @@ from equipbank.extensions import db
 from tests import factories
 from tests.conftest import IsolatedClient
 from tests.urlmap import (
+    FIRST_NAME,
     JOB_ENDPOINTS,
     LAST_NAME,
     World,
@@ -186,3 +187,43 @@ def test_hsts_is_sent_in_production_only(app, production_app):
     answer = production_app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
     assert answer.headers["Strict-Transport-Security"] == "max-age=31536000"
     assert "Strict-Transport-Security" not in app.test_client().get("/login").headers
+
+
+# Flash messages --------------------------------------------------------------------------
+
+
+def session_of(app, client) -> str:
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    serializer = app.session_interface.get_signing_serializer(app)
+    return str(serializer.loads(cookie.value)) if cookie else ""
+
+
+def test_a_name_never_travels_in_the_session_cookie(app, client, auth, relay_user, advisor):
+    from tests.handovers.test_handovers import handover_form
+
+    auth.login(relay_user)
+    created = client.post(
+        "/beneficiaires/nouveau",
+        data={
+            "first_name": FIRST_NAME,
+            "last_name": LAST_NAME,
+            "birth_year": "1958",
+            "postal_code": "06440",
+            "commune_code": "06057",
+            "category": "senior_isolated",
+            "consent": "y",
+        },
+    )
+    assert created.status_code == 302
+    assert "_flashes" in session_of(app, client) and LAST_NAME not in session_of(app, client)
+    page = client.get(created.headers["Location"])
+    assert "Bénéficiaire enregistré(e)." in page.text and LAST_NAME in page.text
+
+    device = factories.at_relay(relay_user)
+    handed = client.post(
+        "/remises/nouvelle", data=handover_form(device, advisor, last_name="Benaliova")
+    )
+    assert handed.status_code == 302
+    assert "_flashes" in session_of(app, client) and "Benaliova" not in session_of(app, client)
+    page = client.get(handed.headers["Location"])
+    assert f"{device.tag} remis." in page.text and "Benaliova" in page.text

@@ -61,7 +61,8 @@ def create():
                 ),
             )
             if created is not None:
-                flash(f"{created.full_name} est enregistré(e).", "success")
+                # No name in a flash: it travels in the session cookie, which anyone can read.
+                flash("Bénéficiaire enregistré(e).", "success")
                 next_page = local_path(request.args.get("next"))
                 return redirect(
                     next_page or url_for("beneficiaries.detail", beneficiary_id=created.id)

@@ -122,7 +122,8 @@ def _save(form: HandoverForm):
         return None
     handover = result.handover
     flash(
-        f"{handover.device.tag} remis à {handover.beneficiary.full_name}. Imprimez le bon de remise et donnez le rendez-vous.",
+        # No name in a flash: it travels in the session cookie, which anyone can read.
+        f"{handover.device.tag} remis. Imprimez le bon de remise et donnez le rendez-vous.",
         "success",
     )
     return redirect(url_for("handovers.detail", handover_id=handover.id))
