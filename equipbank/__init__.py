@@ -52,6 +52,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    register_security(app)
     return app
 
 
@@ -197,3 +198,9 @@ def register_template_helpers(app: Flask) -> None:
     from equipbank import templating
 
     templating.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    from equipbank import security
+
+    security.init_app(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from flask_migrate import upgrade
 
@@ -17,8 +18,9 @@ def demo(host: str, port: int) -> None:
     from equipbank.geo import services as geo
 
     app = create_app()
-    # Emails sent by the demo's reminders link back to the address it serves on.
-    app.config["BASE_URL"] = app.config.get("BASE_URL") or f"http://{host}:{port}"
+    # Emails sent by the demo's reminders link back to the address it serves on, unless a
+    # BASE_URL was given (development's default is flask run's address, not the demo's).
+    app.config["BASE_URL"] = os.environ.get("BASE_URL") or f"http://{host}:{port}"
     with app.app_context():
         print(f"Base de données : {db.engine.url.render_as_string(hide_password=True)}")
         upgrade()

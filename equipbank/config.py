@@ -32,8 +32,13 @@ class Config:
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "equipbank")
     SECRET_KEY = os.environ.get("SECRET_KEY")
 
-    # The public address of the app: QR labels and emailed links use it when set.
+    # The public address of the app: every absolute link (QR labels, emailed links, calendar
+    # files) is built on it, never on the request's Host header (`equipbank.urls`).
     BASE_URL = os.environ.get("BASE_URL") or None
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0: none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Sent only where set: production, always behind HTTPS.
+    STRICT_TRANSPORT_SECURITY: str | None = None
     BANK_NAME = os.environ.get("BANK_NAME", "Banque du Numérique Alpes-Maritimes")
     BANK_CONTACT = os.environ.get("BANK_CONTACT", "contact@banque-numerique-06.fr · 04 93 00 00 00")
     # Printed on the documents the bank signs (donation attestation, erasure certificate).
@@ -105,6 +110,10 @@ class Config:
             app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
 
 
+# Where `flask run` serves by default; `equipbank demo` sets its own address.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+
+
 class DevelopmentConfig(Config):
     """The demo: works with nothing installed; a secret key is generated once and kept."""
 
@@ -117,6 +126,8 @@ class DevelopmentConfig(Config):
         super().resolve(app)
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+        if not app.config.get("BASE_URL"):
+            app.config["BASE_URL"] = DEVELOPMENT_BASE_URL
 
 
 class ProductionConfig(Config):
@@ -126,6 +137,7 @@ class ProductionConfig(Config):
     TOTP_REQUIRED_ROLES = tuple(
         role for role in os.environ.get("TOTP_REQUIRED_ROLES", "staff").split(",") if role
     )
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000"  # one year; subdomains are not ours to bind
 
     @classmethod
     def resolve(cls, app) -> None:

@@ -29,11 +29,13 @@ def own_hosts() -> set[str]:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """`BASE_URL` + the endpoint's path when configured (behind a proxy, and in jobs, which
-    have no request), else the request's host."""
+    """`BASE_URL` + the endpoint's path: never the request's Host header, which anyone can
+    set (a set-password link must not point elsewhere), and jobs have no request anyway.
+    Every configuration has a BASE_URL (development a default, production refuses to start
+    without one); a link asked for without it is a configuration error, not a guess."""
     base = current_app.config.get("BASE_URL")
     if not base:
-        return url_for(endpoint, _external=True, **values)
+        raise RuntimeError("BASE_URL n'est pas défini : impossible de construire un lien absolu.")
     if has_request_context():
         return base.rstrip("/") + url_for(endpoint, **values)
     # Outside a request url_for wants SERVER_NAME, which would also narrow the hosts served.

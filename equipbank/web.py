@@ -14,11 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import flash, request
+from flask import current_app, flash, request
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from equipbank import transaction
+from equipbank.db import MAX_ID
 from equipbank.errors import DomainError, concurrent_change
 from equipbank.extensions import db
 from equipbank.forms import Form, show_domain_error
@@ -64,6 +66,26 @@ def save_and_flash(operation: Callable[[], object], done: str) -> bool:
     return True
 
 
+# No list has more pages than the database has ids; beyond it the offset could overflow.
+MAX_PAGE = MAX_ID
+
+
+def requested_page() -> int:
+    """The page asked for in the query string, within 1..MAX_PAGE; 1 when it is no number."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def paginate(query) -> Pagination:
+    """One page of an HTML list (`PER_PAGE` rows): the page asked for, or the last one when
+    it is beyond the list (a link kept from a longer list, a number edited by hand)."""
+    per_page = current_app.config["PER_PAGE"]
+    page = db.paginate(query, page=requested_page(), per_page=per_page, error_out=False)
+    if page.page > max(page.pages, 1):
+        # Rare (an edited URL): a second query rather than a count before every list.
+        page = db.paginate(query, page=max(page.pages, 1), per_page=per_page, error_out=False)
+    return page
+
+
 @dataclass(frozen=True)
 class ListPage:
     """One page of a list already computed (a report's rows): what the pagination macro
@@ -78,7 +100,7 @@ class ListPage:
 
     @property
     def page(self) -> int:
-        return min(max(request.args.get("page", 1, type=int) or 1, 1), self.pages)
+        return min(requested_page(), self.pages)
 
     @property
     def items(self) -> Sequence[Any]:

@@ -1,15 +1,23 @@
-"""The pages of a computed list (`ListPage`, under the commune report): whatever the length,
-the page size and the page asked for in the URL, typed or edited by hand, every row is on
-exactly one page and the page shown, its links and its "Page X sur Y" exist."""
+"""The pages of a list. A computed list (`ListPage`, under the commune report): whatever the
+length, the page size and the page asked for in the URL, typed or edited by hand, every row is
+on exactly one page and the page shown, its links and its "Page X sur Y" exist. Every list of
+the URL map, HTML and API, asked for a page number far beyond any: never a 500."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from equipbank.codes import Role
 from equipbank.web import ListPage
+from tests import factories
+from tests.urlmap import World, build_world, walk
+
+HUGE = "99999999999999999999"
 
 # The autouse fixture only pushes an app context: examples share nothing through it.
 PROPERTY = settings(
@@ -95,3 +103,75 @@ def test_a_page_number_in_the_url_shows_that_page_or_the_nearest_one(app, total,
 def test_a_page_that_is_no_number_shows_the_first_page(app, total, per_page, requested):
     assert shown(app, total, per_page, requested) == shown(app, total, per_page, None)
     assert shown(app, total, per_page, requested).page == 1
+
+
+@pytest.fixture
+def world(app, api_token) -> World:
+    return build_world(app, api_token)
+
+
+def test_a_huge_page_number_never_breaks_a_list(app, world, monkeypatch):
+    """Every route asked for `?page=99999999999999999999`: an HTML list shows its last page,
+    an API list says the page is invalid (422, the JSON error shape), nothing answers 500."""
+    monkeypatch.setitem(app.config, "PER_PAGE", 1)
+    openapi = world.clients["anonymous"].get("/api/v1/openapi.json").get_json()
+    api_lists = {
+        path
+        for path, operations in openapi["paths"].items()
+        if any(p["name"] == "page" for p in operations.get("get", {}).get("parameters", []))
+    }
+    problems: list[str] = []
+    html_lists: set[str] = set()
+    for rule, who, path, response in walk(app, world, {"page": HUGE}):
+        where = f"{path}?page={HUGE} as {who} ({response.status_code})"
+        if response.status_code >= 500:
+            problems.append(f"{where}: server error")
+        elif rule.rule in api_lists and world.tokens.get(who):
+            body = response.get_json() or {}
+            if response.status_code != 422 or "page" not in body["error"]["fields"]:
+                problems.append(f"{where}: not a 422 naming the page")
+        elif response.mimetype == "text/html":
+            shown = re.search(r"Page (\d+) sur (\d+)", response.get_data(as_text=True))
+            if shown:
+                html_lists.add(rule.endpoint)
+                if shown.group(1) != shown.group(2):
+                    problems.append(f"{where}: shows page {shown.group(1)} of {shown.group(2)}")
+    assert problems == []
+    assert api_lists >= {
+        "/api/v1/beneficiaries",
+        "/api/v1/handovers",
+        "/api/v1/devices",
+        "/api/v1/donations",
+        "/api/v1/requests",
+        "/api/v1/appointments",
+        "/api/v1/communes",
+    }
+    # With one row a page, the lists with more than one row showed their last page.
+    assert html_lists >= {"users.index", "organisations.index"}
+
+
+def test_a_page_beyond_the_end_shows_the_last_page_of_the_list(client, auth):
+    relay = factories.user(Role.RELAY)
+    names = [f"Personne{n:02d}" for n in range(27)]  # PER_PAGE is 25: two pages
+    for name in names:
+        factories.beneficiary(relay, last_name=name)
+    auth.login(relay)
+    for asked in ("2", "3", HUGE, "-1"):
+        page = client.get(f"/beneficiaires/?page={asked}")
+        assert page.status_code == 200
+        expected = "Page 1 sur 2" if asked == "-1" else "Page 2 sur 2"
+        assert expected in page.text
+
+
+def test_the_api_gives_an_empty_page_past_the_end_and_refuses_a_page_no_list_can_have(
+    client, api_token
+):
+    relay = factories.user(Role.RELAY)
+    factories.beneficiary(relay)
+    headers = api_token(relay)
+    past = client.get("/api/v1/beneficiaries?page=3", headers=headers)
+    assert past.status_code == 200
+    assert (past.get_json()["items"], past.get_json()["total"]) == ([], 1)
+    huge = client.get(f"/api/v1/beneficiaries?page={HUGE}", headers=headers)
+    assert huge.status_code == 422
+    assert huge.get_json()["error"]["fields"]["page"] == ["Numéro de page invalide."]

@@ -67,7 +67,12 @@ class QuerySchema(Schema):
 
 
 class PageArgs(QuerySchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    # Bounded: no list has more pages than ids, and a larger offset overflows the database.
+    # A page past the end of the list (but within this range) is an empty page.
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=MAX_ID, error="Numéro de page invalide."),
+    )
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

@@ -20,7 +20,7 @@ from equipbank.errors import DomainError, NotFound
 from equipbank.extensions import db
 from equipbank.organisations.services import get_organisation
 from equipbank.urls import external_url
-from equipbank.web import save_and_flash, save_or_show
+from equipbank.web import paginate, save_and_flash, save_or_show
 
 bp = Blueprint("users", __name__, url_prefix="/admin/comptes")
 
@@ -47,7 +47,7 @@ def index():
         query = query.where(User.organisation_id == filters.organisation.data)
     if filters.state.data != "all":
         query = query.where(User.active.is_(filters.state.data != "inactive"))
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(query)
     return render_template("users/index.html", page=page, filters=filters)
 
 

@@ -112,8 +112,7 @@ def enrol():
         if codes is not None:
             if not current_user.is_authenticated:
                 sessions.sign_in(user)
-            response = render_template("auth/recovery_codes.html", codes=codes)
-            return response, 200, {"Cache-Control": "no-store"}
+            return render_template("auth/recovery_codes.html", codes=codes)
     uri = twofactor.provisioning_uri(user)
     page = render_template(
         "auth/enrol.html",
@@ -123,7 +122,7 @@ def enrol():
         qr_svg=twofactor.qr_svg(uri),
         required=twofactor.required_for(user),
     )
-    return page, 422 if form.errors else 200, {"Cache-Control": "no-store"}
+    return page, 422 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])

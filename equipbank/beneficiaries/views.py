@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from equipbank.appointments.models import Appointment
@@ -15,7 +15,7 @@ from equipbank.codes import Role
 from equipbank.extensions import db
 from equipbank.handovers.models import Handover
 from equipbank.urls import local_path
-from equipbank.web import save_or_show
+from equipbank.web import paginate, save_or_show
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaires")
 
@@ -25,7 +25,7 @@ bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaires")
 def index():
     filters = BeneficiaryFilters(request.args)
     query = services.visible_beneficiaries(current_user, filters.q.data)
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(query)
     return render_template("beneficiaries/index.html", page=page, filters=filters)
 
 
@@ -61,7 +61,8 @@ def create():
                 ),
             )
             if created is not None:
-                flash(f"{created.full_name} est enregistré(e).", "success")
+                # No name in a flash: it travels in the session cookie, which anyone can read.
+                flash("Bénéficiaire enregistré(e).", "success")
                 next_page = local_path(request.args.get("next"))
                 return redirect(
                     next_page or url_for("beneficiaries.detail", beneficiary_id=created.id)

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -38,7 +37,7 @@ from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
 from equipbank.jobs.views import send_file_result
 from equipbank.urls import own_hosts
-from equipbank.web import save_or_show
+from equipbank.web import paginate, save_or_show
 
 bp = Blueprint("devices", __name__)
 
@@ -71,7 +70,7 @@ def index():
     counts = _status_counts(query)
     if filters.status.data:
         query = query.where(Device.status == filters.status.data)
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(query)
     return render_template("devices/index.html", page=page, filters=filters, counts=counts)
 
 

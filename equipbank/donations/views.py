@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from equipbank.auth.permissions import public, roles
@@ -19,11 +19,10 @@ from equipbank.donations.forms import (
     donor_choices,
 )
 from equipbank.donations.models import Donation
-from equipbank.extensions import db
 from equipbank.organisations import services as organisations
 from equipbank.organisations.models import Organisation
 from equipbank.organisations.services import organisations_of_kinds
-from equipbank.web import save_and_flash, save_or_show
+from equipbank.web import paginate, save_and_flash, save_or_show
 
 bp = Blueprint("donations", __name__, url_prefix="/dons")
 
@@ -41,7 +40,7 @@ def index():
         query = query.where(contains_text(Organisation.name, filters.q.data))
     if filters.status.data:
         query = query.where(Donation.status == filters.status.data)
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(query)
     return render_template("donations/index.html", page=page, filters=filters)
 
 

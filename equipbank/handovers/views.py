@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from equipbank.appointments import services as appointments
@@ -19,7 +19,7 @@ from equipbank.handovers import services
 from equipbank.handovers.forms import HandoverForm, ReturnForm
 from equipbank.handovers.models import Handover
 from equipbank.jobs.views import send_file_result
-from equipbank.web import save_and_flash, save_or_raise
+from equipbank.web import paginate, save_and_flash, save_or_raise
 
 bp = Blueprint("handovers", __name__, url_prefix="/remises")
 
@@ -34,7 +34,7 @@ def index():
         relay_id = current_user.organisation_id if current_user.role == Role.RELAY else None
         late = [a.handover_id for a in appointments.overdue_followups(relay_id)] if relay_id else []
         query = query.where(Handover.id.in_(late))
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(query)
     followups = appointments.latest_by_handover(handover.id for handover in page.items)
     return render_template(
         "handovers/index.html",
@@ -122,7 +122,8 @@ def _save(form: HandoverForm):
         return None
     handover = result.handover
     flash(
-        f"{handover.device.tag} remis à {handover.beneficiary.full_name}. Imprimez le bon de remise et donnez le rendez-vous.",
+        # No name in a flash: it travels in the session cookie, which anyone can read.
+        f"{handover.device.tag} remis. Imprimez le bon de remise et donnez le rendez-vous.",
         "success",
     )
     return redirect(url_for("handovers.detail", handover_id=handover.id))

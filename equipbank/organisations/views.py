@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from equipbank.auth.permissions import admin_only, roles
 from equipbank.codes import Role
 from equipbank.db import contains_text
-from equipbank.extensions import db
 from equipbank.organisations import services
 from equipbank.organisations.forms import OrganisationFilters, OrganisationForm
 from equipbank.organisations.models import Organisation
-from equipbank.web import save_and_flash, save_or_show
+from equipbank.web import paginate, save_and_flash, save_or_show
 
 bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
 
@@ -29,7 +28,7 @@ def index():
         query = query.where(Organisation.kind == filters.kind.data)
     if filters.state.data != "all":
         query = query.where(Organisation.is_active.is_(filters.state.data != "inactive"))
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(query)
     return render_template("organisations/index.html", page=page, filters=filters)
 
 

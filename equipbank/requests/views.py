@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from equipbank.auth.permissions import roles
 from equipbank.codes import Role
 from equipbank.devices import services as devices
-from equipbank.extensions import db
 from equipbank.requests import services
 from equipbank.requests.forms import RequestFilters, RequestForm
 from equipbank.requests.models import DeviceRequest
-from equipbank.web import save_and_flash, save_or_show
+from equipbank.web import paginate, save_and_flash, save_or_show
 
 bp = Blueprint("requests", __name__)
 
@@ -30,7 +29,7 @@ def index():
         query = query.order_by(None).order_by(DeviceRequest.created_at.desc())
     if filters.category.data:
         query = query.where(DeviceRequest.category == filters.category.data)
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(query)
     return render_template("requests/index.html", page=page, filters=filters)
 
 
