@@ -8,8 +8,16 @@ import io
 import zipfile
 
 import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
+from equipbank.codes import OrganisationKind, Role
 from equipbank.donations.inventory.reader import InventoryFileError, Limits, read_inventory
+from equipbank.donations.models import InventoryImport
+from equipbank.extensions import db
+from equipbank.organisations import services as organisations
+from tests import factories
 from tests.donations.inventory.hostile_files import csv_with_wide_header, xlsx_with_empty_rows
 
 HEADER = "Catégorie;Fabricant;Modèle;Numéro de série"
@@ -219,3 +227,97 @@ def test_reading_stops_at_the_time_limit():
     error = refused(content, "x.csv", limits=Limits(max_seconds=0))
     assert "La lecture du fichier a dépassé 0 seconde (durée maximale" in error.message
     assert error.limit == "seconds"
+
+
+# --- Through the pages and the API -----------------------------------------------------------
+
+
+def rows_csv(rows: int) -> bytes:
+    return csv_file([HEADER, *(f"Portable;Dell;Latitude 5490;DL-{n:04d}" for n in range(rows))])
+
+
+def unvalidated_donor():
+    """A donor company as registration leaves it: its user logged in, not yet validated."""
+    return factories.user(
+        Role.DONOR,
+        organisation_=factories.organisation(
+            OrganisationKind.DONOR, name="Garage Dupont", validated_at=None
+        ),
+    )
+
+
+def multipart(content: bytes, name: str) -> dict:
+    """The request body built in memory: the test client would spool one over 500 kB to a
+    temporary file it never closes."""
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(content), name)})
+    return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
+
+
+def upload(client, content: bytes, name: str):
+    return client.post("/dons/importer/", **multipart(content, name))
+
+
+def api_import(client, headers, content: bytes, name: str):
+    return client.post(
+        "/api/v1/donations/import?dry_run=true", headers=headers, **multipart(content, name)
+    )
+
+
+def test_an_unvalidated_donor_imports_a_small_file_until_staff_validate_it(client, auth):
+    user = unvalidated_donor()
+    auth.login(user)
+    assert upload(client, rows_csv(50), "parc.csv").status_code == 302
+    refused_page = upload(client, rows_csv(60), "parc.csv")
+    assert refused_page.status_code == 422
+    assert "Le fichier contient 60 lignes de matériel" in refused_page.text
+    assert "Tant que « Garage Dupont » n&#39;est pas validé par la Banque du Numérique" in (
+        refused_page.text
+    )
+    assert "la validation de l&#39;organisation porte cette limite à 20\u00a0000 lignes" in (
+        refused_page.text
+    )
+    assert db.session.scalar(sa.select(sa.func.count(InventoryImport.id))) == 1
+
+    organisations.validate(user.organisation, actor=factories.user(Role.STAFF))
+    db.session.commit()
+    assert upload(client, rows_csv(60), "parc.csv").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(InventoryImport.id))) == 2
+
+
+def test_the_hostile_files_are_refused_on_the_upload_page_and_nothing_is_kept(client, donor):
+    workbook = upload(client, xlsx_with_empty_rows(2_000_000), "inventaire.xlsx")
+    assert workbook.status_code == 422 and "vides comprises" in workbook.text
+    wide = upload(client, csv_with_wide_header(1_000_000), "inventaire.csv")
+    assert wide.status_code == 422 and "le maximum est de 100 colonnes" in wide.text
+    assert db.session.scalar(sa.select(sa.func.count(InventoryImport.id))) == 0
+
+
+def test_the_api_import_refuses_the_hostile_files_with_the_json_error(client, api_token):
+    headers = api_token(factories.user(Role.DONOR))
+    for content, name, said in (
+        (xlsx_with_empty_rows(2_000_000), "inventaire.xlsx", "vides comprises"),
+        (csv_with_wide_header(1_000_000), "inventaire.csv", "le maximum est de 100 colonnes"),
+    ):
+        response = api_import(client, headers, content, name)
+        assert response.status_code == 422
+        error = response.get_json()["error"]
+        assert set(error) == {"code", "message", "fields"}
+        assert error["code"] == "inventory_file" and said in error["message"]
+        assert error["fields"] == {"file": [error["message"]]}
+
+
+def test_the_api_import_holds_an_unvalidated_donor_to_the_small_file(client, api_token):
+    user = unvalidated_donor()
+    headers = api_token(user)
+    refused_response = api_import(client, headers, rows_csv(60), "parc.csv")
+    assert refused_response.status_code == 422
+    message = refused_response.get_json()["error"]["message"]
+    assert (
+        "« Garage Dupont » n'est pas validé" in message
+        and "porte cette limite à 20\u00a0000" in message
+    )
+
+    organisations.validate(user.organisation, actor=factories.user(Role.STAFF))
+    db.session.commit()
+    accepted = api_import(client, headers, rows_csv(60), "parc.csv")
+    assert accepted.status_code == 200 and accepted.get_json()["valid"] == 60
