@@ -95,6 +95,16 @@ class Config:
     # Inventory files: larger ones are refused; beyond the inline limit, a background job.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     INVENTORY_MAX_ROWS = int(os.environ.get("INVENTORY_MAX_ROWS", "20000"))
+    # A donor not yet validated by staff (anyone may register one, logged in at once) imports
+    # this many rows at most; its validation unlocks INVENTORY_MAX_ROWS.
+    INVENTORY_UNVALIDATED_MAX_ROWS = 50
+    # What reading one untrusted file may cost besides its rows (reader.Limits): blank rows,
+    # header columns, characters in a cell, a workbook's parts once unzipped, time.
+    INVENTORY_MAX_BLANK_ROWS = 1000
+    INVENTORY_MAX_COLUMNS = 100
+    INVENTORY_MAX_CELL_CHARS = 1000
+    INVENTORY_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+    INVENTORY_MAX_READ_SECONDS = 20
     INVENTORY_INLINE_MAX_ROWS = 300
     # Open-data exports of reports: counts from 1 to this minus one are masked (DESIGN.md §7).
     REPORT_MASK_THRESHOLD = int(os.environ.get("REPORT_MASK_THRESHOLD", "5"))

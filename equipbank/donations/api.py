@@ -99,7 +99,7 @@ def import_donation(query, form):
         )
     donor = services.donor_for(current_user, form.get("donor_id"))
     parsed, mapping, result = imports.check_upload(
-        upload.read(), upload.filename, default_category=form.get("default_category")
+        upload.read(), upload.filename, donor, default_category=form.get("default_category")
     )
     report = {
         "rows": result.total,

@@ -7,7 +7,9 @@ which column holds what, checks every row and groups the valid ones into donatio
 It is pure (no database, no request) so that a view, an API endpoint or a background job can
 use it alike. Uploaded files are untrusted: every problem with the file as a whole becomes an
 `InventoryFileError` with a French message, every problem with one row a `RowIssue`; nothing
-here lets a parser exception through to the user.
+here lets a parser exception through to the user. What a file may cost is bounded (`Limits`):
+each bound is checked before any work in proportion to the file, and a file over one is
+refused with a message naming it.
 """
 
 from __future__ import annotations
@@ -15,10 +17,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time as clock
 import unicodedata
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from xml.parsers import expat
 
 import openpyxl
 
@@ -50,6 +56,9 @@ PROGRESS_EVERY = 500
 _COUNT_CEILING_FACTOR = 10
 # The header line is looked for in this much text: a longer first line is no inventory.
 _SNIFF_CHARS = 65_536
+# Excel's own width: a worksheet row with more cells than this was not written by a spreadsheet.
+_EXCEL_COLUMNS = 16_384
+_SCAN_CHUNK = 65_536  # bytes of a workbook's part unzipped and parsed at a time
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003, and also password-protected .xlsx
@@ -150,9 +159,47 @@ _HEADER_KEYWORDS: dict[str, tuple[str, ...]] = {
 
 
 class InventoryFileError(ValidationFailed):
-    """The file as a whole cannot be used; the message says what to do about it."""
+    """The file as a whole cannot be used; the message says what to do about it.
+
+    `limit` names the bound of `Limits` the file went over ("rows", "columns"...), if any.
+    """
 
     code = "inventory_file"
+
+    def __init__(self, message: str, *, limit: str | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What reading one untrusted file may cost, besides its rows of equipment (`max_rows`).
+
+    Blank rows are bounded apart, since they cost as much to read and count for nothing; a
+    workbook's parts are bounded once unzipped, as declared and as actually read.
+    """
+
+    max_blank_rows: int = 1_000
+    max_columns: int = 100
+    max_cell_chars: int = 1_000
+    max_unzipped_bytes: int = 50 * 1024 * 1024
+    max_seconds: float = 20.0
+
+
+class _Deadline:
+    """The reading's time budget, checked as it goes: whatever a file holds, it stops there."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = clock.monotonic() + seconds
+
+    def check(self) -> None:
+        if clock.monotonic() > self.at:
+            raise InventoryFileError(
+                f"La lecture du fichier a dépassé {_seconds(self.seconds)} (durée maximale de "
+                "lecture d'un fichier) : découpez-le en plusieurs fichiers plus petits.",
+                limit="seconds",
+            )
 
 
 @dataclass(frozen=True)
@@ -211,13 +258,17 @@ class LineData:
 # --- Reading -------------------------------------------------------------------------------
 
 
-def read_inventory(content: bytes, filename: str, *, max_rows: int = 20_000) -> ParsedFile:
+def read_inventory(
+    content: bytes, filename: str, *, max_rows: int = 20_000, limits: Limits | None = None
+) -> ParsedFile:
     """Read a CSV or XLSX export into stripped text cells, refusing what cannot be used.
 
     The format is decided from the bytes first, since donors rename files, and from the
     extension only where the bytes are ambiguous. Rows are padded or cut to the header's width,
     so that every row has one cell per header and a mapping by index always applies.
     """
+    limits = limits or Limits()
+    deadline = _Deadline(limits.max_seconds)
     name = filename.lower()
     if not content.strip():
         raise InventoryFileError("Le fichier est vide.")
@@ -234,19 +285,20 @@ def read_inventory(content: bytes, filename: str, *, max_rows: int = 20_000) -> 
                 "Le format OpenDocument (.ods) n'est pas pris en charge : enregistrez le fichier "
                 "au format « Classeur Excel (.xlsx) » ou « CSV »."
             )
-        return _read_xlsx(content, max_rows)
+        return _read_xlsx(content, max_rows, limits, deadline)
     if name.endswith(".xls"):
         # Not an OLE file: old tools write HTML or text under .xls, whose layout cannot be trusted.
         raise _old_excel_error()
     if name.endswith((".xlsx", ".xlsm")):
         raise _corrupt_xlsx_error()
-    return _read_csv(content, max_rows)
+    return _read_csv(content, max_rows, limits, deadline)
 
 
-def _read_csv(content: bytes, max_rows: int) -> ParsedFile:
+def _read_csv(content: bytes, max_rows: int, limits: Limits, deadline: _Deadline) -> ParsedFile:
     text, encoding = _decode(content)
     delimiter = _detect_delimiter(text)
-    headers, rows = _collect(_csv_records(text, delimiter), max_rows)
+    records = _csv_records(_bounded_lines(text, delimiter, limits), delimiter)
+    headers, rows = _collect(records, max_rows, limits, deadline)
     return ParsedFile("csv", encoding, delimiter, headers, rows)
 
 
@@ -321,9 +373,21 @@ def _detect_delimiter(text: str) -> str:
     return best if counts[best] else _DELIMITERS[0]
 
 
-def _csv_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def _bounded_lines(text: str, delimiter: str, limits: Limits) -> Iterator[str]:
+    """The file's lines, each refused before the CSV reader splits it if no line within the
+    column and cell limits could be that long (a quoted cell doubles its quotes)."""
+    longest = limits.max_columns * (2 * limits.max_cell_chars + 3)
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if len(line) > longest:
+            if line.count(delimiter) >= limits.max_columns:
+                raise _columns_error(number, limits)
+            raise _cell_error(number, limits)
+        yield line
+
+
+def _csv_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(line where the record starts, stripped cells): a quoted cell may span several lines."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     start = 1
     try:
         for record in reader:
@@ -336,9 +400,10 @@ def _csv_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         ) from None
 
 
-def _read_xlsx(content: bytes, max_rows: int) -> ParsedFile:
+def _read_xlsx(content: bytes, max_rows: int, limits: Limits, deadline: _Deadline) -> ParsedFile:
     """The first worksheet, as last computed (`data_only`): formulas give the values the donor
     saw in the spreadsheet, never their text."""
+    _check_workbook(content, max_rows, limits, deadline)
     # openpyxl fails on malformed files with whatever its parsers raise (BadZipFile, KeyError,
     # ValueError, XML errors...): any exception from it means an unreadable workbook.
     try:
@@ -353,11 +418,14 @@ def _read_xlsx(content: bytes, max_rows: int) -> ParsedFile:
         # (a formatted column down to row 1048576), it would pad millions of empty cells.
         # Without them, each row stops at its last cell and the sheet at its last row.
         sheet.reset_dimensions()
+        # One column past the limit is read, so that a header wider than it is seen and refused;
+        # cells further right are never built.
+        values = sheet.iter_rows(values_only=True, max_col=limits.max_columns + 1)
         records = (
-            (number, [_xlsx_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            (number, [_xlsx_text(value) for value in row])
+            for number, row in enumerate(values, start=1)
         )
-        headers, rows = _collect(records, max_rows)
+        headers, rows = _collect(records, max_rows, limits, deadline)
     except InventoryFileError:
         raise
     except Exception:  # noqa: BLE001 (see above: any openpyxl failure is a corrupt file)
@@ -365,6 +433,98 @@ def _read_xlsx(content: bytes, max_rows: int) -> ParsedFile:
     finally:
         workbook.close()
     return ParsedFile("xlsx", None, None, headers, rows)
+
+
+def _check_workbook(content: bytes, max_rows: int, limits: Limits, deadline: _Deadline) -> None:
+    """Refuse a workbook over the limits before openpyxl parses it (opening it already reads
+    every worksheet that states no dimensions).
+
+    The zip's central directory declares each part's unzipped size: their total is bounded.
+    Every part is then parsed as a stream, counting what is actually unzipped (a directory
+    that lies gains nothing) and every worksheet row, blank or not, since openpyxl reads them
+    all. Every part, whatever its name: the workbook's relations may place a sheet anywhere.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _corrupt_xlsx_error() from None
+    with archive:
+        parts = archive.infolist()
+        if sum(part.file_size for part in parts) > limits.max_unzipped_bytes:
+            raise _unzipped_size_error(limits)
+        budget = limits.max_unzipped_bytes
+        for part in parts:
+            scan = _WorksheetScan(1 + max_rows + limits.max_blank_rows, max_rows, limits)
+            budget -= _scan_part(archive, part, scan, budget, limits, deadline)
+
+
+def _scan_part(
+    archive: zipfile.ZipFile,
+    part: zipfile.ZipInfo,
+    scan: _WorksheetScan,
+    budget: int,
+    limits: Limits,
+    deadline: _Deadline,
+) -> int:
+    """Parse one part as XML, within `budget` bytes unzipped; returns the bytes read.
+
+    Where the part stops being XML (an image, or a broken sheet), the scan stops: openpyxl
+    parses with the same expat and could read no further than the rows counted so far.
+    """
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _refuse_doctype  # no entity of any kind in a workbook
+    parser.StartElementHandler = scan.start
+    read = 0
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(_SCAN_CHUNK):
+                read += len(chunk)
+                if read > budget:
+                    raise _unzipped_size_error(limits)
+                parser.Parse(chunk, False)
+                deadline.check()
+    except expat.ExpatError:
+        pass
+    # zipfile refuses a damaged or encrypted (RuntimeError) part with these.
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+        raise _corrupt_xlsx_error() from None
+    return read
+
+
+def _refuse_doctype(*_args: object) -> None:
+    raise _corrupt_xlsx_error()
+
+
+class _WorksheetScan:
+    """Counts a worksheet's rows as openpyxl will yield them, and the cells of each row."""
+
+    def __init__(self, row_limit: int, max_rows: int, limits: Limits) -> None:
+        self.row_limit, self.max_rows, self.limits = row_limit, max_rows, limits
+        self.rows = 0
+        self.cells = 0
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        local = name.rpartition(":")[2]  # some writers prefix the elements ("x:row")
+        if local == "row":
+            # A row numbered past the last one: openpyxl yields the missing ones, blank.
+            self.rows = max(self.rows + 1, _row_number(attributes.get("r")))
+            self.cells = 0
+            if self.rows > self.row_limit:
+                raise _total_rows_error(self.row_limit, self.max_rows, self.limits)
+        elif local == "c" and self.rows:
+            self.cells += 1
+            if self.cells > _EXCEL_COLUMNS:
+                raise _columns_error(self.rows, self.limits, found=_EXCEL_COLUMNS)
+
+
+def _row_number(text: str | None) -> int:
+    """A row's number as openpyxl reads it ("12", or "12.0"); 0 when it says none."""
+    if text is None:
+        return 0
+    try:
+        return int(float(text))
+    except (ValueError, OverflowError):
+        return 0
 
 
 def _xlsx_text(value: object) -> str:
@@ -385,28 +545,39 @@ def _xlsx_text(value: object) -> str:
 
 
 def _collect(
-    records: Iterable[tuple[int, list[str]]], max_rows: int
+    records: Iterable[tuple[int, list[str]]], max_rows: int, limits: Limits, deadline: _Deadline
 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and data rows from raw records, counting as it goes to refuse oversized files."""
+    """Header and data rows from raw records, counting as it goes to refuse oversized files:
+    blank rows count too, against their own limit, since they cost as much to read."""
     headers: list[str] | None = None
     width = 0
     rows: list[tuple[int, list[str]]] = []
-    count = 0
+    count = blank = 0
     ceiling = max_rows * _COUNT_CEILING_FACTOR
     for line, cells in records:
+        deadline.check()
         if headers is None:
             if any(cells):
                 headers = _without_trailing_blanks(cells)
                 width = len(headers)
-            continue
-        row = cells if len(cells) == width else (cells + [""] * width)[:width]
+                if width > limits.max_columns:
+                    raise _columns_error(line, limits)
+                _check_cells(line, headers, limits)
+                continue
+            row = cells
+        else:
+            row = cells if len(cells) == width else (cells + [""] * width)[:width]
         if not any(row):
+            blank += 1
+            if blank > limits.max_blank_rows:
+                raise _blank_rows_error(limits)
             continue
         count += 1
         if count > max_rows:
             if count > ceiling:
                 break
             continue
+        _check_cells(line, row, limits)
         rows.append((line, row))
     if headers is None:
         raise InventoryFileError("Le fichier est vide.")
@@ -414,13 +585,20 @@ def _collect(
         how_many = f"plus de {_number(ceiling)}" if count > ceiling else _number(count)
         raise InventoryFileError(
             f"Le fichier contient {how_many} lignes de matériel ; le maximum est de "
-            f"{_number(max_rows)} par import : découpez-le en plusieurs fichiers."
+            f"{_number(max_rows)} par import : découpez-le en plusieurs fichiers.",
+            limit="rows",
         )
     if not rows:
         raise InventoryFileError(
             "Le fichier ne contient que la ligne d'en-tête : aucune ligne de matériel à importer."
         )
     return headers, rows
+
+
+def _check_cells(line: int, cells: list[str], limits: Limits) -> None:
+    for cell in cells:
+        if len(cell) > limits.max_cell_chars:
+            raise _cell_error(line, limits)
 
 
 def _without_trailing_blanks(cells: list[str]) -> list[str]:
@@ -433,6 +611,58 @@ def _without_trailing_blanks(cells: list[str]) -> list[str]:
 def _number(value: int) -> str:
     """20000 -> "20 000", with a non-breaking space as French typography wants."""
     return f"{value:,}".replace(",", "\u00a0")
+
+
+def _seconds(value: float) -> str:
+    shown = f"{value:g}".replace(".", ",")
+    return f"{shown} seconde" if value <= 1 else f"{shown} secondes"
+
+
+def _total_rows_error(row_limit: int, max_rows: int, limits: Limits) -> InventoryFileError:
+    return InventoryFileError(
+        f"Le classeur contient une feuille de plus de {_number(row_limit)} lignes, vides "
+        f"comprises ; le maximum est de {_number(max_rows)} lignes de matériel et "
+        f"{_number(limits.max_blank_rows)} lignes vides par import : ne gardez que la feuille "
+        "d'inventaire, ou découpez-la en plusieurs fichiers.",
+        limit="rows",
+    )
+
+
+def _blank_rows_error(limits: Limits) -> InventoryFileError:
+    return InventoryFileError(
+        f"Le fichier contient plus de {_number(limits.max_blank_rows)} lignes vides, le maximum "
+        "par import : supprimez les lignes vides (ou la mise en forme laissée sous le tableau), "
+        "puis réessayez.",
+        limit="blank_rows",
+    )
+
+
+def _columns_error(line: int, limits: Limits, *, found: int | None = None) -> InventoryFileError:
+    found = found or limits.max_columns
+    return InventoryFileError(
+        f"La ligne {line} du fichier a plus de {_number(found)} colonnes ; le maximum est de "
+        f"{_number(limits.max_columns)} colonnes : ne gardez que les colonnes utiles (catégorie, "
+        "marque, modèle, numéro de série, quantité), puis réessayez.",
+        limit="columns",
+    )
+
+
+def _cell_error(line: int, limits: Limits) -> InventoryFileError:
+    return InventoryFileError(
+        f"La ligne {line} du fichier a une cellule de plus de {_number(limits.max_cell_chars)} "
+        f"caractères, le maximum par cellule : raccourcissez-la ou retirez sa colonne du "
+        "fichier, puis réessayez.",
+        limit="cell_chars",
+    )
+
+
+def _unzipped_size_error(limits: Limits) -> InventoryFileError:
+    megabytes = f"{limits.max_unzipped_bytes / (1024 * 1024):g}".replace(".", ",")
+    return InventoryFileError(
+        f"Le classeur Excel occupe plus de {megabytes} Mo une fois décompressé, le maximum "
+        "accepté : ne gardez que la feuille d'inventaire ou exportez-la en CSV, puis réessayez.",
+        limit="unzipped_bytes",
+    )
 
 
 def _old_excel_error() -> InventoryFileError:

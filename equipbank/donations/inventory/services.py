@@ -111,22 +111,53 @@ def line_inputs(lines: list[reader.LineData]) -> list[donations.LineInput]:
     ]
 
 
-def max_rows() -> int:
-    return current_app.config["INVENTORY_MAX_ROWS"]
+def max_rows(donor: Organisation) -> int:
+    """The most rows of equipment one file of `donor` may hold: anyone can register a donor
+    company and is logged in at once, so one not yet validated by staff gets a small file."""
+    config = current_app.config
+    if donor.is_validated:
+        return config["INVENTORY_MAX_ROWS"]
+    return min(config["INVENTORY_MAX_ROWS"], config["INVENTORY_UNVALIDATED_MAX_ROWS"])
 
 
-def read(content: bytes, filename: str) -> reader.ParsedFile:
-    """The file's rows; a file that cannot be read is refused on the `file` field."""
+def limits() -> reader.Limits:
+    config = current_app.config
+    return reader.Limits(
+        max_blank_rows=config["INVENTORY_MAX_BLANK_ROWS"],
+        max_columns=config["INVENTORY_MAX_COLUMNS"],
+        max_cell_chars=config["INVENTORY_MAX_CELL_CHARS"],
+        max_unzipped_bytes=config["INVENTORY_MAX_UNZIPPED_BYTES"],
+        max_seconds=config["INVENTORY_MAX_READ_SECONDS"],
+    )
+
+
+def read(content: bytes, filename: str, donor: Organisation) -> reader.ParsedFile:
+    """The file's rows; a file that cannot be read is refused on the `file` field, saying
+    when the donor's validation would unlock a larger file."""
     try:
-        return reader.read_inventory(content, filename, max_rows=max_rows())
+        return reader.read_inventory(content, filename, max_rows=max_rows(donor), limits=limits())
     except reader.InventoryFileError as error:
-        error.fields = {"file": [error.message]}
-        raise
+        message = error.message
+        if error.limit == "rows" and not donor.is_validated:
+            message += (
+                f" Tant que « {donor.name} » n'est pas validé par la Banque du Numérique, un "
+                f"import compte {_count(max_rows(donor))} lignes de matériel au plus : la "
+                "validation de l'organisation porte cette limite à "
+                f"{_count(current_app.config['INVENTORY_MAX_ROWS'])} lignes."
+            )
+        raise reader.InventoryFileError(
+            message, limit=error.limit, fields={"file": [message]}
+        ) from None
+
+
+def _count(value: int) -> str:
+    """20000 -> "20 000", with a non-breaking space as French typography wants."""
+    return f"{value:,}".replace(",", "\u00a0")
 
 
 def upload(donor: Organisation, filename: str, content: bytes, *, actor) -> InventoryImport:
     """Keep a readable inventory file and the mapping guessed from its header."""
-    parsed = read(content, filename)
+    parsed = read(content, filename, donor)
     record = InventoryImport(
         donor=donor,
         created_by_id=actor.id,
@@ -171,7 +202,7 @@ def run_check(record: InventoryImport, *, progress=None) -> CheckResult:
     """Check the stored file with its mapping and keep the result for the preview."""
     # The file is dropped only once imported, and an imported upload is never checked again.
     assert record.content is not None
-    parsed = read(record.content, record.filename)
+    parsed = read(record.content, record.filename, record.donor)
     result = check_file(parsed, mapping_of(record), progress=progress)
     if record.status != Status.IMPORTING:
         _move(record, Status.CHECKED)
@@ -241,9 +272,11 @@ def import_donation(
     return donation, result
 
 
-def check_upload(content: bytes, filename: str, *, default_category: str | None = None):
+def check_upload(
+    content: bytes, filename: str, donor: Organisation, *, default_category: str | None = None
+):
     """Read and check a file sent in one go (the API): its rows, the guessed mapping, the result."""
-    parsed = read(content, filename)
+    parsed = read(content, filename, donor)
     mapping = reader.guess_mapping(parsed.headers)
     if default_category:
         mapping.default_category = default_category
