@@ -97,7 +97,7 @@ class Config:
     INVENTORY_MAX_ROWS = int(os.environ.get("INVENTORY_MAX_ROWS", "20000"))
     # A donor not yet validated by staff (anyone may register one, logged in at once) imports
     # this many rows at most; its validation unlocks INVENTORY_MAX_ROWS.
-    INVENTORY_UNVALIDATED_MAX_ROWS = 50
+    INVENTORY_UNVALIDATED_MAX_ROWS = int(os.environ.get("INVENTORY_UNVALIDATED_MAX_ROWS", "50"))
     # What reading one untrusted file may cost besides its rows (reader.Limits): blank rows,
     # header columns, characters in a cell, a workbook's parts once unzipped, time.
     INVENTORY_MAX_BLANK_ROWS = 1000
