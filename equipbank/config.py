@@ -197,6 +197,7 @@ class TestingConfig(Config):
     BASE_URL = "http://equipbank.test"
     SERVER_NAME = None
     # Limits stay on in tests; counters of this run only, which the suite resets per test.
+    RATELIMIT_ENABLED = True
     THROTTLE_KEY_PREFIX = f"equipbank-test-{os.getpid()}-limits"
 
 
