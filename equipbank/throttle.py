@@ -173,7 +173,7 @@ def storage_uri(app: Flask) -> str:
 
 
 def storage_options(app: Flask) -> dict:
-    if not storage_uri(app).startswith(("redis://", "rediss://", "unix://")):
+    if not storage_uri(app).startswith(("redis://", "rediss://", "redis+unix://")):
         return {}
     # A Redis that hangs must not hold a login for long: fail fast, then the fallback counts.
     return {
