@@ -49,6 +49,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     register_extensions(app)
     register_converters(app)
     register_blueprints(app)
+    register_throttling(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -174,6 +175,13 @@ def register_blueprints(app: Flask) -> None:
 
     declare_public(app, "static")
     app.before_request(guard)
+
+
+def register_throttling(app: Flask) -> None:
+    """After the blueprints: the limits wrap the views that declared a throttle policy."""
+    from equipbank import throttle
+
+    throttle.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -67,6 +67,31 @@ class Config:
         role for role in os.environ.get("TOTP_REQUIRED_ROLES", "").split(",") if role
     )
 
+    # Throttling (equipbank.throttle, Flask-Limiter): counters in Redis when REDIS_URL is set
+    # (or RATELIMIT_STORAGE_URI), else in each process's memory. Limits are strings such as
+    # "5 per 15 minutes"; a web login and an API token share the password counters.
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
+    # Redis down: keep counting in memory, per process, and log a warning; never a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    THROTTLE_KEY_PREFIX = os.environ.get("THROTTLE_KEY_PREFIX", "equipbank-limits")
+    THROTTLE_LOGIN_FAILURES_PER_ACCOUNT = os.environ.get(
+        "THROTTLE_LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes"
+    )
+    THROTTLE_LOGIN_ATTEMPTS_PER_ADDRESS = os.environ.get(
+        "THROTTLE_LOGIN_ATTEMPTS_PER_ADDRESS", "30 per 15 minutes"
+    )
+    THROTTLE_SET_PASSWORD_PER_ADDRESS = os.environ.get(
+        "THROTTLE_SET_PASSWORD_PER_ADDRESS", "10 per hour"
+    )
+    THROTTLE_REGISTRATIONS_PER_ADDRESS = os.environ.get(
+        "THROTTLE_REGISTRATIONS_PER_ADDRESS", "10 per hour"
+    )
+    THROTTLE_DUPLICATE_REFUSALS_PER_ACCOUNT = os.environ.get(
+        "THROTTLE_DUPLICATE_REFUSALS_PER_ACCOUNT", "20 per hour"
+    )
+
     API_TITLE = "equipbank API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -171,6 +196,9 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     BASE_URL = "http://equipbank.test"
     SERVER_NAME = None
+    # Limits stay on in tests; counters of this run only, which the suite resets per test.
+    RATELIMIT_ENABLED = True
+    THROTTLE_KEY_PREFIX = f"equipbank-test-{os.getpid()}-limits"
 
 
 CONFIGS = {

@@ -86,6 +86,19 @@ def _app_context(app):
         empty_tables()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters(app):
+    """Throttling is on in the whole suite, as in production; each test starts with no
+    counters. With Redis, `reset` deletes this run's keys only (TestingConfig's
+    THROTTLE_KEY_PREFIX carries the process id)."""
+    limiter = app.extensions["throttle"]
+    if limiter.enabled:
+        limiter.reset()
+    yield
+    if limiter.enabled:
+        limiter.reset()
+
+
 def empty_tables() -> None:
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with db.engine.begin() as connection:

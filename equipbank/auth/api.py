@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from equipbank import throttle
 from equipbank.auth import services, twofactor
 from equipbank.auth.permissions import logged_in, public
 from equipbank.errors import AuthenticationFailed
@@ -34,6 +35,7 @@ class TokenInfoSchema(Schema):
 
 @blp.route("", methods=["POST"])
 @public
+@throttle.token_requests
 @blp.response(201, TokenSchema)
 @blp.doc(security=[{"basicAuth": []}])
 def issue_token():

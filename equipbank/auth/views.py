@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from equipbank import throttle
 from equipbank.auth import services, sessions, twofactor
 from equipbank.auth.forms import CodeForm, EmailForm, LoginForm, SetPasswordForm
 from equipbank.auth.models import User
@@ -42,6 +43,7 @@ PENDING_SECONDS = 300
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@throttle.login_attempts
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -159,6 +161,7 @@ def resend_confirmation():
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 @public
+@throttle.set_password_attempts
 def set_password(token: str):
     user = services.user_from_set_password_token(token)
     if user is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from equipbank import throttle
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.auth.permissions import roles
 from equipbank.beneficiaries import services
@@ -25,6 +26,7 @@ blp = Blueprint(
 
 @blp.route("", methods=["POST"])
 @roles(Role.RELAY)
+@throttle.duplicate_checks
 @blp.arguments(BeneficiaryCreateSchema)
 @blp.response(201, BeneficiarySchema)
 @blp.alt_response(

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from equipbank import throttle
 from equipbank.appointments.models import Appointment
 from equipbank.auth.permissions import roles
 from equipbank.beneficiaries import services
@@ -46,6 +47,7 @@ def duplicates_to_show(
 
 @bp.route("/nouveau", methods=["GET", "POST"])
 @roles(Role.RELAY)
+@throttle.duplicate_checks
 def create():
     form = BeneficiaryForm()
     form.fill_commune_choices()
@@ -103,6 +105,7 @@ def detail(beneficiary_id: int):
 
 @bp.route("/<int:beneficiary_id>/modifier", methods=["GET", "POST"])
 @roles(Role.RELAY)
+@throttle.duplicate_checks
 def edit(beneficiary_id: int):
     beneficiary = services.get_beneficiary(beneficiary_id, viewer=current_user)
     form = BeneficiaryForm(obj=beneficiary, postal_code=_postal_code(beneficiary))

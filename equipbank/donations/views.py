@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from equipbank import throttle
 from equipbank.auth.permissions import public, roles
 from equipbank.codes import OrganisationKind, Role
 from equipbank.db import contains_text
@@ -192,6 +193,7 @@ def _document(donation: Donation, render, filename: str):
 
 @bp.route("/devenir-donateur", methods=["GET", "POST"])
 @public
+@throttle.registrations
 def register():
     """A company the bank does not know yet registers and declares its first donation."""
     if current_user.is_authenticated:

@@ -78,6 +78,8 @@ def served_demo(tmp_path):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite'}"}
     env.pop("EQUIPBANK_CONFIG", None)
+    # Its throttle counters stay in its own memory, never in the suite's Redis (REDIS_URL).
+    env["RATELIMIT_STORAGE_URI"] = "memory://"
     script = Path(sys.executable).with_name("equipbank")
     process = subprocess.Popen(
         [str(script), "demo", "--port", str(port)],
