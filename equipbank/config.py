@@ -88,6 +88,9 @@ class Config:
     THROTTLE_REGISTRATIONS_PER_ADDRESS = os.environ.get(
         "THROTTLE_REGISTRATIONS_PER_ADDRESS", "10 per hour"
     )
+    THROTTLE_SECOND_FACTOR_FAILURES = os.environ.get(
+        "THROTTLE_SECOND_FACTOR_FAILURES", "5 per 15 minutes"
+    )
     THROTTLE_DUPLICATE_REFUSALS_PER_ACCOUNT = os.environ.get(
         "THROTTLE_DUPLICATE_REFUSALS_PER_ACCOUNT", "20 per hour"
     )

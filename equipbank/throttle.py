@@ -26,13 +26,14 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, current_app, make_response, request
+from flask import Flask, current_app, make_response, request, session
 from flask.wrappers import Response
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import current_user
 from limits import parse_many
 
 from equipbank.auth.services import normalise_email
+from equipbank.auth.sessions import PENDING_SIGN_IN
 from equipbank.errors import DomainError, handle_domain_error
 
 F = TypeVar("F", bound=Callable)
@@ -43,12 +44,15 @@ LIMIT_SETTINGS = (
     "THROTTLE_SET_PASSWORD_PER_ADDRESS",
     "THROTTLE_REGISTRATIONS_PER_ADDRESS",
     "THROTTLE_DUPLICATE_REFUSALS_PER_ACCOUNT",
+    "THROTTLE_SECOND_FACTOR_FAILURES",
 )
 
 TOO_MANY_PASSWORDS = "Trop de tentatives de connexion."
 TOO_MANY_SET_PASSWORDS = "Trop d'essais de mot de passe depuis cette adresse."
 TOO_MANY_REGISTRATIONS = "Trop d'inscriptions envoyées depuis cette adresse."
 TOO_MANY_DUPLICATE_CHECKS = "Trop de fiches refusées comme doublons possibles en peu de temps."
+TOO_MANY_CODES = "Trop de codes de connexion refusés."
+TOO_MANY_CONFIRMATIONS = "Trop de liens de confirmation demandés depuis cette adresse."
 
 
 class TooManyRequests(DomainError):
@@ -77,6 +81,16 @@ def set_password_attempts(view: F) -> F:
 def registrations(view: F) -> F:
     """The donor registration form: submissions per address ("add a line" does not count)."""
     return _mark(view, "registration")
+
+
+def second_factor_attempts(view: F) -> F:
+    """The two-factor code after the password: refused codes per account being signed in."""
+    return _mark(view, "second_factor")
+
+
+def confirmation_requests(view: F) -> F:
+    """A new confirmation link asked for: requests per address (each sends an email)."""
+    return _mark(view, "confirmation")
 
 
 def duplicate_checks(view: F) -> F:
@@ -117,6 +131,14 @@ def _account_key(email: str) -> str:
 
 def logged_in_account() -> str:
     return f"user:{current_user.id}"
+
+
+def account_signing_in() -> str:
+    """The account whose password was just accepted (or the one signed in, enrolling)."""
+    pending = session.get(PENDING_SIGN_IN)
+    if isinstance(pending, dict) and pending.get("user_id"):
+        return f"user:{pending['user_id']}"
+    return logged_in_account() if current_user.is_authenticated else client_address()
 
 
 # When an answer counts.
@@ -222,6 +244,23 @@ def _policies(limiter: Limiter, config) -> dict[str, list[Callable]]:
                 methods=["POST"],
                 exempt_when=line_added,
                 error_message=TOO_MANY_REGISTRATIONS,
+            )
+        ],
+        "second_factor": [
+            limiter.shared_limit(
+                config["THROTTLE_SECOND_FACTOR_FAILURES"],
+                scope="second-factor-failures",
+                key_func=account_signing_in,
+                methods=["POST"],
+                deduct_when=submission_refused,
+                error_message=TOO_MANY_CODES,
+            )
+        ],
+        "confirmation": [
+            limiter.limit(
+                config["THROTTLE_REGISTRATIONS_PER_ADDRESS"],
+                methods=["POST"],
+                error_message=TOO_MANY_CONFIRMATIONS,
             )
         ],
         "duplicate_check": [

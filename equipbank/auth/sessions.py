@@ -21,6 +21,8 @@ from equipbank.clock import utcnow
 from equipbank.extensions import db
 
 _SESSION_KEY = "login_key"
+# Between the password and the second factor: who, until when, and where to go next.
+PENDING_SIGN_IN = "pending_sign_in"
 
 
 def _digest(key: str) -> str:

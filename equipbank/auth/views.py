@@ -36,8 +36,7 @@ UNCONFIRMED = (
     "Confirmez d'abord votre adresse e-mail : suivez le lien que nous vous avons envoyé "
     "(vous pouvez en demander un nouveau ci-dessous)."
 )
-# Between the password and the second factor: who, until when, and where to go next.
-_PENDING = "pending_sign_in"
+_PENDING = sessions.PENDING_SIGN_IN
 PENDING_SECONDS = 300
 
 
@@ -84,6 +83,7 @@ def _finish_sign_in(user: User):
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @public
+@throttle.second_factor_attempts
 def second_factor():
     user = _pending_user()
     if user is None or not user.uses_totp:
@@ -99,6 +99,7 @@ def second_factor():
 
 @bp.route("/compte/double-authentification", methods=["GET", "POST"])
 @public
+@throttle.second_factor_attempts
 def enrol():
     """Enrol an authenticator app: when required, between the password and the first
     sign-in; otherwise from one's account page."""
@@ -147,6 +148,7 @@ def confirm_email(token: str):
 
 @bp.route("/confirmer", methods=["GET", "POST"])
 @public
+@throttle.confirmation_requests
 def resend_confirmation():
     form = EmailForm()
     if form.validate_on_submit():

@@ -284,3 +284,22 @@ def test_an_admin_resets_a_lost_second_factor(client, auth):
     client.post(f"/admin/comptes/{user.id}/double-authentification")
     db.session.expire_all()
     assert not db.session.get(User, user.id).uses_totp
+
+
+def test_two_factor_codes_are_throttled_per_account(client, app):
+    user = factories.user(Role.ADVISOR)
+    totp = enrolled(user)
+    client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+    failures = int(app.config["THROTTLE_SECOND_FACTOR_FAILURES"].split()[0])
+    for _ in range(failures):
+        assert client.post("/login/code", data={"code": "000000"}).status_code == 422
+    refused = client.post("/login/code", data={"code": totp.now()})
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    assert not signed_in(client)
+
+
+def test_confirmation_links_are_throttled_per_address(client, app):
+    requests = int(app.config["THROTTLE_REGISTRATIONS_PER_ADDRESS"].split()[0])
+    for _ in range(requests):
+        assert client.post("/confirmer", data={"email": "x@example.org"}).status_code == 302
+    assert client.post("/confirmer", data={"email": "x@example.org"}).status_code == 429
