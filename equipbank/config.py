@@ -19,6 +19,14 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _positive_int(name: str, default: int) -> int:
+    """A delay: a whole number, 1 or more (0 would delete at once, or keep nothing)."""
+    value = int(os.environ.get(name, str(default)))
+    if value < 1:
+        raise RuntimeError(f"{name} doit être un entier supérieur ou égal à 1 (reçu : {value}).")
+    return value
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -134,6 +142,12 @@ class Config:
     INVENTORY_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
     INVENTORY_MAX_READ_SECONDS = 20
     INVENTORY_INLINE_MAX_ROWS = 300
+    # Retention of what the app keeps outside the beneficiaries' files (DESIGN.md §7), applied
+    # by the periodic sweep: the outbox's .eml files (no SMTP server), the inventory uploads
+    # never imported, and what a background job leaves in Redis (its result, or its failure).
+    OUTBOX_RETENTION_DAYS = _positive_int("OUTBOX_RETENTION_DAYS", 30)
+    INVENTORY_UPLOAD_RETENTION_DAYS = _positive_int("INVENTORY_UPLOAD_RETENTION_DAYS", 30)
+    JOB_RESULT_RETENTION_HOURS = _positive_int("JOB_RESULT_RETENTION_HOURS", 24)
     # Open-data exports of reports: counts from 1 to this minus one are masked (DESIGN.md §7).
     REPORT_MASK_THRESHOLD = int(os.environ.get("REPORT_MASK_THRESHOLD", "5"))
 

@@ -97,9 +97,12 @@ def send(message: Message) -> None:
         raise MailError(f"{type(error).__name__}{f' {code}' if code else ''}") from error
 
 
+def outbox_path() -> Path:
+    """The folder of the `.eml` files, when there is no mail server (`MAIL_OUTBOX`)."""
+    return Path(current_app.config.get("MAIL_OUTBOX") or Path(current_app.instance_path) / "outbox")
+
+
 def _write_to_outbox(email: EmailMessage) -> None:
-    outbox = Path(
-        current_app.config.get("MAIL_OUTBOX") or Path(current_app.instance_path) / "outbox"
-    )
+    outbox = outbox_path()
     outbox.mkdir(parents=True, exist_ok=True)
     (outbox / f"{uuid.uuid4().hex}.eml").write_bytes(email.as_bytes())

@@ -62,9 +62,9 @@ def notify() -> str:
 
 @transaction.unit_of_work
 def sweep() -> str:
-    """The periodic job: notifications, then the uploads nobody imported."""
-    from equipbank.donations.inventory import services as imports
+    """The periodic job: notifications, then the files past their retention delay."""
+    from equipbank.privacy import retention
 
     report = send_due()
-    purged = imports.purge_abandoned(older_than_days=30)
-    return f"{report} ; {purged} fichier(s) d'inventaire purgé(s)"
+    purged = retention.purge_expired_files()
+    return f"{report} ; {purged}"

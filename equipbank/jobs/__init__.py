@@ -83,7 +83,12 @@ def enqueue(func: Callable[..., Any], *args: Any, owner=None, description: str =
     owner_id = getattr(owner, "id", None)
     if uses_redis():
         meta = {"owner_id": owner_id, "description": description, "progress": 0}
-        job = queue().enqueue(func, *args, job_timeout=3600, result_ttl=86400, meta=meta)
+        # A result may be a file with personal data (labels, exports): kept no longer than
+        # the setting, and a failure's traceback neither (rq keeps those a year by default).
+        kept = current_app.config["JOB_RESULT_RETENTION_HOURS"] * 3600
+        job = queue().enqueue(
+            func, *args, job_timeout=3600, result_ttl=kept, failure_ttl=kept, meta=meta
+        )
         return JobState(id=job.id, status="queued", owner_id=owner_id, description=description)
     result = func(*args)
     return JobState(

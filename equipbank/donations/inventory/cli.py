@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from equipbank import transaction
@@ -17,14 +18,13 @@ def imports_cli() -> None:
 @imports_cli.command("purge")
 @click.option(
     "--days",
-    default=30,
-    show_default=True,
     type=click.IntRange(min=1),
-    help="Âge minimum des fichiers.",
+    help="Âge minimum des fichiers (par défaut : INVENTORY_UPLOAD_RETENTION_DAYS, 30).",
 )
 @with_appcontext
 @transaction.unit_of_work
-def purge(days: int) -> None:
+def purge(days: int | None) -> None:
     """Supprimer les fichiers jamais importés, déposés il y a plus de DAYS jours."""
+    days = days or current_app.config["INVENTORY_UPLOAD_RETENTION_DAYS"]
     deleted = services.purge_abandoned(older_than_days=days)
     click.echo(f"{deleted} fichier(s) d'inventaire non importé(s) supprimé(s).")
