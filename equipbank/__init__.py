@@ -149,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     from equipbank.home.views import bp as home_bp
     from equipbank.jobs.views import bp as jobs_bp
     from equipbank.organisations.views import bp as organisations_bp
+    from equipbank.privacy.views import bp as privacy_bp
     from equipbank.reports.views import bp as reports_bp
     from equipbank.requests.views import bp as requests_bp
 
@@ -167,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
         beneficiaries_bp,
         handovers_bp,
         appointments_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)
