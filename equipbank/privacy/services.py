@@ -123,8 +123,8 @@ def notice() -> Notice:
         ),
         recipients=(
             (
-                "La structure relais qui accompagne la personne (chaque structure ne voit que les "
-                "siens)"
+                "La structure relais qui accompagne la personne (chaque structure ne voit que "
+                "les personnes qu'elle suit)"
             ),
             "Le conseiller numérique chargé du rendez-vous de suivi",
             "L'équipe de la banque",
