@@ -136,6 +136,8 @@ class Config:
     INVENTORY_INLINE_MAX_ROWS = 300
     # Open-data exports of reports: counts from 1 to this minus one are masked (DESIGN.md §7).
     REPORT_MASK_THRESHOLD = int(os.environ.get("REPORT_MASK_THRESHOLD", "5"))
+    # Beneficiaries are anonymised this many months after their last activity (DESIGN.md §7).
+    RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "12"))
 
     PER_PAGE = 25
     API_MAX_PER_PAGE = 200

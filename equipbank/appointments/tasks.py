@@ -63,8 +63,10 @@ def notify() -> str:
 @transaction.unit_of_work
 def sweep() -> str:
     """The periodic job: notifications, then the uploads nobody imported."""
+    from equipbank.beneficiaries import retention
     from equipbank.donations.inventory import services as imports
 
     report = send_due()
     purged = imports.purge_abandoned(older_than_days=30)
+    retention.apply_retention(record_when_none=False)
     return f"{report} ; {purged} fichier(s) d'inventaire purgé(s)"
