@@ -195,12 +195,13 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from equipbank.appointments.cli import reminders_cli
     from equipbank.auth.cli import users_cli
+    from equipbank.beneficiaries.cli import privacy_cli
     from equipbank.demo.cli import demo_cli
     from equipbank.donations.inventory.cli import imports_cli
     from equipbank.geo.cli import geo_cli
     from equipbank.jobs.cli import rq_cli
 
-    for group in (users_cli, geo_cli, demo_cli, rq_cli, imports_cli, reminders_cli):
+    for group in (users_cli, geo_cli, demo_cli, rq_cli, imports_cli, reminders_cli, privacy_cli):
         app.cli.add_command(group)
 
 

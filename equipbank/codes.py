@@ -175,6 +175,15 @@ class EligibilityBasis(LabelledEnum):
     OTHER = ("other", "Autre")
 
 
+class ErasureReason(LabelledEnum):
+    """Why a beneficiary's file was anonymised before its time: the audit log keeps the code."""
+
+    PERSON_ASKED = ("person_asked", "La personne demande l'effacement")
+    OBJECTION = ("objection", "La personne s'oppose au traitement")
+    NO_LONGER_NEEDED = ("no_longer_needed", "Les données ne sont plus nécessaires")
+    REGISTERED_BY_MISTAKE = ("registered_by_mistake", "Fiche créée par erreur")
+
+
 class LocationType(LabelledEnum):
     OFFICE = ("office", "Dans les locaux")
     HOME = ("home", "À domicile")

@@ -150,6 +150,8 @@ class Config:
     JOB_RESULT_RETENTION_HOURS = _positive_int("JOB_RESULT_RETENTION_HOURS", 24)
     # Open-data exports of reports: counts from 1 to this minus one are masked (DESIGN.md §7).
     REPORT_MASK_THRESHOLD = int(os.environ.get("REPORT_MASK_THRESHOLD", "5"))
+    # Beneficiaries are anonymised this many months after their last activity (DESIGN.md §7).
+    RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "12"))
 
     PER_PAGE = 25
     API_MAX_PER_PAGE = 200

@@ -62,6 +62,9 @@ PAGES = [
     ("GET", "/beneficiaires/{beneficiary_id}"),
     ("GET", "/beneficiaires/{beneficiary_id}/modifier"),
     ("POST", "/beneficiaires/{beneficiary_id}/modifier"),
+    ("GET", "/beneficiaires/{beneficiary_id}/donnees.pdf"),
+    ("GET", "/beneficiaires/{beneficiary_id}/donnees.json"),
+    ("POST", "/beneficiaires/{beneficiary_id}/anonymisation"),
     ("GET", "/remises/{handover_id}"),
     ("GET", "/remises/{handover_id}/bon-de-remise.pdf"),
     ("GET", "/remises/{handover_id}/rendez-vous.ics"),
@@ -83,6 +86,8 @@ def test_another_relay_gets_a_404_on_every_page(client, relay_a, relay_b, method
 API = [
     ("GET", "/api/v1/requests/{request_id}", None),
     ("GET", "/api/v1/beneficiaries/{beneficiary_id}", None),
+    ("GET", "/api/v1/beneficiaries/{beneficiary_id}/export", None),
+    ("POST", "/api/v1/beneficiaries/{beneficiary_id}/anonymise", {"reason": "person_asked"}),
     ("GET", "/api/v1/handovers/{handover_id}", None),
     ("POST", "/api/v1/handovers/{handover_id}/return", {"reason": "x"}),
     ("GET", "/api/v1/devices/{given}", None),
@@ -186,3 +191,25 @@ def test_other_roles_never_reach_beneficiaries(client, api_token, relay_a, role)
         == 403
     )
     assert client.get("/api/v1/beneficiaries", headers=headers).status_code == 403
+    for method, path, body in (
+        ("GET", "/api/v1/beneficiaries/{}/export", None),
+        ("POST", "/api/v1/beneficiaries/{}/anonymise", {"reason": "person_asked"}),
+    ):
+        url = path.format(relay_a.beneficiary_id)
+        assert client.open(url, method=method, json=body, headers=headers).status_code == 403
+
+
+def test_the_other_relays_attempts_leave_the_person_untouched(client, api_token, relay_a):
+    """The erasure refused above (404) did nothing: the person is still whole."""
+    from equipbank.beneficiaries.models import Beneficiary
+
+    headers = api_token(factories.user(Role.RELAY))
+    url = f"/api/v1/beneficiaries/{relay_a.beneficiary_id}/anonymise"
+    assert client.post(url, json={"reason": "person_asked"}, headers=headers).status_code == 404
+    db.session.expire_all()
+    person = db.session.get(Beneficiary, relay_a.beneficiary_id)
+    assert person.anonymised_at is None and person.first_name
+    own = client.get(
+        f"/api/v1/beneficiaries/{relay_a.beneficiary_id}/export", headers=api_token(relay_a.user)
+    )
+    assert own.status_code == 200

@@ -62,9 +62,11 @@ def notify() -> str:
 
 @transaction.unit_of_work
 def sweep() -> str:
-    """The periodic job: notifications, then the files past their retention delay."""
-    from equipbank.privacy import retention
+    """The periodic job: notifications, beneficiaries past their retention, expired files."""
+    from equipbank.beneficiaries import retention as people
+    from equipbank.privacy import retention as files
 
     report = send_due()
-    purged = retention.purge_expired_files()
-    return f"{report} ; {purged}"
+    anonymised = people.apply_retention(record_when_none=False)
+    purged = files.purge_expired_files()
+    return f"{report} ; {anonymised.count} fiche(s) anonymisée(s) ; {purged}"

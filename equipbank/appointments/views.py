@@ -140,6 +140,9 @@ def calendar_file(appointment_id: int):
 @roles(Role.ADVISOR)
 def to_fill():
     appointments = db.session.scalars(services.to_fill(current_user)).all()
+    beneficiaries.record_list_read(
+        current_user, "advisor_to_fill", count=len({a.beneficiary_id for a in appointments})
+    )
     return render_template("appointments/to_fill.html", appointments=appointments)
 
 

@@ -8,10 +8,10 @@ from wtforms import (
     StringField,
     TelField,
 )
-from wtforms.validators import Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from equipbank.beneficiaries.services import BeneficiaryData
-from equipbank.codes import BeneficiaryCategory, EligibilityBasis, ReferrerKind
+from equipbank.codes import BeneficiaryCategory, EligibilityBasis, ErasureReason, ReferrerKind
 from equipbank.forms import FilterForm, Form, OptionalSelectField, enum_choices
 from equipbank.geo.forms import CommuneFieldsMixin
 
@@ -84,3 +84,13 @@ class BeneficiaryForm(BeneficiaryFieldsMixin, Form):
 
 class BeneficiaryFilters(FilterForm):
     q = SearchField("Nom ou prénom", validators=[Optional(), Length(max=100)])
+
+
+class ErasureForm(Form):
+    """ "Anonymiser maintenant": the reason is a code, never free text about the person."""
+
+    reason = SelectField(
+        "Motif",
+        choices=enum_choices(ErasureReason, blank="— Choisissez le motif —"),
+        validators=[DataRequired("Choisissez le motif.")],
+    )

@@ -1,9 +1,10 @@
 """Beneficiaries: people equipped through a relay, owned by that relay (DESIGN.md §7).
 
 Minimum data: names, birth year, commune, category; an eligibility basis, never a document;
-optional contacts. Every page or API call that shows one is recorded in the audit log. Other
-relays never learn anything about a person, except "déjà équipé(e) le <date>" when a relay is
-about to register someone who looks like a person they equipped.
+optional contacts. Every page, list or API call that shows one is recorded in the audit log.
+Other relays never learn anything about a person, except that someone with the same details
+was already equipped elsewhere (no date, no relay) when they are about to register someone
+who looks like them; each such answer is recorded too.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import joinedload
 
+from equipbank.appointments.models import Appointment
 from equipbank.audit import services as audit
+from equipbank.audit.models import AuditEvent
 from equipbank.beneficiaries.models import Beneficiary
 from equipbank.clock import today, utcnow
 from equipbank.codes import AgeBand, BeneficiaryCategory, EligibilityBasis, ReferrerKind, Role
@@ -54,16 +57,16 @@ class BeneficiaryData:
 @dataclass(frozen=True)
 class PossibleDuplicate:
     """Someone with the same name, birth year and commune: one of ours, or another relay's
-    person of whom we only say when they were equipped."""
+    person of whom we only say that they were equipped elsewhere (not when, not where)."""
 
     beneficiary: Beneficiary | None  # set only for the relay's own beneficiaries
-    equipped_on: date | None
+    other_id: int | None = None  # another relay's person: for the audit log, never shown
 
     @property
     def message(self) -> str:
         if self.beneficiary is not None:
             return f"{self.beneficiary.full_name} ({self.beneficiary.birth_year}) est déjà enregistré(e) dans votre structure."
-        return f"Une personne portant ce nom, de la même année de naissance et de la même commune a déjà été équipée le {self.equipped_on:%d/%m/%Y}."
+        return "Une personne portant ce nom, de la même année de naissance et de la même commune a déjà été équipée dans une autre structure."
 
 
 class PossibleDuplicates(DomainError):
@@ -165,12 +168,21 @@ def possible_duplicates(
         if name_key(candidate.first_name, candidate.last_name) != key:
             continue
         if candidate.relay_id == relay_id:
-            found.append(PossibleDuplicate(candidate, last_equipped_on(candidate)))
-            continue
-        equipped_on = last_equipped_on(candidate)
-        if equipped_on is not None:
-            found.append(PossibleDuplicate(None, equipped_on))
+            found.append(PossibleDuplicate(candidate))
+        elif last_equipped_on(candidate) is not None:
+            found.append(PossibleDuplicate(None, other_id=candidate.id))
     return found
+
+
+def journal_duplicate_hits(duplicates: list[PossibleDuplicate], *, actor: User) -> None:
+    """One audit event per answer about another relay's person: it tells that they are
+    known. Callers record it after the refusal's rollback, so that it is kept."""
+    for duplicate in duplicates:
+        if duplicate.other_id is not None:
+            person = db.session.get(Beneficiary, duplicate.other_id)
+            audit.record(
+                "beneficiary.duplicate_hit", person or Beneficiary.__tablename__, actor=actor
+            )
 
 
 def last_equipped_on(beneficiary: Beneficiary) -> date | None:
@@ -269,3 +281,74 @@ def visible_beneficiaries(viewer: User, text: str | None = None) -> sa.Select:
                 | contains_text(Beneficiary.last_name, word)
             )
     return query
+
+
+def record_list_read(viewer: User, list_name: str, *, count: int, searched: bool = False) -> None:
+    """A list or a search that shows people: who, which list, whether a name was searched
+    (never the text typed: it is a name) and how many people were shown."""
+    audit.record(
+        "beneficiary.list",
+        Beneficiary.__tablename__,
+        actor=viewer,
+        summary={"list": list_name, "searched": searched, "count": count},
+    )
+
+
+# Right of access ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Access:
+    """One line of "who read or changed the file": an audit event, without its IP."""
+
+    at: datetime
+    action: str
+    actor_name: str | None
+    actor_role: str | None
+
+
+@dataclass(frozen=True)
+class BeneficiaryExport:
+    exported_at: datetime
+    beneficiary: Beneficiary
+    handovers: list[Handover]
+    appointments: list[Appointment]
+    accesses: list[Access]
+
+
+def export_data(beneficiary: Beneficiary, *, viewer: User, file_format: str) -> BeneficiaryExport:
+    """Everything held about the person, for the person (DESIGN.md §7): the file, the
+    handovers, the appointments and the audit events about the file. The export is audited
+    (before it is read, so the person sees this one too)."""
+    from equipbank.auth.models import User as Account
+
+    audit.record("beneficiary.export", beneficiary, actor=viewer, summary={"format": file_format})
+    db.session.flush()
+    handovers = db.session.scalars(
+        sa.select(Handover)
+        .options(joinedload(Handover.device))
+        .where(Handover.beneficiary_id == beneficiary.id)
+        .order_by(Handover.handed_at, Handover.id)
+    ).all()
+    appointments = db.session.scalars(
+        sa.select(Appointment)
+        .options(joinedload(Appointment.advisor))
+        .where(Appointment.beneficiary_id == beneficiary.id)
+        .order_by(Appointment.starts_at, Appointment.id)
+    ).all()
+    rows = db.session.execute(
+        sa.select(AuditEvent.at, AuditEvent.action, Account.name, Account.role)
+        .outerjoin(Account, Account.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.subject_type == Beneficiary.__tablename__,
+            AuditEvent.subject_id == str(beneficiary.id),
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    return BeneficiaryExport(
+        exported_at=utcnow(),
+        beneficiary=beneficiary,
+        handovers=list(handovers),
+        appointments=list(appointments),
+        accesses=[Access(at, action, name, role) for at, action, name, role in rows],
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -9,14 +11,17 @@ from flask_login import current_user
 from equipbank import throttle
 from equipbank.appointments.models import Appointment
 from equipbank.auth.permissions import roles
-from equipbank.beneficiaries import services
-from equipbank.beneficiaries.forms import BeneficiaryFilters, BeneficiaryForm
+from equipbank.beneficiaries import document, retention, services
+from equipbank.beneficiaries.forms import BeneficiaryFilters, BeneficiaryForm, ErasureForm
 from equipbank.beneficiaries.models import Beneficiary
+from equipbank.beneficiaries.schemas import BeneficiaryExportSchema
 from equipbank.codes import Role
+from equipbank.donations.services import bank_identity
 from equipbank.extensions import db
 from equipbank.handovers.models import Handover
+from equipbank.jobs.views import send_file_result
 from equipbank.urls import local_path
-from equipbank.web import paginate, save_or_show
+from equipbank.web import paginate, save_and_flash, save_or_show
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaires")
 
@@ -27,6 +32,9 @@ def index():
     filters = BeneficiaryFilters(request.args)
     query = services.visible_beneficiaries(current_user, filters.q.data)
     page = paginate(query)
+    services.record_list_read(
+        current_user, "beneficiaries", count=len(page.items), searched=bool(filters.q.data)
+    )
     return render_template("beneficiaries/index.html", page=page, filters=filters)
 
 
@@ -38,11 +46,14 @@ def duplicates_to_show(
         return []
     commune = form.resolve_commune(required=False)
     relay_id = beneficiary.relay_id if beneficiary else current_user.organisation_id
-    return services.possible_duplicates(
+    duplicates = services.possible_duplicates(
         form.beneficiary_data(commune),
         relay_id=relay_id,
         exclude_id=beneficiary.id if beneficiary else None,
     )
+    # After the refusal's rollback: committed with this answer.
+    services.journal_duplicate_hits(duplicates, actor=current_user)
+    return duplicates
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])
@@ -100,7 +111,59 @@ def detail(beneficiary_id: int):
         beneficiary=beneficiary,
         handovers=handovers,
         appointments=appointments,
+        erasure_form=ErasureForm(formdata=None),
     )
+
+
+@bp.route("/<int:beneficiary_id>/donnees.pdf")
+@roles(Role.RELAY, Role.STAFF)
+def export_pdf(beneficiary_id: int):
+    """Right of access: everything held about the person, printed to hand over to them."""
+    return _export(beneficiary_id, "pdf")
+
+
+@bp.route("/<int:beneficiary_id>/donnees.json")
+@roles(Role.RELAY, Role.STAFF)
+def export_json(beneficiary_id: int):
+    """Right of access: the same, as a file the person can take elsewhere."""
+    return _export(beneficiary_id, "json")
+
+
+def _export(beneficiary_id: int, file_format: str):
+    beneficiary = services.get_beneficiary(beneficiary_id, viewer=current_user)
+    data = services.export_data(beneficiary, viewer=current_user, file_format=file_format)
+    if file_format == "pdf":
+        content = document.render_export(bank_identity(), data)
+        content_type = "application/pdf"
+    else:
+        content = json.dumps(
+            BeneficiaryExportSchema().dump(data), ensure_ascii=False, indent=2
+        ).encode()
+        content_type = "application/json"
+    return send_file_result(
+        {
+            "content": content,
+            "content_type": content_type,
+            "filename": f"donnees-beneficiaire-{beneficiary.id}.{file_format}",
+            "attachment": True,
+        }
+    )
+
+
+@bp.route("/<int:beneficiary_id>/anonymisation", methods=["POST"])
+@roles(Role.RELAY, Role.STAFF)
+def anonymise(beneficiary_id: int):
+    """Right of erasure: irreversible, with a reason (the page asks to confirm)."""
+    beneficiary = services.get_beneficiary(beneficiary_id, viewer=current_user)
+    form = ErasureForm()
+    if not form.validate_on_submit():
+        flash("Choisissez le motif de l'anonymisation.", "error")
+    else:
+        save_and_flash(
+            lambda: retention.anonymise(beneficiary, actor=current_user, reason=form.reason.data),
+            "Fiche anonymisée.",
+        )
+    return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
 
 
 @bp.route("/<int:beneficiary_id>/modifier", methods=["GET", "POST"])

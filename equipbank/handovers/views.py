@@ -117,6 +117,11 @@ def _save(form: HandoverForm):
             return None
         flash("Cette remise est déjà enregistrée.", "info")
         return redirect(url_for("handovers.detail", handover_id=earlier.id))
+    except beneficiaries.PossibleDuplicates as error:
+        # After the refusal's rollback: kept with this answer, it says who learned of whom.
+        beneficiaries.journal_duplicate_hits(error.duplicates, actor=current_user)
+        show_domain_error(form, error)
+        return None
     except DomainError as error:
         show_domain_error(form, error)
         return None

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from equipbank.appointments import services as appointments
 from equipbank.auth.permissions import logged_in, roles
+from equipbank.beneficiaries import services as beneficiaries
 from equipbank.codes import DeviceStatus, Role
 from equipbank.devices import services as devices
 from equipbank.donations import services as donations
@@ -90,4 +91,9 @@ def relay():
 @bp.route("/conseiller")
 @roles(Role.ADVISOR)
 def advisor():
-    return render_template("home/advisor.html", agenda=appointments.agenda(current_user))
+    agenda = appointments.agenda(current_user)
+    shown = agenda.today + agenda.this_week + agenda.later + agenda.to_fill
+    beneficiaries.record_list_read(
+        current_user, "advisor_agenda", count=len({a.beneficiary_id for a in shown})
+    )
+    return render_template("home/advisor.html", agenda=agenda)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -61,7 +63,7 @@ def test_incomplete_or_invalid_files_are_refused(relay_user, overrides, field):
     assert field in refused.value.fields
 
 
-def test_a_duplicate_of_ours_is_named_one_of_another_relay_only_dated(relay_user):
+def test_a_duplicate_of_ours_is_named_one_of_another_relay_only_said_equipped_elsewhere(relay_user):
     ours = services.create(data(), actor=relay_user)
     db.session.commit()
     with pytest.raises(services.PossibleDuplicates) as ours_again:
@@ -80,7 +82,8 @@ def test_a_duplicate_of_ours_is_named_one_of_another_relay_only_dated(relay_user
     assert duplicate.beneficiary is None
     assert (
         duplicate.message.startswith("Une personne portant ce nom")
-        and "a déjà été équipée le" in duplicate.message
+        and "a déjà été équipée dans une autre structure" in duplicate.message
+        and not re.search(r"\d", duplicate.message)  # issue 11: no date any more
     )
     assert (
         "Martin" not in elsewhere.value.message
@@ -195,3 +198,42 @@ def test_the_api_registers_and_shows_a_beneficiary_to_its_relay_only(client, api
         ).status_code
         == 403
     )
+
+
+def test_the_handover_form_journals_a_hit_on_another_relays_person(client, auth, relay_user):
+    from datetime import timedelta
+
+    from equipbank.clock import PARIS, utcnow
+
+    known = services.create(data(), actor=relay_user)
+    db.session.commit()
+    factories.handover(relay_user, beneficiary_=db.session.get(Beneficiary, known.id))
+    other = factories.user(Role.RELAY)
+    device = factories.at_relay(other)
+    advisor = factories.user(Role.ADVISOR, organisation_=other.organisation)
+    auth.login(other)
+    refused = client.post(
+        "/remises/nouvelle",
+        data={
+            "device": device.tag,
+            "charter_accepted": "y",
+            "advisor": str(advisor.id),
+            "starts_at": (utcnow() + timedelta(days=3))
+            .astimezone(PARIS)
+            .strftime("%Y-%m-%dT%H:%M"),
+            "duration_minutes": "60",
+            "location_type": "office",
+            "first_name": "Éloïse",
+            "last_name": "Martin-Durand",
+            "birth_year": "1958",
+            "postal_code": "06440",
+            "commune_code": "06057",
+            "category": "senior_isolated",
+            "consent": "y",
+        },
+    )
+    assert refused.status_code == 422 and "une autre personne" in refused.text
+    hits = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "beneficiary.duplicate_hit")
+    ).all()
+    assert [(hit.actor_id, hit.subject_id) for hit in hits] == [(other.id, str(known.id))]

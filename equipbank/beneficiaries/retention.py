@@ -1,0 +1,195 @@
+"""Anonymisation of beneficiaries: after the retention period, or at once on request.
+
+One way to anonymise, shared by the periodic sweep (`apply_retention`), the relay's or
+staff's "Anonymiser maintenant" (`anonymise`) and `flask privacy retention`. What identifies
+the person goes: names, birth year, contacts, who checked the eligibility and when, the
+places of the appointments, the free-text reason a device came back. What the reports count
+stays: commune, age band, public category, referrer and eligibility codes, consent date, the
+handovers (dates, communes, devices, receipt numbers) and the appointments' dates, statuses,
+topics and durations. So every report and export gives the same figures before and after.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask import current_app
+
+from equipbank.appointments.models import Appointment
+from equipbank.audit import services as audit
+from equipbank.beneficiaries.models import Beneficiary
+from equipbank.clock import today, utcnow
+from equipbank.codes import AgeBand, AppointmentStatus, DeviceStatus, ErasureReason, Role
+from equipbank.devices.models import DeviceEvent
+from equipbank.errors import NotFound, ValidationFailed
+from equipbank.extensions import db
+from equipbank.handovers.models import Handover
+
+if TYPE_CHECKING:
+    from equipbank.auth.models import User
+
+# Written in place of the free-text reason a device came back: the return itself stays.
+REASON_ERASED = "Motif effacé (anonymisation)"
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` earlier (the month's last day when it is shorter)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def retention_cutoff(now: datetime | None = None) -> datetime:
+    """Activity before this moment is past the retention period (`RETENTION_MONTHS`)."""
+    return months_before(now or utcnow(), current_app.config["RETENTION_MONTHS"])
+
+
+def past_retention(cutoff: datetime) -> sa.Select:
+    """People not anonymised whose last activity is before `cutoff`: their last handover,
+    their last follow-up with an outcome and the last edit of their file are all older, and
+    no follow-up is still planned after it (its reminder must still name them)."""
+    handed_since = sa.exists().where(
+        Handover.beneficiary_id == Beneficiary.id, Handover.handed_at >= cutoff
+    )
+    outcome_since = sa.exists().where(
+        Appointment.beneficiary_id == Beneficiary.id, Appointment.outcome_recorded_at >= cutoff
+    )
+    planned_since = sa.exists().where(
+        Appointment.beneficiary_id == Beneficiary.id,
+        Appointment.status == AppointmentStatus.SCHEDULED,
+        Appointment.starts_at >= cutoff,
+    )
+    return (
+        sa.select(Beneficiary)
+        .where(
+            Beneficiary.anonymised_at.is_(None),
+            Beneficiary.updated_at < cutoff,
+            ~handed_since,
+            ~outcome_since,
+            ~planned_since,
+        )
+        .order_by(Beneficiary.id)
+    )
+
+
+def _clear(beneficiary: Beneficiary, now: datetime) -> None:
+    """Remove what identifies the person, keep what the reports count (module docstring)."""
+    if beneficiary.age_band is None and beneficiary.birth_year is not None:
+        beneficiary.age_band = AgeBand.of(beneficiary.birth_year, today().year)
+    beneficiary.first_name = None
+    beneficiary.last_name = None
+    beneficiary.birth_year = None
+    beneficiary.phone = None
+    beneficiary.email = None
+    beneficiary.email_reminders = False
+    beneficiary.eligibility_verified_by = None
+    beneficiary.eligibility_verified_on = None
+    beneficiary.anonymised_at = now
+    db.session.execute(
+        sa.update(Appointment)
+        .where(Appointment.beneficiary_id == beneficiary.id, Appointment.place.is_not(None))
+        .values(place=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    returned = db.session.scalars(
+        sa.select(Handover).where(
+            Handover.beneficiary_id == beneficiary.id, Handover.return_reason.is_not(None)
+        )
+    ).all()
+    for handover in returned:
+        handover.return_reason = REASON_ERASED
+        _erase_return_reason_in_device_history(handover)
+
+
+def _erase_return_reason_in_device_history(handover: Handover) -> None:
+    """The device's "returned" event copied the reason typed at the return."""
+    events = db.session.scalars(
+        sa.select(DeviceEvent).where(
+            DeviceEvent.device_id == handover.device_id,
+            DeviceEvent.to_status == DeviceStatus.RETURNED,
+        )
+    ).all()
+    for event in events:
+        data = event.data or {}
+        if data.get("handover_id") == handover.id and "reason" in data:
+            event.data = {**data, "reason": REASON_ERASED}  # a new dict: JSON is not tracked
+
+
+def can_anonymise(actor: User, beneficiary: Beneficiary) -> bool:
+    """The relay that owns the person, and staff."""
+    if actor.role == Role.STAFF:
+        return True
+    return actor.role == Role.RELAY and beneficiary.relay_id == actor.organisation_id
+
+
+def anonymise(beneficiary: Beneficiary, *, actor: User, reason: str) -> Beneficiary:
+    """Right of erasure: anonymise this person now, irreversibly. Audited with the reason's
+    code only (never free text about the person)."""
+    if not can_anonymise(actor, beneficiary):
+        raise NotFound("Bénéficiaire introuvable.")
+    if reason not in ErasureReason.codes():
+        raise ValidationFailed(
+            "Choisissez le motif de l'anonymisation.", fields={"reason": ["Motif obligatoire."]}
+        )
+    if beneficiary.anonymised_at is not None:
+        raise ValidationFailed("Cette fiche est déjà anonymisée.")
+    _clear(beneficiary, utcnow())
+    audit.record("beneficiary.anonymise", beneficiary, actor=actor, summary={"reason": reason})
+    return beneficiary
+
+
+@dataclass(frozen=True)
+class RetentionReport:
+    cutoff: datetime
+    months: int
+    count: int
+    dry_run: bool
+
+    def __str__(self) -> str:
+        verb = "à anonymiser" if self.dry_run else "anonymisé(s)"
+        return (
+            f"{self.count} bénéficiaire(s) {verb} "
+            f"(sans activité depuis {self.months} mois, avant le {self.cutoff:%d/%m/%Y})"
+        )
+
+
+def apply_retention(
+    *,
+    dry_run: bool = False,
+    actor: User | None = None,
+    now: datetime | None = None,
+    record_when_none: bool = True,
+) -> RetentionReport:
+    """Anonymise everyone past the retention period (or only count them, `dry_run`). One
+    audit event for the run, with the count, and one per person anonymised (its id only).
+    The periodic sweep runs every few minutes: it passes `record_when_none=False` so that
+    the log does not fill with runs that found nobody."""
+    cutoff = retention_cutoff(now)
+    months = current_app.config["RETENTION_MONTHS"]
+    people = db.session.scalars(past_retention(cutoff)).all()
+    if not dry_run:
+        moment = now or utcnow()
+        for person in people:
+            _clear(person, moment)
+            audit.record(
+                "beneficiary.anonymise", person, actor=actor, summary={"reason": "retention"}
+            )
+    if people or dry_run or record_when_none:
+        audit.record(
+            "beneficiary.retention",
+            "beneficiaries",
+            actor=actor,
+            summary={
+                "dry_run": dry_run,
+                "count": len(people),
+                "months": months,
+                "cutoff": cutoff.date().isoformat(),
+            },
+        )
+    db.session.flush()
+    return RetentionReport(cutoff=cutoff, months=months, count=len(people), dry_run=dry_run)
