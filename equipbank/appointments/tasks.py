@@ -13,6 +13,7 @@ from flask import current_app
 
 from equipbank import mail, transaction
 from equipbank.appointments import reminders
+from equipbank.audit import services as audit
 
 
 @dataclass
@@ -67,4 +68,5 @@ def sweep() -> str:
 
     report = send_due()
     purged = imports.purge_abandoned(older_than_days=30)
+    audit.truncate_expired_ips()  # journaled; keeps the chain valid
     return f"{report} ; {purged} fichier(s) d'inventaire purgé(s)"
