@@ -138,6 +138,7 @@ def register_converters(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from equipbank.api import init_api
     from equipbank.appointments.views import bp as appointments_bp
+    from equipbank.audit.views import bp as audit_bp
     from equipbank.auth.admin_views import bp as users_bp
     from equipbank.auth.views import bp as auth_bp
     from equipbank.beneficiaries.views import bp as beneficiaries_bp
@@ -169,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
         handovers_bp,
         appointments_bp,
         privacy_bp,
+        audit_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)
@@ -194,6 +196,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from equipbank.appointments.cli import reminders_cli
+    from equipbank.audit.cli import audit_cli
     from equipbank.auth.cli import users_cli
     from equipbank.beneficiaries.cli import privacy_cli
     from equipbank.demo.cli import demo_cli
@@ -201,7 +204,16 @@ def register_commands(app: Flask) -> None:
     from equipbank.geo.cli import geo_cli
     from equipbank.jobs.cli import rq_cli
 
-    for group in (users_cli, geo_cli, demo_cli, rq_cli, imports_cli, reminders_cli, privacy_cli):
+    for group in (
+        users_cli,
+        geo_cli,
+        demo_cli,
+        rq_cli,
+        imports_cli,
+        reminders_cli,
+        privacy_cli,
+        audit_cli,
+    ):
         app.cli.add_command(group)
 
 

@@ -69,6 +69,7 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     SET_PASSWORD_LINK_MAX_AGE = int(os.environ.get("SET_PASSWORD_LINK_MAX_AGE", "604800"))
     API_TOKEN_MAX_AGE_DAYS = int(os.environ.get("API_TOKEN_MAX_AGE_DAYS", "90"))
+    AUDIT_IP_RETENTION_MONTHS = int(os.environ.get("AUDIT_IP_RETENTION_MONTHS", "6"))
     EMAIL_CONFIRMATION_MAX_AGE = 2 * 24 * 3600
     # Roles that must sign in with a second factor (a TOTP code); production adds staff.
     TOTP_REQUIRED_ROLES: tuple[str, ...] = tuple(

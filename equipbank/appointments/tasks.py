@@ -13,6 +13,7 @@ from flask import current_app
 
 from equipbank import mail, transaction
 from equipbank.appointments import reminders
+from equipbank.audit import services as audit
 
 
 @dataclass
@@ -69,4 +70,5 @@ def sweep() -> str:
     report = send_due()
     anonymised = people.apply_retention(record_when_none=False)
     purged = files.purge_expired_files()
+    audit.truncate_expired_ips()  # journaled; keeps the chain valid
     return f"{report} ; {anonymised.count} fiche(s) anonymisée(s) ; {purged}"

@@ -319,11 +319,12 @@ class BeneficiaryExport:
 def export_data(beneficiary: Beneficiary, *, viewer: User, file_format: str) -> BeneficiaryExport:
     """Everything held about the person, for the person (DESIGN.md §7): the file, the
     handovers, the appointments and the audit events about the file. The export is audited
-    (before it is read, so the person sees this one too)."""
+    and listed last (the journal writes its rows at the commit, after this reads them)."""
     from equipbank.auth.models import User as Account
 
-    audit.record("beneficiary.export", beneficiary, actor=viewer, summary={"format": file_format})
-    db.session.flush()
+    exported = audit.record(
+        "beneficiary.export", beneficiary, actor=viewer, summary={"format": file_format}
+    )
     handovers = db.session.scalars(
         sa.select(Handover)
         .options(joinedload(Handover.device))
@@ -350,5 +351,8 @@ def export_data(beneficiary: Beneficiary, *, viewer: User, file_format: str) -> 
         beneficiary=beneficiary,
         handovers=list(handovers),
         appointments=list(appointments),
-        accesses=[Access(at, action, name, role) for at, action, name, role in rows],
+        accesses=[
+            *(Access(at, action, name, role) for at, action, name, role in rows),
+            Access(exported.at, exported.action, viewer.name, viewer.role),
+        ],
     )

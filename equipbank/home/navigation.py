@@ -45,6 +45,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Rapports", "reports.communes", section="reports"),
         NavItem("Organisations", "organisations.index", admin_only=True),
         NavItem("Comptes", "users.index", admin_only=True),
+        NavItem("Journal", "audit.index", admin_only=True),
     ),
     Role.DONOR: (
         NavItem("Accueil", "home.donor"),
