@@ -36,6 +36,11 @@ def index():
         query = query.where(Handover.id.in_(late))
     page = paginate(query)
     followups = appointments.latest_by_handover(handover.id for handover in page.items)
+    beneficiaries.record_list_read(
+        current_user,
+        "handovers_overdue" if overdue_only else "handovers",
+        count=len({handover.beneficiary_id for handover in page.items}),
+    )
     return render_template(
         "handovers/index.html",
         page=page,

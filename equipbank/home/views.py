@@ -79,12 +79,17 @@ def relay():
         DeviceStatus.AT_RELAY: len(on_shelf),
         DeviceStatus.HANDED_OVER: handovers.open_handover_count(relay_id),
     }
+    overdue = appointments.overdue_followups(relay_id)
+    if overdue:  # the names of the people whose follow-up is late
+        beneficiaries.record_list_read(
+            current_user, "relay_overdue", count=len({a.beneficiary_id for a in overdue})
+        )
     return render_template(
         "home/relay.html",
         counts=counts,
         reserved=reserved,
         at_relay=on_shelf,
-        overdue=appointments.overdue_followups(relay_id),
+        overdue=overdue,
     )
 
 

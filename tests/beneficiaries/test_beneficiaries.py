@@ -237,3 +237,18 @@ def test_the_handover_form_journals_a_hit_on_another_relays_person(client, auth,
         sa.select(AuditEvent).where(AuditEvent.action == "beneficiary.duplicate_hit")
     ).all()
     assert [(hit.actor_id, hit.subject_id) for hit in hits] == [(other.id, str(known.id))]
+
+
+def test_the_handover_list_journals_who_saw_which_people(client, auth, relay_user):
+    for _ in range(3):
+        factories.handover(relay_user)
+    auth.login(relay_user)
+    assert client.get("/remises/").status_code == 200
+    (event,) = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "beneficiary.list")
+    ).all()
+    assert (event.actor_id, event.summary["list"], event.summary["count"]) == (
+        relay_user.id,
+        "handovers",
+        3,
+    )
