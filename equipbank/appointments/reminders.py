@@ -10,7 +10,9 @@ reminder **repeat, never lost**: for a missed follow-up a second reminder costs 
 
 Failed sends (mail server down) are retried until the notice is useless (`Notice.send_before`:
 a reminder or a cancellation until its appointment starts, a digest until the end of its day),
-each no earlier than `retry_delay(attempts)` after the last attempt (`claimed_at`).
+each no earlier than `retry_delay(attempts)` after the last attempt (`claimed_at`). A reminder
+still unsent when its appointment starts is shown as "rappel non envoyé" (`unsent_reminders`,
+`unsent_reminders_count`), never dropped silently.
 
 The functions here flush; the sweep job (`tasks.py`) commits around each notification.
 """
@@ -235,6 +237,51 @@ def due_digests(now: datetime | None = None) -> list[Notice]:
                 )
             )
     return notices
+
+
+# Reminders not sent in time -----------------------------------------------------------------
+
+RECIPIENT_LABELS = {"advisor": "au conseiller", "beneficiary": "à la personne"}
+
+
+def _unsent_reminders(now: datetime) -> sa.Select:
+    """Reminders not sent when their appointment started (failed to the end, or a claim left
+    pending); a cancelled appointment's reminder no longer matters."""
+    return (
+        sa.select(NotificationReceipt.appointment_id, NotificationReceipt.recipient)
+        .join(Appointment, Appointment.id == NotificationReceipt.appointment_id)
+        .where(
+            NotificationReceipt.kind == K.REMINDER_48H,
+            NotificationReceipt.result != R.SENT,
+            Appointment.starts_at <= now,
+            Appointment.status.not_in(CANCELLED),
+        )
+    )
+
+
+def unsent_reminders(appointments: Sequence[Appointment]) -> dict[int, list[str]]:
+    """The "rappel non envoyé": for each of `appointments` whose reminder missed its time,
+    to whom ("au conseiller", "à la personne"). One query for a whole list."""
+    ids = [appointment.id for appointment in appointments]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        _unsent_reminders(utcnow())
+        .where(NotificationReceipt.appointment_id.in_(ids))
+        .order_by(NotificationReceipt.recipient)
+    )
+    unsent: dict[int, list[str]] = {}
+    for appointment_id, recipient in rows:
+        unsent.setdefault(appointment_id, []).append(RECIPIENT_LABELS[recipient.split(":")[0]])
+    return unsent
+
+
+def unsent_reminders_count(days: int = 7) -> int:
+    """Reminders not sent in time for the appointments of the last `days` days: shown on the
+    staff home, reported by the health check."""
+    now = utcnow()
+    recent = _unsent_reminders(now).where(Appointment.starts_at > now - timedelta(days=days))
+    return db.session.scalars(sa.select(sa.func.count()).select_from(recent.subquery())).one()
 
 
 # The messages --------------------------------------------------------------------------------

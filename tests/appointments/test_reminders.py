@@ -270,3 +270,45 @@ def test_during_an_outage_one_send_per_sweep_probes_the_server_the_others_wait(
     assert tried == [2, 2, 2, 2, 1, 2, 1]
     monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)
     assert clock.sweep_after(10).sent == 2  # the first send works: the waiting one goes too
+
+
+def test_a_reminder_not_sent_before_the_appointment_is_shown_not_dropped(
+    app, smtp_server, relay_user, advisor, monkeypatch, client, auth, admin
+):
+    handover = handover_in(relay_user, advisor, 2, email="rose@example.org", email_reminders=True)
+    appointment = db.session.scalar(
+        sa.select(Appointment).where(Appointment.handover_id == handover.id)
+    )
+    monkeypatch.setitem(app.config, "MAIL_PORT", 1)
+    assert tasks.send_notices(reminders.due_reminders()).failed == 2
+    assert reminders.unsent_reminders_count() == 0  # not yet: there is time to retry
+    appointment.starts_at = utcnow() - timedelta(minutes=5)  # the appointment has started
+    db.session.commit()
+    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)
+    assert tasks.send_notices(reminders.due_reminders()).sent == 0  # too late to remind
+    assert smtp_server.messages == []
+    assert reminders.unsent_reminders_count() == 2
+
+    assert "Rappels non envoyés (2)" in client.get("/equipe").text
+    auth.logout()
+    auth.login(advisor)
+    assert "rappel non envoyé" in client.get("/conseiller").text
+    page = client.get(f"/rendez-vous/{appointment.id}").text
+    assert "Rappel non envoyé" in page and "au conseiller, à la personne" in page
+
+
+def test_a_cancelled_appointment_has_no_unsent_reminder_to_show(
+    app, smtp_server, relay_user, advisor, monkeypatch
+):
+    handover = handover_in(relay_user, advisor, 2)
+    appointment = db.session.scalar(
+        sa.select(Appointment).where(Appointment.handover_id == handover.id)
+    )
+    monkeypatch.setitem(app.config, "MAIL_PORT", 1)
+    assert tasks.send_notices(reminders.due_reminders()).failed == 1
+    services.record_outcome(
+        appointment, services.OutcomeData(status="cancelled_by_service"), actor=advisor
+    )
+    appointment.starts_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    assert reminders.unsent_reminders_count() == 0
