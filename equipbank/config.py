@@ -122,11 +122,12 @@ class Config:
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "20"))
 
     # Reminders: 48 hours before an appointment; each advisor's digest after this Paris hour;
-    # a notification left claimed but unsent this many minutes is taken again.
+    # a notification left claimed but unsent this many minutes is taken again; a failed one is
+    # retried after 2, 4, 8... minutes, at most this many, until it is too late to be of use.
     REMINDER_HOURS_BEFORE = 48
     DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))
     NOTIFICATION_STALE_MINUTES = 15
-    NOTIFICATION_MAX_ATTEMPTS = 5
+    NOTIFICATION_RETRY_MAX_MINUTES = 60
     SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", "600"))
 
     # Inventory files: larger ones are refused; beyond the inline limit, a background job.

@@ -7,8 +7,12 @@ sweep, a second worker) does not send. After sending, the receipt says `sent` or
 A crash between sending and recording leaves the claim `pending`; once it is older than
 `NOTIFICATION_STALE_MINUTES`, a later sweep takes it again and sends. So a crash can make a
 reminder **repeat, never lost**: for a missed follow-up a second reminder costs less than none.
-Failed sends (mail server down) are retried by later sweeps, up to
-`NOTIFICATION_MAX_ATTEMPTS`.
+
+Failed sends (mail server down) are retried until the notice is useless (`Notice.send_before`:
+a reminder or a cancellation until its appointment starts, a digest until the end of its day),
+each no earlier than `retry_delay(attempts)` after the last attempt (`claimed_at`). A reminder
+still unsent when its appointment starts is shown as "rappel non envoyé" (`unsent_reminders`,
+`unsent_reminders_count`), never dropped silently.
 
 The functions here flush; the sweep job (`tasks.py`) commits around each notification.
 """
@@ -43,6 +47,9 @@ from equipbank.urls import external_url
 
 K, R = NotificationKind, NotificationResult
 
+# A cancellation recorded up to a day after the appointment's time still clears calendars.
+CANCELLATION_WINDOW = timedelta(days=1)
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -53,17 +60,30 @@ class Notice:
     recipient: str  # "advisor:7", "beneficiary:42"
     appointment_id: int | None
     message: mail.Message
+    send_before: datetime  # past this moment the message is useless: no more attempts
 
 
 # Claiming ------------------------------------------------------------------------------------
 
 
-def claim(notice: Notice) -> NotificationReceipt | None:
-    """This sweep's right to send `notice`, or None when it is sent, being sent, or given up.
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after a failed attempt: 2, 4, 8... minutes, at most
+    NOTIFICATION_RETRY_MAX_MINUTES, so a mail server down is not hammered by every sweep."""
+    cap = current_app.config["NOTIFICATION_RETRY_MAX_MINUTES"]
+    return timedelta(minutes=min(2 ** min(attempts, 16), cap))
+
+
+def claim(notice: Notice, *, retry_now: bool = False) -> NotificationReceipt | None:
+    """This sweep's right to send `notice`, or None when it is sent, being sent, waiting for
+    its next try, or too late to be of use.
 
     New: an insert, refused by the unique key if someone else claimed it first. Known: a
-    compare-and-set that takes back a failed attempt, or a claim left pending too long.
+    compare-and-set on the attempt count that takes back a failed attempt once its retry delay
+    has passed (at once with `retry_now`), or a claim left pending too long.
     """
+    now = utcnow()
+    if now >= notice.send_before:
+        return None
     existing = db.session.scalar(
         sa.select(NotificationReceipt).where(
             NotificationReceipt.kind == notice.kind,
@@ -71,7 +91,6 @@ def claim(notice: Notice) -> NotificationReceipt | None:
             NotificationReceipt.recipient == notice.recipient,
         )
     )
-    now = utcnow()
     if existing is None:
         receipt = NotificationReceipt(
             appointment_id=notice.appointment_id,
@@ -87,21 +106,25 @@ def claim(notice: Notice) -> NotificationReceipt | None:
         except IntegrityError:
             return None
         return receipt
-    config = current_app.config
-    stale = now - timedelta(minutes=config["NOTIFICATION_STALE_MINUTES"])
+    stale = timedelta(minutes=current_app.config["NOTIFICATION_STALE_MINUTES"])
+    if existing.result == R.FAILED:
+        ready = retry_now or existing.claimed_at + retry_delay(existing.attempts) <= now
+    elif existing.result == R.PENDING:
+        ready = existing.claimed_at + stale < now
+    else:
+        ready = False
+    if not ready:
+        return None
     # An UPDATE's result is a CursorResult, which has the row count; execute() says Result.
+    # The attempt count is the version: whoever took it first raised it, the others miss.
     taken = cast(
         sa.CursorResult[Any],
         db.session.execute(
             sa.update(NotificationReceipt)
             .where(
                 NotificationReceipt.id == existing.id,
-                NotificationReceipt.attempts < config["NOTIFICATION_MAX_ATTEMPTS"],
-                (NotificationReceipt.result == R.FAILED)
-                | (
-                    (NotificationReceipt.result == R.PENDING)
-                    & (NotificationReceipt.claimed_at < stale)
-                ),
+                NotificationReceipt.attempts == existing.attempts,
+                NotificationReceipt.result == existing.result,
             )
             .values(result=R.PENDING, claimed_at=now, attempts=NotificationReceipt.attempts + 1)
             .execution_options(synchronize_session=False)
@@ -154,7 +177,7 @@ def due_cancellations(now: datetime | None = None) -> list[Notice]:
     appointments = db.session.scalars(
         sa.select(Appointment).where(
             Appointment.status.in_(CANCELLED),
-            Appointment.starts_at > now - timedelta(days=1),
+            Appointment.starts_at > now - CANCELLATION_WINDOW,
             Appointment.id.in_(reminded),
         )
     )
@@ -210,9 +233,55 @@ def due_digests(now: datetime | None = None) -> list[Notice]:
                     f"advisor:{advisor.id}",
                     None,
                     _digest(advisor, todays, pending, day),
+                    send_before=start + timedelta(days=1),
                 )
             )
     return notices
+
+
+# Reminders not sent in time -----------------------------------------------------------------
+
+RECIPIENT_LABELS = {"advisor": "au conseiller", "beneficiary": "à la personne"}
+
+
+def _unsent_reminders(now: datetime) -> sa.Select:
+    """Reminders not sent when their appointment started (failed to the end, or a claim left
+    pending); a cancelled appointment's reminder no longer matters."""
+    return (
+        sa.select(NotificationReceipt.appointment_id, NotificationReceipt.recipient)
+        .join(Appointment, Appointment.id == NotificationReceipt.appointment_id)
+        .where(
+            NotificationReceipt.kind == K.REMINDER_48H,
+            NotificationReceipt.result != R.SENT,
+            Appointment.starts_at <= now,
+            Appointment.status.not_in(CANCELLED),
+        )
+    )
+
+
+def unsent_reminders(appointments: Sequence[Appointment]) -> dict[int, list[str]]:
+    """The "rappel non envoyé": for each of `appointments` whose reminder missed its time,
+    to whom ("au conseiller", "à la personne"). One query for a whole list."""
+    ids = [appointment.id for appointment in appointments]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        _unsent_reminders(utcnow())
+        .where(NotificationReceipt.appointment_id.in_(ids))
+        .order_by(NotificationReceipt.recipient)
+    )
+    unsent: dict[int, list[str]] = {}
+    for appointment_id, recipient in rows:
+        unsent.setdefault(appointment_id, []).append(RECIPIENT_LABELS[recipient.split(":")[0]])
+    return unsent
+
+
+def unsent_reminders_count(days: int = 7) -> int:
+    """Reminders not sent in time for the appointments of the last `days` days: shown on the
+    staff home, reported by the health check."""
+    now = utcnow()
+    recent = _unsent_reminders(now).where(Appointment.starts_at > now - timedelta(days=days))
+    return db.session.scalars(sa.select(sa.func.count()).select_from(recent.subquery())).one()
 
 
 # The messages --------------------------------------------------------------------------------
@@ -247,6 +316,13 @@ def _ics(
     )
 
 
+def _send_before(appointment: Appointment, kind: str) -> datetime:
+    """A reminder is of use until the appointment starts; a cancellation as long as it is due."""
+    if kind == K.CANCELLATION:
+        return appointment.starts_at + CANCELLATION_WINDOW
+    return appointment.starts_at
+
+
 def _advisor_notice(appointment: Appointment, kind: str) -> Notice:
     advisor, person = appointment.advisor, appointment.beneficiary
     if person.anonymised_at is None:
@@ -274,7 +350,12 @@ def _advisor_notice(appointment: Appointment, kind: str) -> Notice:
         (_ics(appointment, advisor.email, for_beneficiary=False, cancel=cancel),),
     )
     return Notice(
-        kind, f"appointment:{appointment.id}", f"advisor:{advisor.id}", appointment.id, message
+        kind,
+        f"appointment:{appointment.id}",
+        f"advisor:{advisor.id}",
+        appointment.id,
+        message,
+        send_before=_send_before(appointment, kind),
     )
 
 
@@ -305,7 +386,12 @@ def _beneficiary_notice(appointment: Appointment, kind: str) -> Notice | None:
         (_ics(appointment, person.email, for_beneficiary=True, cancel=cancel),),
     )
     return Notice(
-        kind, f"appointment:{appointment.id}", f"beneficiary:{person.id}", appointment.id, message
+        kind,
+        f"appointment:{appointment.id}",
+        f"beneficiary:{person.id}",
+        appointment.id,
+        message,
+        send_before=_send_before(appointment, kind),
     )
 
 

@@ -20,7 +20,7 @@ from equipbank.audit import services as audit
 class SweepReport:
     sent: int = 0
     failed: int = 0
-    skipped: int = 0  # claimed by someone else, or already sent
+    skipped: int = 0  # claimed by someone else, already sent, waiting or too late
 
     def __str__(self) -> str:
         return f"{self.sent} envoyé(s), {self.failed} en échec, {self.skipped} déjà traité(s)"
@@ -28,10 +28,14 @@ class SweepReport:
 
 def send_notices(notices: list[reminders.Notice]) -> SweepReport:
     """Claim, send, record: one committed step per notification, so a crash costs at most
-    the notification being sent."""
+    the notification being sent.
+
+    Until a send fails in this sweep the mail server is taken to be up, and failed
+    notifications are retried at once: the first sweep after an outage sends what waited.
+    After a failure, only those whose retry delay has passed are tried."""
     report = SweepReport()
     for notice in notices:
-        receipt = reminders.claim(notice)
+        receipt = reminders.claim(notice, retry_now=report.failed == 0)
         transaction.commit()  # claimed before sending: another worker skips it
         if receipt is None:
             report.skipped += 1

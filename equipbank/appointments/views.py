@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from equipbank.appointments import services
+from equipbank.appointments import reminders, services
 from equipbank.appointments.forms import OutcomeForm, RescheduleForm
 from equipbank.appointments.models import Appointment
 from equipbank.auth.permissions import public, roles
@@ -68,6 +68,7 @@ def _page(appointment: Appointment, outcome_form=None, reschedule_form=None, cod
             reschedule_form=reschedule_form or _reschedule_form(appointment),
             can_record=services.can_record_outcome(current_user, appointment),
             is_future=appointment.starts_at > utcnow(),
+            unsent_reminder=reminders.unsent_reminders([appointment]).get(appointment.id),
         ),
         code,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
+from equipbank.appointments import reminders
 from equipbank.appointments import services as appointments
 from equipbank.auth.permissions import logged_in, roles
 from equipbank.beneficiaries import services as beneficiaries
@@ -46,6 +47,7 @@ def staff():
         counts=devices.status_counts(),
         unvalidated=organisations.donors_to_validate(),
         to_plan=donations.pickups_to_plan(),
+        unsent_reminders=reminders.unsent_reminders_count(),
     )
 
 
@@ -101,4 +103,6 @@ def advisor():
     beneficiaries.record_list_read(
         current_user, "advisor_agenda", count=len({a.beneficiary_id for a in shown})
     )
-    return render_template("home/advisor.html", agenda=agenda)
+    # Only an appointment that has started can have missed its reminder: the "à renseigner" ones.
+    unsent = reminders.unsent_reminders(agenda.to_fill)
+    return render_template("home/advisor.html", agenda=agenda, unsent=unsent)

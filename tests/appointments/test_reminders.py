@@ -25,6 +25,17 @@ def tomorrow_handover(relay_user, advisor, **beneficiary):
     return factories.handover(relay_user, advisor_=advisor, beneficiary_=person, days=1)
 
 
+def handover_in(relay_user, advisor, hours: int, **beneficiary):
+    """A handover whose follow-up starts in `hours` hours."""
+    person = factories.beneficiary(relay_user, **beneficiary)
+    return factories.handover(
+        relay_user,
+        advisor_=advisor,
+        beneficiary_=person,
+        starts_at=utcnow() + timedelta(hours=hours),
+    )
+
+
 def calendar_of(message) -> icalendar.Event:
     part = next(
         part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"
@@ -215,3 +226,89 @@ def test_flask_reminders_send_due_runs_the_sweep(runner, smtp_server, relay_user
     result = runner.invoke(args=["reminders", "send-due"])
     assert result.exit_code == 0 and "1 envoyé(s)" in result.output
     assert "0 envoyé(s)" in runner.invoke(args=["reminders", "send-due"]).output
+
+
+class Clock:
+    """The reminders' clock, moved by hand: sweeps "every 10 minutes" in a test that lasts a
+    second."""
+
+    def __init__(self, monkeypatch):
+        self.now = utcnow()
+        monkeypatch.setattr(reminders, "utcnow", lambda: self.now)
+
+    def sweep_after(self, minutes: int) -> tasks.SweepReport:
+        self.now += timedelta(minutes=minutes)
+        return tasks.send_due()
+
+
+def test_an_hour_without_a_mail_server_loses_no_reminder_due_later(
+    app, smtp_server, relay_user, advisor, monkeypatch
+):
+    """Issue 12: five failed sweeps used to drop a reminder for good."""
+    handover_in(relay_user, advisor, 26)
+    clock = Clock(monkeypatch)
+    monkeypatch.setitem(app.config, "MAIL_PORT", 1)  # the mail server is down
+    reports = [clock.sweep_after(0)] + [clock.sweep_after(10) for _ in range(6)]  # 60 minutes
+    assert sum(report.failed for report in reports) == 7 and smtp_server.messages == []
+    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)  # back
+    assert clock.sweep_after(10).sent == 1
+    assert [clock.sweep_after(10).sent for _ in range(3)] == [0, 0, 0]
+    assert len(smtp_server.to("thomas@cnfs.example")) == 1
+    receipt = db.session.scalar(sa.select(NotificationReceipt))
+    assert (receipt.result, receipt.attempts) == ("sent", 8)
+
+
+def test_during_an_outage_one_send_per_sweep_probes_the_server_the_others_wait(
+    app, smtp_server, relay_user, advisor, monkeypatch
+):
+    for hours in (26, 30):
+        handover_in(relay_user, advisor, hours)
+    clock = Clock(monkeypatch)
+    monkeypatch.setitem(app.config, "MAIL_PORT", 1)
+    tried = [clock.sweep_after(0).failed] + [clock.sweep_after(10).failed for _ in range(6)]
+    # The later one waits 2, 4, 8, 16, 32 minutes between its tries: not one per sweep.
+    assert tried == [2, 2, 2, 2, 1, 2, 1]
+    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)
+    assert clock.sweep_after(10).sent == 2  # the first send works: the waiting one goes too
+
+
+def test_a_reminder_not_sent_before_the_appointment_is_shown_not_dropped(
+    app, smtp_server, relay_user, advisor, monkeypatch, client, auth, admin
+):
+    handover = handover_in(relay_user, advisor, 2, email="rose@example.org", email_reminders=True)
+    appointment = db.session.scalar(
+        sa.select(Appointment).where(Appointment.handover_id == handover.id)
+    )
+    monkeypatch.setitem(app.config, "MAIL_PORT", 1)
+    assert tasks.send_notices(reminders.due_reminders()).failed == 2
+    assert reminders.unsent_reminders_count() == 0  # not yet: there is time to retry
+    appointment.starts_at = utcnow() - timedelta(minutes=5)  # the appointment has started
+    db.session.commit()
+    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)
+    assert tasks.send_notices(reminders.due_reminders()).sent == 0  # too late to remind
+    assert smtp_server.messages == []
+    assert reminders.unsent_reminders_count() == 2
+
+    assert "Rappels non envoyés (2)" in client.get("/equipe").text
+    auth.logout()
+    auth.login(advisor)
+    assert "rappel non envoyé" in client.get("/conseiller").text
+    page = client.get(f"/rendez-vous/{appointment.id}").text
+    assert "Rappel non envoyé" in page and "au conseiller, à la personne" in page
+
+
+def test_a_cancelled_appointment_has_no_unsent_reminder_to_show(
+    app, smtp_server, relay_user, advisor, monkeypatch
+):
+    handover = handover_in(relay_user, advisor, 2)
+    appointment = db.session.scalar(
+        sa.select(Appointment).where(Appointment.handover_id == handover.id)
+    )
+    monkeypatch.setitem(app.config, "MAIL_PORT", 1)
+    assert tasks.send_notices(reminders.due_reminders()).failed == 1
+    services.record_outcome(
+        appointment, services.OutcomeData(status="cancelled_by_service"), actor=advisor
+    )
+    appointment.starts_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    assert reminders.unsent_reminders_count() == 0
