@@ -150,6 +150,8 @@ class Config:
     OUTBOX_RETENTION_DAYS = _positive_int("OUTBOX_RETENTION_DAYS", 30)
     INVENTORY_UPLOAD_RETENTION_DAYS = _positive_int("INVENTORY_UPLOAD_RETENTION_DAYS", 30)
     JOB_RESULT_RETENTION_HOURS = _positive_int("JOB_RESULT_RETENTION_HOURS", 24)
+    # An API Idempotency-Key is kept this long, then purged by the sweep (api/idempotency.py).
+    IDEMPOTENCY_KEY_TTL_HOURS = _positive_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
     # Open-data exports of reports: counts from 1 to this minus one are masked (DESIGN.md §7).
     REPORT_MASK_THRESHOLD = int(os.environ.get("REPORT_MASK_THRESHOLD", "5"))
     # Beneficiaries are anonymised this many months after their last activity (DESIGN.md §7).

@@ -1,5 +1,6 @@
 """Imports every model, so that the metadata (migrations, tests) sees the whole schema."""
 
+from equipbank.api.models import IdempotencyKey
 from equipbank.appointments.models import Appointment, NotificationReceipt
 from equipbank.audit.models import AuditEvent
 from equipbank.auth.models import ApiToken, User
@@ -25,6 +26,7 @@ __all__ = [
     "DonationLine",
     "ErasureRecord",
     "Handover",
+    "IdempotencyKey",
     "NotificationReceipt",
     "Organisation",
     "Reservation",

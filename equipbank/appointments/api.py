@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from equipbank.api.idempotency import idempotent
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.appointments import services
 from equipbank.appointments.models import Appointment
@@ -48,6 +49,7 @@ def get_appointment(appointment_id: int):
 
 @blp.route("/<int:appointment_id>/outcome", methods=["POST"])
 @roles(Role.ADVISOR, Role.STAFF)
+@idempotent
 @blp.arguments(OutcomeCreateSchema)
 @blp.response(200, AppointmentSchema)
 @blp.alt_response(

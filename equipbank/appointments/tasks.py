@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from equipbank import mail, transaction
+from equipbank.api import idempotency
 from equipbank.appointments import reminders
 from equipbank.audit import services as audit
 
@@ -75,4 +76,5 @@ def sweep() -> str:
     anonymised = people.apply_retention(record_when_none=False)
     purged = files.purge_expired_files()
     audit.truncate_expired_ips()  # journaled; keeps the chain valid
+    idempotency.purge_expired()
     return f"{report} ; {anonymised.count} fiche(s) anonymisée(s) ; {purged}"

@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from equipbank import throttle, transaction
+from equipbank.api.idempotency import idempotent
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.auth.permissions import roles
 from equipbank.beneficiaries import retention, services
@@ -30,6 +31,7 @@ blp = Blueprint(
 @blp.route("", methods=["POST"])
 @roles(Role.RELAY)
 @throttle.duplicate_checks
+@idempotent
 @blp.arguments(BeneficiaryCreateSchema)
 @blp.response(201, BeneficiarySchema)
 @blp.alt_response(

@@ -6,6 +6,7 @@ from flask import jsonify
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from equipbank.api.idempotency import idempotent
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.auth.permissions import roles
 from equipbank.codes import Role
@@ -70,6 +71,7 @@ def label(tag: str):
 
 @blp.route("/<tag>/erasure", methods=["POST"])
 @roles(Role.STAFF, Role.REFURBISHER)
+@idempotent
 @blp.arguments(ErasureCreateSchema)
 @blp.response(201, ErasureSchema)
 @blp.alt_response(

@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from equipbank import transaction
+from equipbank.api.idempotency import idempotent
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.auth.permissions import roles
 from equipbank.codes import Role
@@ -53,6 +54,7 @@ def _pickup(data: dict, lines: list[services.LineInput]) -> services.DonationInp
 
 @blp.route("", methods=["POST"])
 @roles(Role.STAFF, Role.DONOR)
+@idempotent
 @blp.arguments(DonationCreateSchema)
 @blp.response(201, DonationSchema)
 @blp.alt_response(422, schema=ErrorResponseSchema)
@@ -131,6 +133,7 @@ def import_donation(query, form):
 
 @blp.route("/<int:donation_id>/devices", methods=["POST"])
 @roles(Role.STAFF, Role.REFURBISHER)
+@idempotent
 @blp.arguments(IntakeSchema)
 @blp.response(201, DeviceSchema)
 @blp.alt_response(

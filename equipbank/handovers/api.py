@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from equipbank.api.idempotency import idempotent
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.appointments import services as appointments
 from equipbank.auth.permissions import roles
@@ -29,6 +30,7 @@ advisors = Blueprint(
 
 @blp.route("", methods=["POST"])
 @roles(Role.RELAY)
+@idempotent
 @blp.arguments(HandoverCreateSchema)
 @blp.response(201, HandoverCreatedSchema)
 @blp.alt_response(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from equipbank.api.idempotency import idempotent
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.auth.permissions import roles
 from equipbank.codes import Role
@@ -29,6 +30,7 @@ receipts = Blueprint(
 
 @blp.route("", methods=["POST"])
 @roles(Role.RELAY)
+@idempotent
 @blp.arguments(RequestCreateSchema)
 @blp.response(201, RequestSchema)
 def create_request(data):
