@@ -53,7 +53,7 @@ def test_migrations_match_the_models_and_go_down_and_up(empty_database):
     with app.app_context():
         upgrade()
         assert schema_differences() == []
-        downgrade(revision="base")
+        downgrade(revision="base", x_arg=["force=1"])
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         assert schema_differences() == []
@@ -70,4 +70,19 @@ def test_sqlite_keeps_autoincrement_on_devices_through_the_migrations(tmp_path):
         upgrade()
         ddl = db.session.scalar(sa.text("SELECT sql FROM sqlite_master WHERE name = 'devices'"))
         assert "AUTOINCREMENT" in ddl
+        db.engine.dispose()
+
+
+def test_a_downgrade_that_would_lose_data_refuses_without_force(tmp_path, caplog):
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'down.sqlite'}"}
+    )
+    with app.app_context():
+        upgrade()
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the error, then exits 1
+            downgrade(revision="-1")
+        assert "Restaurez plutôt la sauvegarde" in caplog.text
+        assert schema_differences() == []  # refused before touching anything
+        downgrade(revision="-1", x_arg=["force=1"])
+        assert schema_differences() != []
         db.engine.dispose()

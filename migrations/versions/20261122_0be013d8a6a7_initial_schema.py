@@ -16,6 +16,8 @@ Create Date: 2026-11-22 15:41:33.672059
 from alembic import op
 import sqlalchemy as sa
 
+from equipbank.migration_guard import refuse_data_loss
+
 
 # revision identifiers, used by Alembic.
 revision = '0be013d8a6a7'
@@ -428,6 +430,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_data_loss("toutes les données de l'application")
     with op.batch_alter_table('notification_receipts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notification_receipts_appointment_id'))
 

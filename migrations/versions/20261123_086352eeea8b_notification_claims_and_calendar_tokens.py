@@ -12,6 +12,8 @@ Create Date: 2026-11-23 05:14:10.421219
 from alembic import op
 import sqlalchemy as sa
 
+from equipbank.migration_guard import refuse_data_loss
+
 
 # revision identifiers, used by Alembic.
 revision = '086352eeea8b'
@@ -42,6 +44,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_data_loss("les tentatives d'envoi des rappels et les jetons des agendas des conseillers")
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_users_calendar_token_hash'), type_='unique')
         batch_op.drop_column('calendar_token_hash')

@@ -14,6 +14,8 @@ Create Date: 2026-11-23 04:04:50.655230
 from alembic import op
 import sqlalchemy as sa
 
+from equipbank.migration_guard import refuse_data_loss
+
 
 # revision identifiers, used by Alembic.
 revision = '31af9870fe9d'
@@ -71,6 +73,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_data_loss("les fichiers d'inventaire déposés et les validations des donateurs")
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.drop_column('validated_at')
 

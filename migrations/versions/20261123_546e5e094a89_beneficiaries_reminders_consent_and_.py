@@ -16,6 +16,8 @@ Create Date: 2026-11-23 04:38:07.050705
 from alembic import op
 import sqlalchemy as sa
 
+from equipbank.migration_guard import refuse_data_loss
+
 
 # revision identifiers, used by Alembic.
 revision = '546e5e094a89'
@@ -38,6 +40,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_data_loss("le consentement aux rappels par e-mail et les tranches d'âge des bénéficiaires")
     with op.batch_alter_table('beneficiaries', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_beneficiaries_age_band_code'), type_='check')
         batch_op.drop_index('ix_beneficiaries_commune_birth_year')

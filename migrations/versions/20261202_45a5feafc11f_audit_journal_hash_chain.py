@@ -19,6 +19,8 @@ Create Date: 2026-12-02 14:40:00
 from alembic import op
 import sqlalchemy as sa
 
+from equipbank.migration_guard import refuse_data_loss
+
 
 # revision identifiers, used by Alembic.
 revision = '45a5feafc11f'
@@ -135,6 +137,7 @@ def chain_existing_rows():
 
 
 def downgrade():
+    refuse_data_loss("la chaîne d'empreintes du journal d'audit")
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("DROP TRIGGER audit_events_no_truncate ON audit_events")
         op.execute("DROP TRIGGER audit_events_append_only ON audit_events")

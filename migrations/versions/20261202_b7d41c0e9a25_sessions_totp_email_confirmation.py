@@ -13,6 +13,8 @@ Create Date: 2026-12-02 14:20:00
 from alembic import op
 import sqlalchemy as sa
 
+from equipbank.migration_guard import refuse_data_loss
+
 
 # revision identifiers, used by Alembic.
 revision = 'b7d41c0e9a25'
@@ -57,6 +59,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_data_loss("les sessions ouvertes, la double authentification et les confirmations d'adresse")
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_enabled_at')
