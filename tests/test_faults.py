@@ -12,6 +12,7 @@ from equipbank.extensions import db
 from tests import factories
 from tests.conftest import IsolatedClient
 from tests.donations.inventory.test_imports import cp1252_csv, upload
+from tests.test_jobs import redis_of_the_test, throwaway_redis  # noqa: F401  (fixtures)
 
 NOTHING_LISTENS = "127.0.0.1:1"
 
@@ -59,6 +60,13 @@ def test_an_api_write_gets_a_json_503_while_the_database_is_down(app_without_dat
     )
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "service_unavailable"
+
+
+def test_the_health_check_says_the_database_is_down(app_without_database):
+    response = app_without_database.test_client().get("/api/v1/health")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert (body["status"], body["database"], body["queue"]) == ("error", "error", "inline")
 
 
 # Redis down: pages that read the queue say so in French, and nothing is written.
@@ -118,3 +126,81 @@ def test_job_pages_answer_503_in_french_while_redis_is_down(client, donor, redis
     response = client.get(path.format("3f5ea012-bd28-4d10-992d-89b73e99500d"))
     assert response.status_code == 503
     assert "La file des tâches de fond ne répond pas" in response.get_data(as_text=True)
+
+
+# The health check: database, Redis, the worker's and the scheduler's heartbeats, the sweep.
+
+HEALTH_FIELDS = {
+    "status",
+    "database",
+    "queue",
+    "worker",
+    "workers",
+    "scheduler",
+    "scheduler_heartbeat_age_seconds",
+    "last_sweep_age_seconds",
+    "failed_jobs",
+}
+
+
+def test_health_without_redis_needs_no_worker_nor_scheduler(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    response = client.get("/api/v1/health")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == HEALTH_FIELDS
+    assert (body["status"], body["queue"], body["worker"], body["scheduler"]) == (
+        "ok",
+        "inline",
+        "inline",
+        "inline",
+    )
+
+
+@pytest.mark.usefixtures("redis_of_the_test")
+def test_health_is_503_while_no_worker_nor_scheduler_beats(client):
+    response = client.get("/api/v1/health")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert (body["status"], body["database"], body["queue"]) == ("error", "ok", "ok")
+    assert (body["worker"], body["workers"], body["scheduler"]) == ("missing", 0, "missing")
+    assert (body["last_sweep_age_seconds"], body["failed_jobs"]) == (None, 0)
+
+
+@pytest.mark.usefixtures("redis_of_the_test")
+def test_health_is_ok_with_a_live_worker_and_scheduler_after_a_sweep(client, app):
+    from equipbank import jobs
+    from equipbank.appointments.tasks import sweep
+    from equipbank.jobs.worker import AppScheduler, AppWorker
+
+    worker = AppWorker([jobs.queue()], connection=jobs.redis_connection(), app=app)
+    worker.register_birth()
+    worker.heartbeat()
+    AppScheduler(
+        connection=jobs.redis_connection(), heartbeat_key=jobs.beat_key("scheduler")
+    ).heartbeat()
+    sweep()
+
+    response = client.get("/api/v1/health")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["status"], body["queue"], body["worker"], body["scheduler"]) == (
+        "ok",
+        "ok",
+        "ok",
+        "ok",
+    )
+    assert body["workers"] == 1 and body["failed_jobs"] == 0
+    assert body["last_sweep_age_seconds"] <= 5 and body["scheduler_heartbeat_age_seconds"] <= 5
+
+
+def test_health_says_when_redis_is_down(client, redis_down):
+    response = client.get("/api/v1/health")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert (body["status"], body["queue"], body["worker"], body["scheduler"]) == (
+        "error",
+        "error",
+        "error",
+        "error",
+    )

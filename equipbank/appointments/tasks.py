@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from equipbank import mail, transaction
+from equipbank import jobs, mail, transaction
 from equipbank.appointments import reminders
 from equipbank.audit import services as audit
 
@@ -71,4 +71,5 @@ def sweep() -> str:
     anonymised = people.apply_retention(record_when_none=False)
     purged = files.purge_expired_files()
     audit.truncate_expired_ips()  # journaled; keeps the chain valid
+    transaction.after_commit(jobs.beat, "sweep")  # its age in /api/v1/health
     return f"{report} ; {anonymised.count} fiche(s) anonymisée(s) ; {purged}"
