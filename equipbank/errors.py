@@ -182,8 +182,10 @@ def handle_queue_down(error: RedisError):
     current_app.logger.warning(
         "Redis unavailable on %s %s: %s", request.method, request.path, error
     )
-    response = _respond(503, "service_unavailable", QUEUE_DOWN)
-    return *response, {"Retry-After": RETRY_AFTER}
+    headers = {"Retry-After": RETRY_AFTER}
+    if is_api_request():
+        return error_body("service_unavailable", QUEUE_DOWN), 503, headers
+    return render_template("errors/error.html", status=503, message=QUEUE_DOWN), 503, headers
 
 
 def handle_unexpected(error: Exception):

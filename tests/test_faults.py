@@ -204,3 +204,17 @@ def test_health_says_when_redis_is_down(client, redis_down):
         "error",
         "error",
     )
+
+
+def test_an_api_call_that_needs_redis_gets_a_json_503_while_it_is_down(app, redis_down):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from equipbank.errors import handle_queue_down
+
+    with app.test_request_context("/api/v1/donations", method="POST"):
+        body, status, headers = handle_queue_down(RedisConnectionError("refused"))
+    assert (status, body["error"]["code"], headers["Retry-After"]) == (
+        503,
+        "service_unavailable",
+        "30",
+    )
