@@ -7,9 +7,12 @@ them to re-render a form. Under `/api/` every error is JSON shaped as DESIGN.md 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 HTTP_MESSAGES = {
@@ -23,7 +26,17 @@ HTTP_MESSAGES = {
     422: ("validation_error", "Données invalides."),
     429: ("too_many_requests", "Trop de requêtes ; réessayez dans un instant."),
     500: ("internal_error", "Erreur interne : l'équipe technique est prévenue."),
+    503: ("service_unavailable", "Service momentanément indisponible : réessayez dans un instant."),
 }
+
+DATABASE_DOWN = (
+    "La base de données ne répond pas : rien n'a été enregistré, réessayez dans quelques minutes."
+)
+QUEUE_DOWN = (
+    "La file des tâches de fond ne répond pas : rien n'a été lancé, réessayez dans un instant."
+)
+# Seconds a client should wait before trying again (the Retry-After header of a 503).
+RETRY_AFTER = "30"
 
 
 class DomainError(Exception):
@@ -145,9 +158,37 @@ def reject_nul_characters():
     return None
 
 
-def handle_unexpected(error: Exception):
-    from flask import current_app
+def handle_database_error(error: DBAPIError):
+    """The database does not answer (restarting, unreachable): 503, and an HTML page that
+    needs no database, since the French error template reads the signed-in user from it."""
+    if not (isinstance(error, OperationalError) or error.connection_invalidated):
+        if current_app.testing:
+            raise error  # a bug, not an outage: the tests see it (handle_unexpected in production)
+        return handle_unexpected(error)
+    current_app.logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.path, error
+    )
+    headers = {"Retry-After": RETRY_AFTER}
+    if is_api_request():
+        return error_body("service_unavailable", DATABASE_DOWN), 503, headers
+    assert current_app.static_folder is not None  # set by create_app
+    page = (Path(current_app.static_folder) / "errors" / "503.html").read_text(encoding="utf-8")
+    return page, 503, {**headers, "Content-Type": "text/html; charset=utf-8"}
 
+
+def handle_queue_down(error: RedisError):
+    """Redis does not answer: what needed the queue is refused, 503 rather than 500; the
+    request's changes are rolled back (`equipbank.App`)."""
+    current_app.logger.warning(
+        "Redis unavailable on %s %s: %s", request.method, request.path, error
+    )
+    headers = {"Retry-After": RETRY_AFTER}
+    if is_api_request():
+        return error_body("service_unavailable", QUEUE_DOWN), 503, headers
+    return render_template("errors/error.html", status=503, message=QUEUE_DOWN), 503, headers
+
+
+def handle_unexpected(error: Exception):
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     code, message = HTTP_MESSAGES[500]
     return _respond(500, code, message)
@@ -177,6 +218,8 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(StaleDataError, handle_concurrent_change)
     app.register_error_handler(IntegrityError, handle_concurrent_change)
+    app.register_error_handler(DBAPIError, handle_database_error)
+    app.register_error_handler(RedisError, handle_queue_down)
     app.before_request(reject_nul_characters)
     app.register_error_handler(HTTPException, handle_http_exception)
     if not app.config.get("TESTING"):

@@ -71,3 +71,274 @@ def test_with_redis_a_worker_runs_the_job(app, runner):
 
 def test_an_unknown_job_has_no_state(app):
     assert jobs.job_state("inline-123") is None
+
+
+# A worker outliving what goes wrong around it: a database restart, a Redis outage, a kill.
+
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgresql")
+
+
+def backend_pid() -> int:
+    """A job that reads and does not commit: its session holds a connection in a transaction."""
+    return db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+
+
+def organisation_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Organisation))
+
+
+def finished_result(job_id: str):
+    from rq.job import Job
+
+    job = Job.fetch(job_id, connection=jobs.redis_connection())
+    assert job.get_status() == "finished", job.latest_result()
+    return job.return_value()
+
+
+@pytest.mark.skipif(
+    not (ON_POSTGRES and os.environ.get("REDIS_URL")),
+    reason="pg_terminate_backend needs PostgreSQL, the worker Redis (CI sets both)",
+)
+def test_a_worker_runs_its_next_job_after_its_database_connection_was_killed(app, runner):
+    """What a PostgreSQL restart does to the worker: its connection is cut between two jobs."""
+    jobs.queue().empty()
+    factories.organisation()
+    db.session.commit()
+    first = jobs.queue().enqueue(backend_pid)
+    assert runner.invoke(args=["rq", "worker", "--burst"]).exit_code == 0
+    pid = finished_result(first.id)
+
+    killer = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with killer.begin() as connection:
+        assert connection.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    killer.dispose()
+
+    second = jobs.queue().enqueue(organisation_count)
+    assert runner.invoke(args=["rq", "worker", "--burst"]).exit_code == 0
+    assert finished_result(second.id) == 1
+
+
+def echo(value: str) -> str:
+    return value
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition, seconds: float = 20.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"still false after {seconds} s: {condition}")
+
+
+class ThrowawayRedis:
+    """A redis-server of the test's own on a spare port, that the test stops and restarts."""
+
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.dir = tmp_path
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import subprocess
+
+        from redis import Redis
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            cwd=self.dir,
+            stdout=subprocess.DEVNULL,
+        )
+        connection = Redis(port=self.port)
+        wait_for(lambda: _answers(connection))
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+def _answers(connection) -> bool:
+    from redis.exceptions import RedisError
+
+    try:
+        return bool(connection.ping())
+    except RedisError:
+        return False
+
+
+@pytest.fixture
+def throwaway_redis(tmp_path):
+    import shutil
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not on PATH (it is in CI)")
+    server = ThrowawayRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def start_command(app, tmp_path, redis_url: str, queue_name: str, *command: str):
+    """`flask rq <command>` in a process of its own, as in production."""
+    import subprocess
+    import sys
+
+    from equipbank import PROJECT_ROOT
+
+    env = {
+        **os.environ,
+        "EQUIPBANK_CONFIG": "testing",
+        "FLASK_APP": "wsgi.py",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": redis_url,
+        "RQ_QUEUE": queue_name,
+        "SWEEP_INTERVAL_SECONDS": "1",
+    }
+    log = open(tmp_path / f"{'-'.join(command)}.log", "w")  # closed by the test
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "rq", *command],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    return process, log
+
+
+def test_worker_and_scheduler_reconnect_when_redis_comes_back(app, tmp_path, throwaway_redis):
+    import subprocess
+
+    from redis import Redis
+    from rq import Queue
+
+    redis = Redis.from_url(throwaway_redis.url)
+    work = Queue("faults-work", connection=redis)
+    cron_queue = Queue("faults-cron", connection=redis)  # sweeps queued, none run
+    worker, worker_log = start_command(app, tmp_path, throwaway_redis.url, work.name, "worker")
+    scheduler, scheduler_log = start_command(
+        app, tmp_path, throwaway_redis.url, cron_queue.name, "scheduler"
+    )
+    try:
+        before = work.enqueue(echo, "avant")
+        wait_for(lambda: before.get_status(refresh=True) == "finished")
+        wait_for(lambda: redis.get("equipbank:faults-cron:beat:scheduler"))
+
+        throwaway_redis.stop()
+        wait_for(lambda: "retrying" in (tmp_path / "worker.log").read_text(), 10)
+        wait_for(lambda: "starting again" in (tmp_path / "scheduler.log").read_text(), 10)
+        throwaway_redis.start()  # empty: --save ''
+
+        after = work.enqueue(echo, "après")
+        wait_for(lambda: after.get_status(refresh=True) == "finished")
+        assert after.return_value() == "après"
+        wait_for(lambda: redis.get("equipbank:faults-cron:beat:scheduler"))
+        wait_for(lambda: cron_queue.count)  # the sweep is queued again
+        assert worker.poll() is None and scheduler.poll() is None  # both still alive
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+        for process in (worker, scheduler):
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in (worker_log, scheduler_log):
+            log.close()
+
+
+@pytest.fixture
+def redis_of_the_test(app, monkeypatch, throwaway_redis):
+    """The app's jobs go to the throwaway redis-server, with or without REDIS_URL set."""
+    monkeypatch.setitem(app.config, "REDIS_URL", throwaway_redis.url)
+    return throwaway_redis
+
+
+def heartbeat_age_after_a_second() -> float:
+    """A job a second long: how old its worker's heartbeat is at its end."""
+    import time
+
+    from rq import Worker, get_current_job
+
+    time.sleep(1.0)
+    job = get_current_job()
+    assert job is not None and job.worker_name
+    worker = Worker.find_by_key(
+        Worker.redis_worker_namespace_prefix + job.worker_name, connection=jobs.redis_connection()
+    )
+    assert worker is not None and worker.last_heartbeat is not None
+    return jobs._age(worker.last_heartbeat)
+
+
+def test_a_worker_beats_while_a_job_runs(app, redis_of_the_test, monkeypatch):
+    from equipbank.jobs import worker as worker_module
+
+    monkeypatch.setattr(worker_module, "HEARTBEAT_SECONDS", 0.2)
+    job = jobs.queue().enqueue(heartbeat_age_after_a_second)
+    rq_worker = worker_module.AppWorker([jobs.queue()], connection=jobs.redis_connection(), app=app)
+    rq_worker.work(burst=True)
+    assert finished_result(job.id) < 0.6
+
+
+def claimed_by_a_started_job(client, heartbeat_seconds_ago: float):
+    """An upload being imported by a job that a worker started, last seen that long ago."""
+    from datetime import timedelta
+
+    from rq.utils import utcformat
+
+    from equipbank.clock import utcnow
+    from equipbank.codes import InventoryImportStatus
+    from equipbank.donations.inventory import services as inventory
+    from equipbank.donations.models import InventoryImport
+    from equipbank.jobs.worker import AppWorker
+    from tests.donations.inventory.test_imports import cp1252_csv, upload
+
+    record_id = int(upload(client, cp1252_csv(5)).headers["Location"].rstrip("/").split("/")[-1])
+    record = db.session.get(InventoryImport, record_id)
+    job = jobs.queue().enqueue(echo, "import")
+    worker = AppWorker([jobs.queue()], connection=jobs.redis_connection(), app=client.application)
+    worker.register_birth()
+    with jobs.redis_connection().pipeline() as pipeline:
+        job.prepare_for_execution(worker.name, pipeline)
+        seen = utcnow().replace(tzinfo=None) - timedelta(seconds=heartbeat_seconds_ago)
+        pipeline.hset(worker.key, "last_heartbeat", utcformat(seen))
+        pipeline.execute()
+    inventory.MACHINE.write(record, InventoryImportStatus.IMPORTING)
+    record.job_id = job.id
+    db.session.commit()
+    return record_id
+
+
+@pytest.mark.parametrize(
+    ("heartbeat_seconds_ago", "released"), [(90, True), (5, False)], ids=["killed", "alive"]
+)
+def test_an_import_whose_worker_stopped_beating_is_released_within_a_minute(
+    client, auth, redis_of_the_test, heartbeat_seconds_ago, released
+):
+    from equipbank.codes import Role
+    from equipbank.donations.models import InventoryImport
+
+    auth.login(factories.user(Role.DONOR))
+    record_id = claimed_by_a_started_job(client, heartbeat_seconds_ago)
+    page = client.get(f"/dons/importer/{record_id}")
+    assert page.status_code == 200
+    assert ("de ce fichier s&#39;est interrompue" in page.text) is released
+    db.session.expire_all()
+    status = db.session.get(InventoryImport, record_id).status
+    assert status == ("checked" if released else "importing")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from equipbank import mail, transaction
+from equipbank import jobs, mail, transaction
 from equipbank.api import idempotency
 from equipbank.appointments import reminders
 from equipbank.audit import services as audit
@@ -77,4 +77,5 @@ def sweep() -> str:
     purged = files.purge_expired_files()
     audit.truncate_expired_ips()  # journaled; keeps the chain valid
     idempotency.purge_expired()
+    transaction.after_commit(jobs.beat, "sweep")  # its age in /api/v1/health
     return f"{report} ; {anonymised.count} fiche(s) anonymisée(s) ; {purged}"

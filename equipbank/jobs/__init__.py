@@ -7,9 +7,11 @@ so a worker never looks for a row that is not there yet.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app
@@ -30,6 +32,7 @@ class JobState:
     result: Any = None
     owner_id: int | None = None
     description: str = ""
+    worker_name: str | None = None  # the worker that started it
 
     @property
     def done(self) -> bool:
@@ -60,7 +63,8 @@ def has_uncommitted_writes() -> bool:
 def redis_connection():
     from redis import Redis
 
-    return Redis.from_url(current_app.config["REDIS_URL"])
+    # A Redis that does not answer is an error within seconds, not a request hanging.
+    return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=5)
 
 
 def queue():
@@ -134,4 +138,60 @@ def job_state(job_id: str) -> JobState | None:
         result=job.return_value() if status_code == "finished" else None,
         owner_id=job.meta.get("owner_id"),
         description=job.meta.get("description", ""),
+        worker_name=job.worker_name,
     )
+
+
+def worker_alive(name: str) -> bool:
+    """Whether the rq worker `name` beat within `worker.GONE_AFTER` (it beats every 15 s,
+    also while a job runs): a killed worker is known dead within a minute."""
+    from rq import Worker
+
+    from equipbank.jobs.worker import GONE_AFTER
+
+    found = Worker.find_by_key(
+        Worker.redis_worker_namespace_prefix + name, connection=redis_connection()
+    )
+    beat = found.last_heartbeat if found is not None else None
+    return beat is not None and _age(beat) < GONE_AFTER.total_seconds()
+
+
+def live_workers() -> int:
+    """How many workers of the app's queue beat recently."""
+    from rq import Worker
+
+    from equipbank.jobs.worker import GONE_AFTER
+
+    return sum(
+        1
+        for found in Worker.all(queue=queue())
+        if found.last_heartbeat is not None
+        and _age(found.last_heartbeat) < GONE_AFTER.total_seconds()
+    )
+
+
+def failed_count() -> int:
+    """Failed jobs Redis still keeps (`JOB_RESULT_RETENTION_HOURS`)."""
+    return queue().failed_job_registry.count
+
+
+def beat_key(name: str) -> str:
+    return f"equipbank:{current_app.config['RQ_QUEUE']}:beat:{name}"
+
+
+def beat(name: str) -> None:
+    """Record in Redis that `name` (the scheduler, a successful sweep) happened now."""
+    if uses_redis():
+        redis_connection().set(beat_key(name), time.time(), ex=30 * 24 * 3600)
+
+
+def beat_age(name: str) -> float | None:
+    """Seconds since `beat(name)`, None when never (or not in the last 30 days)."""
+    value = redis_connection().get(beat_key(name))
+    return max(0.0, time.time() - float(value)) if value is not None else None
+
+
+def _age(moment: datetime) -> float:
+    if moment.tzinfo is None:  # rq's timestamps are naive UTC
+        moment = moment.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - moment).total_seconds()

@@ -1,4 +1,4 @@
-"""`flask rq worker`: an rq worker inside the application context."""
+"""`flask rq worker` and `flask rq scheduler`: the background processes (`jobs.worker`)."""
 
 from __future__ import annotations
 
@@ -17,38 +17,59 @@ def rq_cli() -> None:
 @with_appcontext
 def worker(burst: bool) -> None:
     """Lancer un worker rq sur la file de l'application."""
-    from rq import SimpleWorker
+    from redis.exceptions import RedisError
 
     from equipbank import jobs
+    from equipbank.jobs.worker import AppWorker, keep_running
 
     if not jobs.uses_redis():
         raise click.ClickException(
             "REDIS_URL n'est pas défini : les tâches s'exécutent sans worker."
         )
-    # SimpleWorker runs jobs in this process, inside the app context pushed by the CLI, so
-    # jobs share no forked database connections with a parent.
-    worker = SimpleWorker([jobs.queue()], connection=jobs.redis_connection())
-    current_app.logger.info("rq worker on queue %s", current_app.config["RQ_QUEUE"])
-    worker.work(burst=burst)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run() -> bool:
+        # SimpleWorker runs jobs in this process (no forked database connections), each in
+        # an app context of its own; a new worker each attempt, registered afresh in Redis.
+        rq_worker = AppWorker([jobs.queue()], connection=jobs.redis_connection(), app=app)
+        current_app.logger.info("rq worker on queue %s", current_app.config["RQ_QUEUE"])
+        try:
+            rq_worker.work(burst=burst)
+        except RedisError:
+            if rq_worker.stop_asked:  # rq's stop handler itself met the Redis that is down
+                return True
+            raise
+        return burst or rq_worker.stop_asked
+
+    if burst:
+        run()
+    else:
+        keep_running(run, "rq worker")
 
 
 @rq_cli.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
     """Mettre la tournée périodique (rappels, récapitulatifs, ménage) dans la file, à intervalle régulier."""
-    from rq.cron import CronScheduler
-
     from equipbank import jobs
     from equipbank.appointments.tasks import sweep
+    from equipbank.jobs.worker import AppScheduler, keep_running
 
     if not jobs.uses_redis():
         raise click.ClickException(
             "REDIS_URL n'est pas défini : lancez « flask reminders send-due » depuis cron."
         )
-    cron = CronScheduler(connection=jobs.redis_connection())
+    cron = AppScheduler(
+        connection=jobs.redis_connection(), heartbeat_key=jobs.beat_key("scheduler")
+    )
     cron.register(
         sweep,
         queue_name=current_app.config["RQ_QUEUE"],
         interval=current_app.config["SWEEP_INTERVAL_SECONDS"],
     )
-    cron.start()
+
+    def run() -> bool:
+        cron.start()  # returns on Ctrl+C or SIGTERM; raises when Redis goes away
+        return True
+
+    keep_running(run, "rq scheduler")

@@ -295,14 +295,20 @@ def release(record: InventoryImport) -> None:
 
 
 def release_if_orphaned(record: InventoryImport) -> bool:
-    """An upload waiting for a job the queue no longer knows, or that failed (a worker
-    killed, Redis flushed): released, so the person can start again. True if released."""
+    """An upload waiting for a job the queue no longer knows, that failed, or that a worker
+    no longer beating had started (killed, its machine down: known within a minute, not at
+    the job's timeout): released, so the person can start again. True if released."""
     from equipbank import jobs
 
     if record.status not in BEFORE_JOB:
         return False
     state = jobs.job_state(record.job_id) if record.job_id else None
-    if state is not None and state.status != "failed":
+    abandoned = (
+        state is None
+        or state.status == "failed"
+        or (state.status == "started" and not jobs.worker_alive(state.worker_name or ""))
+    )
+    if not abandoned:
         return False
     release(record)
     return True

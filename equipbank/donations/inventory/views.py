@@ -85,7 +85,16 @@ def preview(import_id: int):
     record = services.get_import(import_id, viewer=current_user)
     if record.status == InventoryImportStatus.IMPORTED:
         return redirect(url_for("donations.detail", donation_id=record.donation_id))
-    if services.release_if_orphaned(record):
+    try:
+        released = services.release_if_orphaned(record)
+    except RedisError:  # the page still shows; whether its job runs is unknown for now
+        released = False
+        flash(
+            "La file des tâches de fond ne répond pas : l'état de la tâche de ce fichier est "
+            "inconnu pour l'instant, réessayez dans un instant.",
+            "error",
+        )
+    if released:
         flash(
             "La tâche de fond de ce fichier s'est interrompue : vous pouvez recommencer.", "error"
         )
