@@ -140,6 +140,7 @@ HEALTH_FIELDS = {
     "scheduler_heartbeat_age_seconds",
     "last_sweep_age_seconds",
     "failed_jobs",
+    "unsent_reminders",
 }
 
 

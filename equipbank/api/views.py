@@ -40,6 +40,10 @@ class HealthSchema(Schema):
     failed_jobs = fields.Integer(
         allow_none=True, metadata={"description": "failed jobs Redis still keeps"}
     )
+    unsent_reminders = fields.Integer(
+        allow_none=True,
+        metadata={"description": "reminders of the last 7 days not sent before their appointment"},
+    )
 
 
 @blp.route("")
@@ -66,8 +70,20 @@ def health():
             "failed_jobs": None,
         }
         healthy = database == "ok"
+    body["unsent_reminders"] = _unsent_reminders() if database == "ok" else None
     body["status"] = "ok" if healthy else "error"
     return body, 200 if healthy else 503
+
+
+def _unsent_reminders() -> int | None:
+    """Told, not a 503: a mail server down is the bank's to fix, and the app keeps trying."""
+    from equipbank.appointments.reminders import unsent_reminders_count
+
+    try:
+        return unsent_reminders_count()
+    except sa.exc.SQLAlchemyError:
+        transaction.rollback()
+        return None
 
 
 def _background() -> dict[str, Any]:

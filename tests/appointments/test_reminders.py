@@ -288,6 +288,7 @@ def test_a_reminder_not_sent_before_the_appointment_is_shown_not_dropped(
     assert tasks.send_notices(reminders.due_reminders()).sent == 0  # too late to remind
     assert smtp_server.messages == []
     assert reminders.unsent_reminders_count() == 2
+    assert client.get("/api/v1/health").get_json()["unsent_reminders"] == 2
 
     assert "Rappels non envoyés (2)" in client.get("/equipe").text
     auth.logout()
