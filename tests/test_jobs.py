@@ -12,7 +12,7 @@ from equipbank.audit import services as audit
 from equipbank.audit.models import AuditEvent
 from equipbank.extensions import db
 from equipbank.organisations.models import Organisation
-from tests import factories
+from tests import factories, invariants
 
 
 def rename_organisation(organisation_id: int, name: str) -> str:
@@ -116,6 +116,7 @@ def test_a_worker_runs_its_next_job_after_its_database_connection_was_killed(app
     second = jobs.queue().enqueue(organisation_count)
     assert runner.invoke(args=["rq", "worker", "--burst"]).exit_code == 0
     assert finished_result(second.id) == 1
+    invariants.check_all()
 
 
 def echo(value: str) -> str:
@@ -261,6 +262,7 @@ def test_worker_and_scheduler_reconnect_when_redis_comes_back(app, tmp_path, thr
                 process.kill()
         for log in (worker_log, scheduler_log):
             log.close()
+    invariants.check_all()
 
 
 @pytest.fixture

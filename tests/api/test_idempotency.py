@@ -21,7 +21,7 @@ from equipbank.donations.models import Donation
 from equipbank.extensions import db
 from equipbank.handovers.models import Handover
 from equipbank.requests.models import DeviceRequest
-from tests import factories
+from tests import factories, invariants
 
 
 def count(model) -> int:
@@ -57,6 +57,7 @@ def test_a_retried_handover_is_made_once_and_answered_the_same(client, relay, re
     assert "Idempotent-Replayed" not in first.headers
     assert again.headers["Idempotent-Replayed"] == "true"
     assert (count(Handover), count(Appointment)) == (1, 1)
+    invariants.check_all()
 
 
 def test_the_same_key_with_another_body_is_a_422(client, relay, relay_user, advisor):
@@ -253,3 +254,4 @@ def test_parallel_retries_with_one_key_make_one_handover(app, relay, relay_user,
     assert len({str(answer.get_json()) for answer in answers}) == 1
     assert sum(answer.headers.get("Idempotent-Replayed") == "true" for answer in answers) == 4
     assert count(Handover) == 1
+    invariants.check_all()

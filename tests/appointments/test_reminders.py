@@ -17,7 +17,7 @@ from equipbank.appointments import reminders, services, tasks
 from equipbank.appointments.models import Appointment, NotificationReceipt
 from equipbank.clock import PARIS, utcnow
 from equipbank.extensions import db
-from tests import factories
+from tests import factories, invariants
 
 
 def tomorrow_handover(relay_user, advisor, **beneficiary):
@@ -256,6 +256,7 @@ def test_an_hour_without_a_mail_server_loses_no_reminder_due_later(
     assert len(smtp_server.to("thomas@cnfs.example")) == 1
     receipt = db.session.scalar(sa.select(NotificationReceipt))
     assert (receipt.result, receipt.attempts) == ("sent", 8)
+    invariants.check_all()
 
 
 def test_during_an_outage_one_send_per_sweep_probes_the_server_the_others_wait(
