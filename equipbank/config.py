@@ -104,6 +104,9 @@ class Config:
         "THROTTLE_DUPLICATE_REFUSALS_PER_ACCOUNT", "20 per hour"
     )
 
+    # GET /metrics (Prometheus): a 404 unless set, then only with this bearer token.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+
     API_TITLE = "equipbank API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -24,6 +24,9 @@ from equipbank.extensions import db
 from equipbank.geo import services as geo
 from tests import factories
 
+# GET /metrics is open with this bearer token in the suite (tests/test_metrics.py).
+METRICS_TOKEN = "test-metrics-token"
+
 REFERENCE_TABLES = {"communes", "commune_postal_codes", "alembic_version"}
 
 
@@ -66,6 +69,7 @@ def app(tmp_path_factory):
             "REDIS_URL": os.environ.get("REDIS_URL") or None,
             "RQ_QUEUE": f"equipbank-test-{os.getpid()}",
             "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
+            "METRICS_TOKEN": METRICS_TOKEN,
         }
     )
     app.test_client_class = IsolatedClient

@@ -19,7 +19,7 @@ from equipbank.donations.inventory import services as inventory
 from equipbank.extensions import db
 from equipbank.requests.models import DeviceRequest
 from tests import factories
-from tests.conftest import AuthActions
+from tests.conftest import METRICS_TOKEN, AuthActions
 from tests.pdfs import pdf_text
 
 # A name that no page shows unless it is about this person; ASCII, so JSON shows it as is.
@@ -43,6 +43,9 @@ def server_error(rule: Rule, response) -> bool:
         return False
     return response.status_code >= 500
 
+
+# Routes with their own check, and the headers that pass it.
+ROUTE_HEADERS = {"metrics.metrics": {"Authorization": f"Bearer {METRICS_TOKEN}"}}
 
 # Query arguments without which a route only says what it lacks.
 REQUIRED_QUERY = {"api-communes.list_communes": {"postal_code": "06440"}}
@@ -162,7 +165,8 @@ def callers(rule: Rule, world: World) -> Iterator[tuple[str, dict]]:
             headers = world.tokens.get(one, {})
             yield one, {"client": world.clients["anonymous"], "headers": headers}
         else:
-            yield one, {"client": world.clients[one], "headers": {}}
+            headers = ROUTE_HEADERS.get(rule.endpoint, {})
+            yield one, {"client": world.clients[one], "headers": headers}
 
 
 def walk(app, world: World, query: dict | None = None) -> Iterator[tuple[Rule, str, str, object]]:

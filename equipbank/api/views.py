@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-import sqlalchemy as sa
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from redis.exceptions import RedisError
 
-from equipbank import jobs, transaction
 from equipbank.auth.permissions import public
-from equipbank.extensions import db
+from equipbank.health import report
 
 blp = Blueprint("api-health", __name__, url_prefix="/health", description="État du service")
 
@@ -52,79 +46,5 @@ class HealthSchema(Schema):
 @blp.alt_response(503, schema=HealthSchema, description="A part that must run is down")
 @blp.doc(security=[])
 def health():
-    database = _check(lambda: db.session.execute(sa.text("SELECT 1")))
-    body: dict[str, Any] = {"database": database}
-    if jobs.uses_redis():
-        body |= _background()
-        healthy = database == "ok" and all(
-            body[part] == "ok" for part in ("queue", "worker", "scheduler")
-        )
-    else:  # jobs run inline after the commit; the sweep is run by cron
-        body |= {
-            "queue": "inline",
-            "worker": "inline",
-            "workers": None,
-            "scheduler": "inline",
-            "scheduler_heartbeat_age_seconds": None,
-            "last_sweep_age_seconds": None,
-            "failed_jobs": None,
-        }
-        healthy = database == "ok"
-    body["unsent_reminders"] = _unsent_reminders() if database == "ok" else None
-    body["status"] = "ok" if healthy else "error"
+    body, healthy = report()
     return body, 200 if healthy else 503
-
-
-def _unsent_reminders() -> int | None:
-    """Told, not a 503: a mail server down is the bank's to fix, and the app keeps trying."""
-    from equipbank.appointments.reminders import unsent_reminders_count
-
-    try:
-        return unsent_reminders_count()
-    except sa.exc.SQLAlchemyError:
-        transaction.rollback()
-        return None
-
-
-def _background() -> dict[str, Any]:
-    from equipbank.jobs.worker import GONE_AFTER
-
-    try:
-        jobs.redis_connection().ping()
-        workers = jobs.live_workers()
-        scheduler_age = jobs.beat_age("scheduler")
-        sweep_age = jobs.beat_age("sweep")
-        failed = jobs.failed_count()
-    except RedisError:
-        return {
-            "queue": "error",
-            "worker": "error",
-            "workers": None,
-            "scheduler": "error",
-            "scheduler_heartbeat_age_seconds": None,
-            "last_sweep_age_seconds": None,
-            "failed_jobs": None,
-        }
-    scheduler_alive = scheduler_age is not None and scheduler_age < GONE_AFTER.total_seconds()
-    return {
-        "queue": "ok",
-        "worker": "ok" if workers else "missing",
-        "workers": workers,
-        "scheduler": "ok" if scheduler_alive else "missing",
-        "scheduler_heartbeat_age_seconds": _seconds(scheduler_age),
-        "last_sweep_age_seconds": _seconds(sweep_age),
-        "failed_jobs": failed,
-    }
-
-
-def _seconds(age: float | None) -> int | None:
-    return None if age is None else int(age)
-
-
-def _check(probe: Callable[[], object]) -> str:
-    try:
-        probe()
-    except Exception:  # noqa: BLE001  any failure of a component is reported, not raised
-        transaction.rollback()
-        return "error"
-    return "ok"
