@@ -46,6 +46,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     configure(app, config)
+    register_logging(app)
     register_extensions(app)
     register_metrics(app)
     register_converters(app)
@@ -121,6 +122,13 @@ def _configure_sqlite(engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def register_logging(app: Flask) -> None:
+    """First: LOG_FORMAT=json formats every line that follows."""
+    from equipbank import logs
+
+    logs.init_app(app)
 
 
 def register_metrics(app: Flask) -> None:

@@ -104,6 +104,8 @@ class Config:
         "THROTTLE_DUPLICATE_REFUSALS_PER_ACCOUNT", "20 per hour"
     )
 
+    # text (Flask's lines) or json (one object a line, no personal data: equipbank.logs).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     # GET /metrics (Prometheus): a 404 unless set, then only with this bearer token.
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
 
