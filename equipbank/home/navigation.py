@@ -46,6 +46,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Organisations", "organisations.index", admin_only=True),
         NavItem("Comptes", "users.index", admin_only=True),
         NavItem("Journal", "audit.index", admin_only=True),
+        NavItem("État du service", "home.service_status"),
     ),
     Role.DONOR: (
         NavItem("Accueil", "home.donor"),

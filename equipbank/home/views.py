@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
+from equipbank import health
 from equipbank.appointments import reminders
 from equipbank.appointments import services as appointments
 from equipbank.auth.permissions import logged_in, roles
@@ -49,6 +50,14 @@ def staff():
         to_plan=donations.pickups_to_plan(),
         unsent_reminders=reminders.unsent_reminders_count(),
     )
+
+
+@bp.route("/admin/etat")
+@roles(Role.STAFF)
+def service_status():
+    """The figures of /api/v1/health, in French, for the staff."""
+    figures, healthy = health.report()
+    return render_template("home/service_status.html", figures=figures, healthy=healthy)
 
 
 @bp.route("/donateur")
