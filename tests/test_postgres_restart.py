@@ -19,8 +19,9 @@ from equipbank import create_app, jobs
 from equipbank.extensions import db
 from equipbank.geo import services as geo
 from equipbank.handovers.models import Handover
-from equipbank.organisations.models import Organisation
 from tests import factories, invariants
+from tests.test_jobs import finished_result as finished
+from tests.test_jobs import organisation_count
 
 BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
 
@@ -72,18 +73,6 @@ def server():
     yield postgres
     postgres.pg_ctl("stop")
     shutil.rmtree(root)
-
-
-def organisation_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Organisation))
-
-
-def finished(job_id: str):
-    from rq.job import Job
-
-    job = Job.fetch(job_id, connection=jobs.redis_connection())
-    assert job.get_status() == "finished", job.latest_result()
-    return job.return_value()
 
 
 def test_after_a_real_postgres_restart_the_same_worker_and_the_app_carry_on(server):
