@@ -20,7 +20,7 @@ from equipbank.errors import DomainError, NotFound
 from equipbank.extensions import db
 from equipbank.organisations.services import get_organisation
 from equipbank.urls import external_url
-from equipbank.web import paginate, save_and_flash, save_or_show
+from equipbank.web import paginate, save_and_flash, save_or_raise, save_or_show
 
 bp = Blueprint("users", __name__, url_prefix="/admin/comptes")
 
@@ -105,9 +105,8 @@ def new_link(user_id: int):
     """A fresh one-time link, for a lost first link or a forgotten password."""
     user = get_user(user_id)
     try:
-        return _link_page(user, created=False)
+        return save_or_raise(lambda: _link_page(user, created=False))
     except DomainError as error:
-        transaction.rollback()
         flash(error.message, "error")
         return redirect(url_for("users.edit", user_id=user.id))
 

@@ -27,7 +27,7 @@ from equipbank.errors import DomainError
 from equipbank.extensions import db
 from equipbank.forms import add_errors
 from equipbank.urls import local_path
-from equipbank.web import save_or_show
+from equipbank.web import save_or_raise, save_or_show
 
 bp = Blueprint("auth", __name__)
 
@@ -171,7 +171,7 @@ def set_password(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password(user, form.password.data or "")
+            save_or_raise(lambda: services.set_password(user, form.password.data or ""))
         except DomainError as error:
             add_errors([form, form.password], [error.message])
         else:

@@ -6,7 +6,6 @@ from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from equipbank import transaction
 from equipbank.api.idempotency import idempotent
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.auth.permissions import roles
@@ -26,6 +25,7 @@ from equipbank.donations.schemas import (
 )
 from equipbank.errors import DomainError, ValidationFailed, error_body
 from equipbank.geo.services import resolve_commune
+from equipbank.web import save_or_raise
 
 blp = Blueprint("api-donations", __name__, url_prefix="/donations", description="Dons")
 
@@ -122,11 +122,12 @@ def import_donation(query, form):
         message = f"{len(result.errors)} erreur(s) dans le fichier : rien n'a été importé."
         return {**report, **error_body("inventory_errors", message)}, 422
     try:
-        donation = services.declare_donation(
-            donor, _pickup(form, imports.line_inputs(result.lines)), actor=current_user
+        donation = save_or_raise(
+            lambda: services.declare_donation(
+                donor, _pickup(form, imports.line_inputs(result.lines)), actor=current_user
+            )
         )
     except DomainError as error:  # the pickup fields, say: the report comes back with the error
-        transaction.rollback()
         return {**report, **error_body(error.code, error.message, error.fields)}, error.status
     return {**report, "donation": donation}, 201
 
