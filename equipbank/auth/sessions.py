@@ -59,8 +59,7 @@ def sign_out(user: User) -> None:
     row = current_session(user.id)
     if row is not None:
         row.revoked_at = utcnow()
-    logout_user()
-    session.pop(_SESSION_KEY, None)
+    sign_out_browser()
     audit.record("user.logout", user, actor=user)
 
 

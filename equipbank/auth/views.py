@@ -106,6 +106,11 @@ def enrol():
     user = current_user if current_user.is_authenticated else _pending_user()
     if user is None:
         return redirect(url_for("auth.login"))
+    if user.uses_totp:  # a new secret would replace the one in use: its code is asked instead
+        if current_user.is_authenticated:
+            flash("La double authentification est déjà activée sur votre compte.", "info")
+            return redirect(url_for("auth.account"))
+        return redirect(url_for("auth.second_factor"))
     form = CodeForm()
     if request.method == "GET" or user.totp_secret is None:
         twofactor.start_enrolment(user)

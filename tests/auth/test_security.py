@@ -303,3 +303,17 @@ def test_confirmation_links_are_throttled_per_address(client, app):
     for _ in range(requests):
         assert client.post("/confirmer", data={"email": "x@example.org"}).status_code == 302
     assert client.post("/confirmer", data={"email": "x@example.org"}).status_code == 429
+
+
+def test_the_password_alone_cannot_enrol_a_new_app_over_the_one_in_use(client):
+    user = factories.user(Role.ADVISOR)
+    totp = enrolled(user)
+    secret = totp.secret
+    client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+    response = client.get("/compte/double-authentification")
+    assert response.headers["Location"] == "/login/code" and not signed_in(client)
+    db.session.expire_all()
+    kept = db.session.get(User, user.id)
+    assert kept.uses_totp and kept.totp_secret == secret
+    assert client.post("/login/code", data={"code": totp.now()}).status_code == 302
+    assert client.get("/compte/double-authentification").headers["Location"] == "/compte"
