@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -29,3 +30,11 @@ def month_buckets(last_day: date, months: int = 12) -> list[tuple[str, datetime,
         buckets.append((f"{year:04d}-{month:02d}", start, following))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return buckets[::-1]
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months earlier (the month's last day when
+    that day does not exist, as 31 August to 28 February)."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)

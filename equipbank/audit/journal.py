@@ -35,7 +35,6 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from equipbank.audit.models import GENESIS_HASH, AuditEvent
-from equipbank.clock import utcnow
 
 _PENDING = "equipbank_audit_pending"
 # Execution option of the one UPDATE the ORM lets through: the retention of IP addresses.
@@ -138,7 +137,6 @@ def _hash(fields: tuple) -> str:
 def add(session: Session, audit_event: AuditEvent) -> None:
     """Keep `audit_event` aside until the transaction commits (then `_write_pending` chains and
     inserts it); a rollback drops it, as it would drop the row."""
-    audit_event.at = audit_event.at or utcnow()
     ip = audit_event.ip if ip_network(audit_event.ip) else None
     audit_event.ip = ip
     if ip is not None:

@@ -6,7 +6,6 @@ The events are written, chained after the last one, when the transaction commits
 
 from __future__ import annotations
 
-import calendar
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -19,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from equipbank.audit import journal
 from equipbank.audit.models import AuditEvent
-from equipbank.clock import PARIS, utcnow
+from equipbank.clock import PARIS, months_before, utcnow
 from equipbank.extensions import db
 from equipbank.spreadsheet import escape_formula
 
@@ -75,14 +74,6 @@ def truncate_expired_ips(*, now: datetime | None = None) -> int:
             summary={"before": before.isoformat(), "rows": changed, "months": months},
         )
     return changed
-
-
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same day and time `months` calendar months earlier (the month's last day when
-    that day does not exist, as 31 August to 28 February)."""
-    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)
 
 
 def _describe(subject: Any) -> tuple[str, str | None]:

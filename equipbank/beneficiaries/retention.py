@@ -11,7 +11,6 @@ topics and durations. So every report and export gives the same figures before a
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -21,9 +20,10 @@ from flask import current_app
 
 from equipbank.appointments.models import Appointment
 from equipbank.audit import services as audit
+from equipbank.beneficiaries import services
 from equipbank.beneficiaries.models import Beneficiary
-from equipbank.clock import today, utcnow
-from equipbank.codes import AgeBand, AppointmentStatus, DeviceStatus, ErasureReason, Role
+from equipbank.clock import months_before, today, utcnow
+from equipbank.codes import AgeBand, AppointmentStatus, DeviceStatus, ErasureReason
 from equipbank.devices.models import DeviceEvent
 from equipbank.errors import NotFound, ValidationFailed
 from equipbank.extensions import db
@@ -34,14 +34,6 @@ if TYPE_CHECKING:
 
 # Written in place of the free-text reason a device came back: the return itself stays.
 REASON_ERASED = "Motif effacé (anonymisation)"
-
-
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same day and time `months` earlier (the month's last day when it is shorter)."""
-    index = moment.year * 12 + moment.month - 1 - months
-    year, month = divmod(index, 12)
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)
 
 
 def retention_cutoff(now: datetime | None = None) -> datetime:
@@ -120,17 +112,10 @@ def _erase_return_reason_in_device_history(handover: Handover) -> None:
             event.data = {**data, "reason": REASON_ERASED}  # a new dict: JSON is not tracked
 
 
-def can_anonymise(actor: User, beneficiary: Beneficiary) -> bool:
-    """The relay that owns the person, and staff."""
-    if actor.role == Role.STAFF:
-        return True
-    return actor.role == Role.RELAY and beneficiary.relay_id == actor.organisation_id
-
-
 def anonymise(beneficiary: Beneficiary, *, actor: User, reason: str) -> Beneficiary:
     """Right of erasure: anonymise this person now, irreversibly. Audited with the reason's
     code only (never free text about the person)."""
-    if not can_anonymise(actor, beneficiary):
+    if not services.can_see(actor, beneficiary):  # the owning relay, and staff
         raise NotFound("Bénéficiaire introuvable.")
     if reason not in ErasureReason.codes():
         raise ValidationFailed(
@@ -161,7 +146,6 @@ class RetentionReport:
 def apply_retention(
     *,
     dry_run: bool = False,
-    actor: User | None = None,
     now: datetime | None = None,
     record_when_none: bool = True,
 ) -> RetentionReport:
@@ -176,14 +160,11 @@ def apply_retention(
         moment = now or utcnow()
         for person in people:
             _clear(person, moment)
-            audit.record(
-                "beneficiary.anonymise", person, actor=actor, summary={"reason": "retention"}
-            )
+            audit.record("beneficiary.anonymise", person, summary={"reason": "retention"})
     if people or dry_run or record_when_none:
         audit.record(
             "beneficiary.retention",
             "beneficiaries",
-            actor=actor,
             summary={
                 "dry_run": dry_run,
                 "count": len(people),

@@ -85,9 +85,8 @@ def duration(seconds: int) -> str:
 
 def notice() -> Notice:
     config = current_app.config
-    # Added by the beneficiaries' and the audit journal's own changes: read with their defaults.
-    beneficiary_months = int(config.get("RETENTION_MONTHS", 12))
-    audit_ip_months = int(config.get("AUDIT_IP_RETENTION_MONTHS", 6))
+    beneficiary_months = config["RETENTION_MONTHS"]
+    audit_ip_months = config["AUDIT_IP_RETENTION_MONTHS"]
     threshold = config["REPORT_MASK_THRESHOLD"]
     controller = Controller(
         name=config["BANK_NAME"],
