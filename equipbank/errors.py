@@ -90,11 +90,19 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
-def _respond(status: int, code: str, message: str, fields: dict | None = None):
+def _respond(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict | None = None,
+    headers: dict[str, str] | None = None,
+):
+    headers = dict(headers or {})
     if is_api_request():
-        headers = {"WWW-Authenticate": 'Bearer realm="equipbank"'} if status == 401 else {}
+        if status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="equipbank"'
         return error_body(code, message, fields), status, headers
-    return render_template("errors/error.html", status=status, message=message), status
+    return render_template("errors/error.html", status=status, message=message), status, headers
 
 
 def handle_domain_error(error: DomainError):
@@ -170,7 +178,7 @@ def handle_database_error(error: DBAPIError):
     )
     headers = {"Retry-After": RETRY_AFTER}
     if is_api_request():
-        return error_body("service_unavailable", DATABASE_DOWN), 503, headers
+        return _respond(503, "service_unavailable", DATABASE_DOWN, headers=headers)
     assert current_app.static_folder is not None  # set by create_app
     page = (Path(current_app.static_folder) / "errors" / "503.html").read_text(encoding="utf-8")
     return page, 503, {**headers, "Content-Type": "text/html; charset=utf-8"}
@@ -182,10 +190,7 @@ def handle_queue_down(error: RedisError):
     current_app.logger.warning(
         "Redis unavailable on %s %s: %s", request.method, request.path, error
     )
-    headers = {"Retry-After": RETRY_AFTER}
-    if is_api_request():
-        return error_body("service_unavailable", QUEUE_DOWN), 503, headers
-    return render_template("errors/error.html", status=503, message=QUEUE_DOWN), 503, headers
+    return _respond(503, "service_unavailable", QUEUE_DOWN, headers={"Retry-After": RETRY_AFTER})
 
 
 def handle_unexpected(error: Exception):

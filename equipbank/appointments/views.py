@@ -155,11 +155,8 @@ def calendar():
     if request.method == "POST":
         token = services.new_calendar_token(current_user, actor=current_user)
         feed_url = external_url("appointments.feed", token=token)
-    return (
-        render_template("appointments/calendar.html", feed_url=feed_url),
-        200,
-        {"Cache-Control": "no-store"},
-    )
+    # The feed address is a credential: never cached (`security.py` sends no-store).
+    return render_template("appointments/calendar.html", feed_url=feed_url)
 
 
 @bp.route("/calendrier/<token>.ics")

@@ -185,5 +185,5 @@ def _link_page(user: User, *, created: bool):
     link = external_url("auth.set_password", token=token)
     days = current_app.config["SET_PASSWORD_LINK_MAX_AGE"] // 86400
     response = render_template("users/link.html", user=user, link=link, created=created, days=days)
-    # The link is a credential: never cached, by the browser or a proxy.
-    return response, 201 if created else 200, {"Cache-Control": "no-store"}
+    # The link is a credential: never cached (`security.py` sends no-store on every page).
+    return response, 201 if created else 200

@@ -39,7 +39,7 @@ def worker(burst: bool) -> None:
             if rq_worker.stop_asked:  # rq's stop handler itself met the Redis that is down
                 return True
             raise
-        return burst or rq_worker.stop_asked
+        return rq_worker.stop_asked
 
     if burst:
         run()
