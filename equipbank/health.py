@@ -58,7 +58,6 @@ def _background() -> dict[str, Any]:
     from equipbank.jobs.worker import GONE_AFTER
 
     try:
-        jobs.redis_connection().ping()
         workers = jobs.live_workers()
         scheduler_age = jobs.beat_age("scheduler")
         sweep_age = jobs.beat_age("sweep")
