@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -17,11 +18,13 @@ from equipbank.beneficiaries.models import Beneficiary
 from equipbank.beneficiaries.schemas import BeneficiaryExportSchema
 from equipbank.codes import Role
 from equipbank.donations.services import bank_identity
+from equipbank.errors import DomainError
 from equipbank.extensions import db
+from equipbank.forms import show_domain_error
 from equipbank.handovers.models import Handover
 from equipbank.jobs.views import send_file_result
 from equipbank.urls import local_path
-from equipbank.web import paginate, save_and_flash, save_or_show
+from equipbank.web import paginate, save_and_flash, save_or_raise
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaires")
 
@@ -38,22 +41,21 @@ def index():
     return render_template("beneficiaries/index.html", page=page, filters=filters)
 
 
-def duplicates_to_show(
-    form, beneficiary: Beneficiary | None = None
-) -> list[services.PossibleDuplicate]:
-    """The people the service's duplicate refusal was about, to name (ours) or date (others)."""
-    if not form.confirm_distinct.errors:
-        return []
-    commune = form.resolve_commune(required=False)
-    relay_id = beneficiary.relay_id if beneficiary else current_user.organisation_id
-    duplicates = services.possible_duplicates(
-        form.beneficiary_data(commune),
-        relay_id=relay_id,
-        exclude_id=beneficiary.id if beneficiary else None,
-    )
-    # After the refusal's rollback: committed with this answer.
-    services.journal_duplicate_hits(duplicates, actor=current_user)
-    return duplicates
+def _save_person(
+    form: BeneficiaryForm, operation: Callable[[], Beneficiary]
+) -> tuple[Beneficiary | None, list[services.PossibleDuplicate]]:
+    """Register or edit; on a refusal, say why on the form. A possible duplicate also gives
+    the people it was about, to name (ours) or only mention (another relay's), and its hits
+    on other relays' people are journaled after the refusal's rollback, kept with this answer."""
+    try:
+        return save_or_raise(operation), []
+    except services.PossibleDuplicates as refusal:
+        services.journal_duplicate_hits(refusal.duplicates, actor=current_user)
+        show_domain_error(form, refusal)
+        return None, refusal.duplicates
+    except DomainError as refusal:
+        show_domain_error(form, refusal)
+        return None, []
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])
@@ -62,10 +64,11 @@ def duplicates_to_show(
 def create():
     form = BeneficiaryForm()
     form.fill_commune_choices()
+    duplicates: list[services.PossibleDuplicate] = []
     if form.validate_on_submit():
         commune = form.resolve_commune(required=True)
         if not form.errors:
-            created = save_or_show(
+            created, duplicates = _save_person(
                 form,
                 lambda: services.create(
                     form.beneficiary_data(commune),
@@ -85,7 +88,7 @@ def create():
             "beneficiaries/form.html",
             form=form,
             beneficiary=None,
-            duplicates=duplicates_to_show(form),
+            duplicates=duplicates,
         ),
         422 if form.errors else 200,
     )
@@ -174,10 +177,11 @@ def edit(beneficiary_id: int):
     form = BeneficiaryForm(obj=beneficiary, postal_code=_postal_code(beneficiary))
     form.consent.data = True  # given at registration (the page shows when); not asked again
     form.fill_commune_choices()
+    duplicates: list[services.PossibleDuplicate] = []
     if form.validate_on_submit():
         commune = form.resolve_commune(required=True)
         if not form.errors:
-            saved = save_or_show(
+            saved, duplicates = _save_person(
                 form,
                 lambda: services.update(
                     beneficiary,
@@ -195,7 +199,7 @@ def edit(beneficiary_id: int):
             "beneficiaries/form.html",
             form=form,
             beneficiary=beneficiary,
-            duplicates=duplicates_to_show(form, beneficiary),
+            duplicates=duplicates,
         ),
         422 if form.errors else 200,
     )
