@@ -119,3 +119,68 @@ def test_equipbank_demo_serves_the_app_and_every_login_works(served_demo):
         home = browser.open(f"{served_demo}/login", data=form)
         assert urllib.parse.urlsplit(home.url).path == HOMES[login.role.value], login.email
         assert "Se déconnecter" in home.read().decode()
+
+
+def test_a_taken_port_is_said_before_any_set_up(tmp_path):
+    database = tmp_path / "demo.sqlite"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    env.pop("EQUIPBANK_CONFIG", None)
+    script = Path(sys.executable).with_name("equipbank")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        result = subprocess.run(
+            [str(script), "demo", "--port", str(port)],
+            env=env,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode != 0
+    assert f"Le port {port} est déjà utilisé" in result.stderr
+    assert f"--port {port + 1}" in result.stderr
+    assert time.monotonic() - started < 10
+    assert not database.exists()  # nothing was set up
+
+
+def test_demo_reset_starts_again_from_the_original_demo(tmp_path, monkeypatch):
+    from flask import Flask
+
+    from equipbank import cli, config
+    from equipbank.demo.seed import LOGINS
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    # The settings are read from the environment when equipbank.config is imported.
+    monkeypatch.setattr(config.Config, "SQLALCHEMY_DATABASE_URI", url)
+    monkeypatch.setattr(config.Config, "REDIS_URL", None)
+    monkeypatch.setattr(config.Config, "RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.delenv("EQUIPBANK_CONFIG", raising=False)
+    served: list[int] = []
+    monkeypatch.setattr(Flask, "run", lambda self, host, port, **_: served.append(port))
+    port = free_port()
+    cli.main(["demo", "--port", str(port)])
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        seeded = connection.execute(sa.text("SELECT count(*) FROM users")).scalar()
+        connection.execute(
+            sa.text("UPDATE users SET name = 'Changé' WHERE email = :e"), {"e": LOGINS[0].email}
+        )
+    cli.main(["demo", "--port", str(port), "--reset"])
+    with engine.connect() as connection:
+        names = connection.execute(sa.text("SELECT name FROM users")).scalars().all()
+        users = connection.execute(sa.text("SELECT count(*) FROM users")).scalar()
+    engine.dispose()
+    assert served == [port, port]
+    assert "Changé" not in names
+    assert users == seeded
+
+
+def test_demo_reset_is_refused_in_production(monkeypatch):
+    from equipbank import cli
+
+    monkeypatch.setenv("EQUIPBANK_CONFIG", "production")
+    with pytest.raises(SystemExit, match="refusé en production"):
+        cli.main(["demo", "--port", str(free_port()), "--reset"])
