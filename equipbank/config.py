@@ -49,6 +49,8 @@ class Config:
     STRICT_TRANSPORT_SECURITY: str | None = None
     BANK_NAME = os.environ.get("BANK_NAME", "Banque du Numérique Alpes-Maritimes")
     BANK_CONTACT = os.environ.get("BANK_CONTACT", "contact@banque-numerique-06.fr · 04 93 00 00 00")
+    # The bank's département: the report pages open on it (an empty value: on all of France).
+    BANK_DEPARTMENT = os.environ.get("BANK_DEPARTMENT", "06").strip().upper() or None
     # Printed on the documents the bank signs (donation attestation, erasure certificate).
     BANK_ADDRESS = os.environ.get("BANK_ADDRESS", "Adresse à renseigner (BANK_ADDRESS)")
     BANK_CITY = os.environ.get("BANK_CITY", "Nice")

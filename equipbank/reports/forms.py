@@ -7,6 +7,7 @@ The dates are named `from` and `to` in the URL, as in the API.
 
 from __future__ import annotations
 
+from flask import current_app
 from wtforms import BooleanField, DateField, HiddenField, SelectField
 from wtforms.validators import AnyOf, Optional
 
@@ -41,6 +42,10 @@ class ReportForm(PeriodForm):
 
     def __init__(self, formdata, **kwargs):
         super().__init__(formdata, **kwargs)
+        if "department" not in formdata and "epci" not in formdata:
+            # A report opened without a territory covers the bank's own (BANK_DEPARTMENT);
+            # "Tous les départements" chosen in the form covers the whole country.
+            self.department.data = current_app.config["BANK_DEPARTMENT"]
         self.department.choices = choices(
             ((code, f"{code} – {name}") for code, name in geo.departments()),
             blank="Tous les départements",

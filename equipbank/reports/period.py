@@ -27,8 +27,8 @@ class Period:
 
     @classmethod
     def of(cls, start: date | None = None, end: date | None = None) -> Period:
-        """The period asked for; by default the twelve calendar months up to today (the
-        current one included, as the monthly flows).
+        """The period asked for; by default the year up to today (`one_year_to`), as the
+        "12 derniers mois" choice of the report pages.
 
         Raises ValidationFailed (fields `from`, `to`) for dates out of range or reversed.
         """
@@ -42,7 +42,7 @@ class Period:
         if errors:
             raise ValidationFailed("Période invalide.", fields=errors)
         if start is None:
-            start = max(EARLIEST, twelve_months_to(end))
+            start = max(EARLIEST, one_year_to(end))
         if start > end:
             errors["to"] = [
                 f"La date de fin ({end:%d/%m/%Y}) précède la date de début ({start:%d/%m/%Y})."
@@ -72,6 +72,15 @@ class Period:
     def covers(self, column):
         start, end = self.bounds
         return (column >= start) & (column < end)
+
+
+def one_year_to(last_day: date) -> date:
+    """The first day of the year ending with `last_day`: 03/12/2025 for 02/12/2026 (the
+    year ending on a 29 February began on 1 March)."""
+    try:
+        return last_day.replace(year=last_day.year - 1) + timedelta(days=1)
+    except ValueError:  # 29 February: no such day a year earlier
+        return date(last_day.year - 1, 3, 1)
 
 
 def twelve_months_to(last_day: date) -> date:

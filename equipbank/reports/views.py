@@ -22,7 +22,7 @@ from equipbank.reports.donors import donor_impact
 from equipbank.reports.forms import CommuneReportForm, ImpactForm, ReportForm
 from equipbank.reports.impact import render_impact_report
 from equipbank.reports.indicators import indicators as roadmap_indicators
-from equipbank.reports.period import EARLIEST, Period, report_scope, twelve_months_to
+from equipbank.reports.period import EARLIEST, Period, one_year_to, report_scope
 from equipbank.reports.stock import AGE_BUCKETS, FLOWS, stock_counts, stock_matrix, stock_report
 from equipbank.web import ListPage
 
@@ -93,7 +93,7 @@ def period_presets() -> list[tuple[str, date | None, date]]:
     """Quick choices above a report's form."""
     now = today()
     return [
-        ("12 derniers mois", twelve_months_to(now), now),
+        ("12 derniers mois", one_year_to(now), now),
         (f"Année {now.year}", date(now.year, 1, 1), now),
         (f"Année {now.year - 1}", date(now.year - 1, 1, 1), date(now.year - 1, 12, 31)),
         ("Depuis le début", EARLIEST, now),

@@ -87,7 +87,7 @@ def test_the_page_fills_in_the_default_period_and_sorts(client, staff, escarene_
         ({"department": "99"}, "Département inconnu : « 99 »"),
         ({"epci": "000000000"}, "EPCI inconnu"),
         ({"relay": "abc"}, "Choix non valide"),
-        ({"with_zeros": "y"}, "Choisissez un EPCI ou un département"),
+        ({"department": "", "with_zeros": "y"}, "Choisissez un EPCI ou un département"),
         ({"sort": "password"}, "Tri inconnu"),
     ],
 )
@@ -296,3 +296,35 @@ def test_the_api_takes_an_empty_value_as_not_set(client, api_token, escarene_six
     )
     assert response.status_code == 200
     assert response.get_json()["totals"]["equipped_beneficiaries"] == 7
+
+
+def test_reports_open_on_the_banks_departement_and_france_is_a_choice(client, staff, app):
+    assert app.config["BANK_DEPARTMENT"] == "06"
+    opened = client.get("/rapports/communes")
+    assert opened.status_code == 200
+    assert '<option selected value="06">06 – Alpes-Maritimes</option>' in opened.text
+    assert "68 952 941" not in opened.text  # not the whole country's population
+    everywhere = client.get("/rapports/communes", query_string={"department": ""})
+    assert '<option selected value="">Tous les départements</option>' in everywhere.text
+    indicators = client.get("/rapports/indicateurs")
+    assert '<option selected value="06">06 – Alpes-Maritimes</option>' in indicators.text
+
+
+def test_the_default_export_covers_the_same_territory_as_the_page(client, staff, escarene_six):
+    outside = factories.user(Role.RELAY)
+    factories.equipped(outside, commune="75056", on=today() - timedelta(days=3))
+    rows = list(csv.reader(io.StringIO(client.get("/rapports/communes.csv").text), delimiter=";"))
+    communes = {row[1] for row in rows[1:]}
+    assert "L'Escarène" in communes and "Paris" not in communes
+
+
+def test_twelve_last_months_is_a_rolling_year_not_the_calendar_year(client, staff):
+    from equipbank.reports.period import one_year_to
+
+    page = client.get("/rapports/communes").text
+    now = today()
+    assert one_year_to(now) == now.replace(year=now.year - 1) + timedelta(days=1) or (
+        now.month == 2 and now.day == 29
+    )
+    assert f"from={one_year_to(now).isoformat()}&amp;to={now.isoformat()}" in page
+    assert f">Année {now.year}<" in page
