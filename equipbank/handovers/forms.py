@@ -1,7 +1,9 @@
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     IntegerField,
+    SearchField,
     SelectField,
     StringField,
     TextAreaField,
@@ -11,8 +13,17 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from equipbank.appointments.services import FollowupData
 from equipbank.beneficiaries.forms import BeneficiaryFieldsMixin
 from equipbank.clock import PARIS
-from equipbank.codes import LocationType
-from equipbank.forms import Form, enum_choices, optional_id
+from equipbank.codes import LocationType, OrganisationKind
+from equipbank.forms import (
+    FilterForm,
+    Form,
+    OptionalSelectField,
+    choices,
+    enum_choices,
+    optional_id,
+)
+from equipbank.handovers.services import HandoverCriteria
+from equipbank.organisations.services import organisations_of_kinds
 
 
 class HandoverForm(BeneficiaryFieldsMixin, Form):
@@ -60,3 +71,33 @@ class ReturnForm(Form):
     reason = StringField(
         "Raison du retour", validators=[DataRequired("Indiquez la raison."), Length(max=300)]
     )
+
+
+class HandoverFilters(FilterForm):
+    """The list of handovers: a device or a person, a relay (staff), a period, late follow-ups.
+    `suivi=en-retard` is the address of the relay home's "suivis en retard" link."""
+
+    q = SearchField("N° d'inventaire, nom ou prénom", validators=[Optional(), Length(max=100)])
+    relay = OptionalSelectField("Structure relais", coerce=optional_id, validate_choice=False)
+    start = DateField("Remis du", name="du", validators=[Optional()])
+    end = DateField("au", name="au", validators=[Optional()])
+    suivi = SelectField(
+        "Suivi",
+        choices=choices([("en-retard", "En retard")], blank="Tous"),
+        validators=[Optional()],
+    )
+
+    def load_choices(self) -> None:
+        self.relay.choices = choices(
+            ((o.id, o.name) for o in organisations_of_kinds(OrganisationKind.RELAY)),
+            blank="Toutes les structures",
+        )
+
+    def criteria(self) -> HandoverCriteria:
+        return HandoverCriteria(
+            text=(self.q.data or "").strip() or None,
+            relay_id=self.relay.data,
+            start=self.start.data,
+            end=self.end.data,
+            overdue_only=self.suivi.data == "en-retard",
+        )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,7 @@ from equipbank.beneficiaries import services as beneficiaries
 from equipbank.beneficiaries.models import Beneficiary
 from equipbank.clock import PARIS, today, utcnow
 from equipbank.codes import DeviceStatus, Role
+from equipbank.db import contains_text
 from equipbank.devices import services as devices
 from equipbank.devices import status
 from equipbank.devices.models import Device, parse_tag
@@ -264,6 +265,56 @@ def return_device(handover: Handover, reason: str | None, *, actor: User) -> Non
         data={"handover_id": handover.id},
     )
     audit.record("handover.return", handover, actor=actor, summary={"device": handover.device.tag})
+
+
+@dataclass(frozen=True)
+class HandoverCriteria:
+    """What the list of handovers is narrowed to; every part optional."""
+
+    text: str | None = None  # an asset tag, or words of the person's names
+    relay_id: int | None = None  # staff only: a relay's own list is already its own
+    start: date | None = None  # handed over on or after (Paris day)
+    end: date | None = None  # handed over on or before
+    overdue_only: bool = False  # the follow-up is late (`appointments.is_overdue`)
+
+    @property
+    def names_searched(self) -> bool:
+        return bool(self.text) and parse_tag(self.text or "") is None
+
+
+def find_handovers(viewer: User, criteria: HandoverCriteria) -> sa.Select:
+    """The handovers `viewer` may see that meet `criteria`, newest first."""
+    query = visible_handovers(viewer)
+    if criteria.text:
+        device_id = parse_tag(criteria.text)
+        if device_id is not None:
+            query = query.where(Handover.device_id == device_id)
+        else:
+            person = sa.select(Beneficiary.id)
+            for word in criteria.text.split()[:4]:
+                person = person.where(
+                    contains_text(Beneficiary.first_name, word)
+                    | contains_text(Beneficiary.last_name, word)
+                )
+            query = query.where(Handover.beneficiary_id.in_(person))
+    if criteria.relay_id is not None and viewer.role == Role.STAFF:
+        query = query.where(Handover.relay_id == criteria.relay_id)
+    if criteria.start:
+        query = query.where(Handover.handed_at >= datetime.combine(criteria.start, time(), PARIS))
+    if criteria.end:
+        after = datetime.combine(criteria.end + timedelta(days=1), time(), PARIS)
+        query = query.where(Handover.handed_at < after)
+    if criteria.overdue_only:
+        open_ids = db.session.scalars(
+            query.with_only_columns(Handover.id).where(Handover.returned_at.is_(None))
+        ).all()
+        late = [
+            a.handover_id
+            for a in appointments.latest_by_handover(open_ids).values()
+            if appointments.is_overdue(a)
+        ]
+        query = query.where(Handover.id.in_(late))
+    return query
 
 
 def visible_handovers(viewer: User) -> sa.Select:

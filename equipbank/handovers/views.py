@@ -16,8 +16,7 @@ from equipbank.errors import DomainError
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
 from equipbank.handovers import services
-from equipbank.handovers.forms import HandoverForm, ReturnForm
-from equipbank.handovers.models import Handover
+from equipbank.handovers.forms import HandoverFilters, HandoverForm, ReturnForm
 from equipbank.jobs.views import send_file_result
 from equipbank.web import paginate, save_and_flash, save_or_raise
 
@@ -27,26 +26,24 @@ bp = Blueprint("handovers", __name__, url_prefix="/remises")
 @bp.route("/")
 @roles(Role.RELAY, Role.STAFF)
 def index():
-    """The handovers and their follow-up; `?suivi=en-retard`: those whose follow-up is late."""
-    query = services.visible_handovers(current_user)
-    overdue_only = request.args.get("suivi") == "en-retard"
-    if overdue_only:
-        relay_id = current_user.organisation_id if current_user.role == Role.RELAY else None
-        late = [a.handover_id for a in appointments.overdue_followups(relay_id)] if relay_id else []
-        query = query.where(Handover.id.in_(late))
-    page = paginate(query)
+    """The handovers and their follow-up, searched and filtered (`HandoverFilters`)."""
+    filters = HandoverFilters(request.args)
+    criteria = filters.criteria()
+    page = paginate(services.find_handovers(current_user, criteria))
     followups = appointments.latest_by_handover(handover.id for handover in page.items)
     beneficiaries.record_list_read(
         current_user,
-        "handovers_overdue" if overdue_only else "handovers",
+        "handovers_overdue" if criteria.overdue_only else "handovers",
         count=len({handover.beneficiary_id for handover in page.items}),
+        searched=criteria.names_searched,
     )
     return render_template(
         "handovers/index.html",
         page=page,
+        filters=filters,
         followups=followups,
         is_overdue=appointments.is_overdue,
-        overdue_only=overdue_only,
+        overdue_only=criteria.overdue_only,
     )
 
 
