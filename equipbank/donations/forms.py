@@ -62,6 +62,15 @@ class PickupFieldsMixin(CommuneFieldsMixin):
         render_kw={"rows": 3, "placeholder": "Accès, horaires, étage, contact sur place…"},
     )
 
+    def prefill_pickup(self, donor) -> None:
+        """Start from the donor's own address: most donations leave from the company."""
+        if donor is None:
+            return
+        self.pickup_address.data = self.pickup_address.data or donor.address
+        if not self.postal_code.data and donor.postal_code:
+            self.postal_code.data = donor.postal_code
+            self.commune_code.data = donor.commune_code
+
     def donation_input(self, lines: list[LineInput], commune) -> DonationInput:
         return DonationInput(
             lines=lines,
@@ -202,6 +211,16 @@ class MappingForm(Form):
 
     def columns(self) -> dict[str, int | None]:
         return {name: self[name].data for name in self.FIELDS}
+
+    def unused_headers(self, headers: list[str]) -> list[str]:
+        """The file's columns no field takes: their content is not imported, and the page
+        says so (a "Remarque" column must not vanish without a word)."""
+        used = {index for index in self.columns().values() if index is not None}
+        return [
+            header or f"col. {index + 1}"
+            for index, header in enumerate(headers)
+            if index not in used
+        ]
 
 
 class ImportConfirmForm(PickupFieldsMixin, Form):

@@ -58,6 +58,8 @@ def _add_line_requested(form) -> bool:
 @roles(STAFF, DONOR)
 def create():
     form = DonationForm()
+    if request.method == "GET" and current_user.role == DONOR:
+        form.prefill_pickup(current_user.organisation)
     form.fill_commune_choices()
     if current_user.role == STAFF:
         form.donor_id.choices = donor_choices(organisations_of_kinds(OrganisationKind.DONOR))

@@ -60,7 +60,9 @@ def _page(record: InventoryImport, mapping_form=None, confirm_form=None, code: i
             },
         )
     mapping_form.set_headers(record.headers)
-    confirm_form = confirm_form or ImportConfirmForm(formdata=None)
+    if confirm_form is None:
+        confirm_form = ImportConfirmForm(formdata=None)
+        confirm_form.prefill_pickup(record.donor)
     confirm_form.fill_commune_choices()
     errors = [issue for issue in record.issues if issue["severity"] == "error"]
     warnings = [issue for issue in record.issues if issue["severity"] == "warning"]
@@ -84,6 +86,13 @@ def _page(record: InventoryImport, mapping_form=None, confirm_form=None, code: i
 def preview(import_id: int):
     record = services.get_import(import_id, viewer=current_user)
     if record.status == InventoryImportStatus.IMPORTED:
+        # Where a background import's progress page leads: the donation, with what was done.
+        assert record.donation is not None  # an imported file has made its donation
+        flash(
+            f"Don {record.donation.reference} importé : {record.valid_rows} "
+            f"équipement{'s' if record.valid_rows > 1 else ''}.",
+            "success",
+        )
         return redirect(url_for("donations.detail", donation_id=record.donation_id))
     try:
         released = services.release_if_orphaned(record)

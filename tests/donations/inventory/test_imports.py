@@ -351,3 +351,54 @@ def test_uploads_never_imported_are_purged_after_thirty_days(client, donor, runn
     db.session.expire_all()
     assert db.session.get(InventoryImport, old) is None
     assert db.session.get(InventoryImport, recent) is not None
+
+
+def test_a_background_import_ends_on_its_donation_with_a_success_message(
+    client, donor, app, monkeypatch, follow_job
+):
+    monkeypatch.setitem(app.config, "INVENTORY_INLINE_MAX_ROWS", 10)
+    record_id = int(upload(client, cp1252_csv(40)).headers["Location"].rstrip("/").split("/")[-1])
+    follow_job(
+        client.post(
+            f"/dons/importer/{record_id}/verification",
+            data={"category": "0", "brand": "1", "model": "2", "serial": "3"},
+        )
+    )
+    landed = follow_job(client.post(f"/dons/importer/{record_id}/import", data={}))
+    if landed.status_code == 302:  # inline: the preview's address, which leads on
+        landed = client.get(landed.headers["Location"], follow_redirects=True)
+    else:
+        landed = client.get(f"/dons/importer/{record_id}", follow_redirects=True)
+    donation = db.session.scalar(sa.select(Donation))
+    assert landed.request.path == f"/dons/{donation.id}"
+    assert f"Don {donation.reference} importé : 40 équipements." in landed.text
+
+
+def test_the_pickup_address_starts_from_the_donors_own(client, donor):
+    company = donor.organisation
+    company.address, company.postal_code, company.commune_code = (
+        "12 avenue des Tilleuls",
+        "06440",
+        "06057",
+    )
+    db.session.commit()
+    form = client.get("/dons/nouveau").text
+    assert 'value="12 avenue des Tilleuls"' in form and 'value="06440"' in form
+    record_id = int(upload(client, cp1252_csv(5)).headers["Location"].rstrip("/").split("/")[-1])
+    client.post(
+        f"/dons/importer/{record_id}/verification",
+        data={"category": "0", "brand": "1", "model": "2", "serial": "3"},
+    )
+    confirm = client.get(f"/dons/importer/{record_id}").text
+    assert 'value="12 avenue des Tilleuls"' in confirm
+    assert '<option selected value="06057">' in confirm
+
+
+def test_a_column_no_field_takes_is_named_not_dropped_in_silence(client, donor):
+    content = (
+        "Catégorie;Marque;Modèle;Numéro de série;Remarque\r\n"
+        "Ordinateur portable;Dell;Latitude 5490;DL-1;écran rayé\r\n"
+    ).encode("cp1252")
+    page = client.get(upload(client, content).headers["Location"]).text
+    assert "Colonne non reprise : « Remarque »." in page
+    assert "Son contenu ne sera pas importé" in page
