@@ -3,7 +3,8 @@
 One way to anonymise, shared by the periodic sweep (`apply_retention`), the relay's or
 staff's "Anonymiser maintenant" (`anonymise`) and `flask privacy retention`. What identifies
 the person goes: names, birth year, contacts, who checked the eligibility and when, the
-places of the appointments, the free-text reason a device came back. What the reports count
+places of the appointments, the free-text reason a device came back, the answers the API
+keeps for retries that named them (`api/idempotency.py`). What the reports count
 stays: commune, age band, public category, referrer and eligibility codes, consent date, the
 handovers (dates, communes, devices, receipt numbers) and the appointments' dates, statuses,
 topics and durations. So every report and export gives the same figures before and after.
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from flask import current_app
 
+from equipbank.api import idempotency
 from equipbank.appointments.models import Appointment
 from equipbank.audit import services as audit
 from equipbank.beneficiaries import services
@@ -96,6 +98,17 @@ def _clear(beneficiary: Beneficiary, now: datetime) -> None:
     for handover in returned:
         handover.return_reason = REASON_ERASED
         _erase_return_reason_in_device_history(handover)
+    # The API's kept answers that named the person: the beneficiary, and the handovers and
+    # outcomes, whose answers give the follow-up's place.
+    idempotency.erase_answers(
+        {
+            Beneficiary: sa.select(Beneficiary.id).where(Beneficiary.id == beneficiary.id),
+            Handover: sa.select(Handover.id).where(Handover.beneficiary_id == beneficiary.id),
+            Appointment: sa.select(Appointment.id).where(
+                Appointment.beneficiary_id == beneficiary.id
+            ),
+        }
+    )
 
 
 def _erase_return_reason_in_device_history(handover: Handover) -> None:
