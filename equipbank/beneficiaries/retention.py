@@ -1,6 +1,6 @@
 """Anonymisation of beneficiaries: after the retention period, or at once on request.
 
-One way to anonymise, shared by the periodic sweep (`apply_retention`), the relay's or
+One way to anonymise, shared by the daily housekeeping (`apply_retention`), the relay's or
 staff's "Anonymiser maintenant" (`anonymise`) and `flask privacy retention`. What identifies
 the person goes: names, birth year, contacts, who checked the eligibility and when, the
 places of the appointments, the free-text reason a device came back, the answers the API
@@ -176,16 +176,11 @@ class RetentionReport:
         )
 
 
-def apply_retention(
-    *,
-    dry_run: bool = False,
-    now: datetime | None = None,
-    record_when_none: bool = True,
-) -> RetentionReport:
+def apply_retention(*, dry_run: bool = False, now: datetime | None = None) -> RetentionReport:
     """Anonymise everyone past the retention period (or only count them, `dry_run`). One
-    audit event for the run, with the count, and one per person anonymised (its id only).
-    The periodic sweep runs every few minutes: it passes `record_when_none=False` so that
-    the log does not fill with runs that found nobody."""
+    audit event for the run, with the count, also when it found nobody (run once a day by
+    the housekeeping, the journal shows that it runs), and one per person anonymised (its id
+    only)."""
     cutoff = retention_cutoff(now)
     months = current_app.config["RETENTION_MONTHS"]
     people = db.session.scalars(past_retention(cutoff)).all()
@@ -193,16 +188,15 @@ def apply_retention(
         _clear(people, now or utcnow())
         for person in people:
             audit.record("beneficiary.anonymise", person, summary={"reason": "retention"})
-    if people or dry_run or record_when_none:
-        audit.record(
-            "beneficiary.retention",
-            "beneficiaries",
-            summary={
-                "dry_run": dry_run,
-                "count": len(people),
-                "months": months,
-                "cutoff": cutoff.date().isoformat(),
-            },
-        )
+    audit.record(
+        "beneficiary.retention",
+        "beneficiaries",
+        summary={
+            "dry_run": dry_run,
+            "count": len(people),
+            "months": months,
+            "cutoff": cutoff.date().isoformat(),
+        },
+    )
     db.session.flush()
     return RetentionReport(cutoff=cutoff, months=months, count=len(people), dry_run=dry_run)

@@ -336,7 +336,7 @@ def test_anonymising_a_person_erases_every_kept_answer_that_named_them(
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
 
 
-def test_the_retention_sweep_erases_the_kept_answers_of_the_people_it_anonymises(
+def test_the_retention_erases_the_kept_answers_of_the_people_it_anonymises(
     client, relay, relay_user
 ):
     from equipbank.beneficiaries import retention

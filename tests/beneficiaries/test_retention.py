@@ -226,16 +226,25 @@ def test_only_people_past_the_retention_are_anonymised_and_the_run_is_audited(ru
     )
 
 
-def test_the_sweep_anonymises_quietly_when_nobody_is_due(app):
+def test_the_daily_housekeeping_anonymises_and_journals_each_run(app, relay_user):
     from equipbank.appointments.tasks import sweep
+    from equipbank.privacy.tasks import housekeeping
 
-    sweep()
-    assert (
-        db.session.scalar(
-            sa.select(sa.func.count()).where(AuditEvent.action == "beneficiary.retention")
-        )
-        == 0
-    )
+    old = factories.beneficiary(relay_user)
+    old.updated_at = _months_ago(13)
+    db.session.commit()
+    sweep()  # every ten minutes: the notifications, not the retention
+    assert db.session.get(Beneficiary, old.id).anonymised_at is None
+    assert "1 bénéficiaire(s) anonymisé(s)" in housekeeping()
+    assert "0 bénéficiaire(s) anonymisé(s)" in housekeeping()
+    db.session.expire_all()
+    assert db.session.get(Beneficiary, old.id).anonymised_at is not None
+    runs = db.session.scalars(  # once a day: each run is in the journal, as proof it runs
+        sa.select(AuditEvent.summary)
+        .where(AuditEvent.action == "beneficiary.retention")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [run["count"] for run in runs] == [1, 0]
 
 
 def test_the_consent_text_quotes_the_setting(client, auth, relay_user, app, monkeypatch):
