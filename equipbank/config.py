@@ -136,6 +136,9 @@ class Config:
     NOTIFICATION_STALE_MINUTES = 15
     NOTIFICATION_RETRY_MAX_MINUTES = 60
     SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", "600"))
+    # The daily housekeeping of personal data (privacy/tasks.py): a cron line, in UTC, for
+    # `flask rq scheduler`; without Redis, the server's crontab runs `flask privacy housekeeping`.
+    HOUSEKEEPING_CRON = os.environ.get("HOUSEKEEPING_CRON", "30 3 * * *")
 
     # Inventory files: larger ones are refused; beyond the inline limit, a background job.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
@@ -152,8 +155,8 @@ class Config:
     INVENTORY_MAX_READ_SECONDS = 20
     INVENTORY_INLINE_MAX_ROWS = 300
     # Retention of what the app keeps outside the beneficiaries' files (DESIGN.md §7), applied
-    # by the periodic sweep: the outbox's .eml files (no SMTP server), the inventory uploads
-    # never imported, and what a background job leaves in Redis (its result, or its failure).
+    # by the daily housekeeping: the outbox's .eml files (no SMTP server), the inventory uploads
+    # never imported; and what a background job leaves in Redis (its result, or its failure).
     OUTBOX_RETENTION_DAYS = _positive_int("OUTBOX_RETENTION_DAYS", 30)
     INVENTORY_UPLOAD_RETENTION_DAYS = _positive_int("INVENTORY_UPLOAD_RETENTION_DAYS", 30)
     JOB_RESULT_RETENTION_HOURS = _positive_int("JOB_RESULT_RETENTION_HOURS", 24)

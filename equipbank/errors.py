@@ -78,6 +78,11 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Gone(DomainError):
+    status = 410
+    code = "gone"
+
+
 class InvalidTransition(Conflict):
     code = "invalid_transition"
 

@@ -9,6 +9,13 @@ The key is stored per user in the request's own transaction (`equipbank.App` com
 the work, or rolls both back): a request that fails leaves no key, and its retry does the work.
 Two requests sent at once with one key meet on the unique (user, key) constraint: on
 PostgreSQL the second waits for the first to commit, then replays its answer.
+
+An answer may name a beneficiary (the beneficiary registered, the place of a follow-up): it
+must not outlive the person's data. Each key notes what its request created, and anonymising
+the person erases the answers that hold them (`erase_answers`). The key itself stays until it
+expires and its retry is answered 410 `idempotency_answer_erased`: doing the work again would
+register the erased person anew (or answer a handover's retry with a 409), and replaying
+nothing would pretend the request never succeeded.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -28,7 +35,8 @@ from sqlalchemy.exc import IntegrityError
 
 from equipbank.api.models import IdempotencyKey
 from equipbank.clock import utcnow
-from equipbank.errors import Conflict, ValidationFailed
+from equipbank.db import Model
+from equipbank.errors import Conflict, Gone, ValidationFailed
 from equipbank.extensions import db
 
 HEADER = "Idempotency-Key"
@@ -45,13 +53,24 @@ _HEADER_DOC = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
     "description": "Optionnel. Renvoyée avec la même clé et le même corps, la requête reçoit "
     "la première réponse réussie (en-tête `Idempotent-Replayed: true`) sans rien créer de plus ; "
-    "la même clé avec un autre corps : 422. Clé valable IDEMPOTENCY_KEY_TTL_HOURS heures.",
+    "la même clé avec un autre corps : 422. Clé valable IDEMPOTENCY_KEY_TTL_HOURS heures. "
+    "Si la personne que nommait la réponse a été anonymisée depuis, la réponse gardée est "
+    "effacée : la même clé reçoit alors 410 `idempotency_answer_erased` (la requête d'origine "
+    "a bien abouti ; rien n'est refait).",
 }
 
 
-def idempotent(view: F) -> F:
-    """Honour an `Idempotency-Key` header on this API endpoint (a creating POST)."""
+def idempotent(resource: type[Model], *, id_field: str = "id") -> Callable[[F], F]:
+    """Honour an `Idempotency-Key` header on this API endpoint (a creating POST), whose
+    answer gives the id of the `resource` it created in `id_field`."""
 
+    def decorator(view: F) -> F:
+        return _idempotent(view, resource.__tablename__, id_field)
+
+    return decorator
+
+
+def _idempotent(view: F, resource_type: str, id_field: str) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         key = request.headers.get(HEADER)
@@ -71,6 +90,8 @@ def idempotent(view: F) -> F:
             if 200 <= response.status_code < 300 and response.is_json:
                 claim.status_code = response.status_code
                 claim.response_body = response.get_json()
+                claim.resource_type = resource_type
+                claim.resource_id = _created_id(claim.response_body, id_field)
             else:  # only a success is kept; anything else may be retried and do the work
                 db.session.delete(claim)
             db.session.flush()
@@ -92,6 +113,37 @@ def purge_expired(*, now: datetime | None = None) -> int:
         sa.delete(IdempotencyKey).where(IdempotencyKey.created_at < _expiry(now))
     )
     return result.rowcount  # type: ignore[attr-defined]
+
+
+def erase_answers(created: Mapping[type[Model], sa.Select]) -> int:
+    """Erase the kept answers of the requests that created these rows (each model with a
+    select of their ids), and the digests of those requests: called when the person they
+    name is anonymised. The keys stay, so that a retry is answered 410 rather than done
+    again. One statement, however many rows. Returns how many keys."""
+    created_by = [
+        (IdempotencyKey.resource_type == model.__tablename__)
+        & IdempotencyKey.resource_id.in_(_as_resource_ids(ids))
+        for model, ids in created.items()
+    ]
+    result = db.session.execute(
+        sa.update(IdempotencyKey)
+        .where(sa.or_(*created_by), IdempotencyKey.erased_at.is_(None))
+        # sa.null(): a None would be written as the JSON text 'null'.
+        .values(response_body=sa.null(), request_hash=None, erased_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount  # type: ignore[attr-defined]
+
+
+def _as_resource_ids(ids: sa.Select) -> sa.Select:
+    """The ids as `resource_id` holds them (text: a device is known by its tag)."""
+    selected = ids.subquery()
+    return sa.select(sa.cast(selected.c[0], IdempotencyKey.resource_id.type))
+
+
+def _created_id(body: Any, id_field: str) -> str | None:
+    value = body.get(id_field) if isinstance(body, dict) else None
+    return None if value is None else str(value)
 
 
 def _expiry(now: datetime | None = None) -> datetime:
@@ -138,6 +190,13 @@ def _claim(user_id: int, key: str, fingerprint: str) -> tuple[IdempotencyKey, bo
 
 
 def _replay(earlier: IdempotencyKey, fingerprint: str) -> ResponseReturnValue:
+    if earlier.erased_at is not None:  # no digest left to tell another body from the same
+        raise Gone(
+            "La réponse gardée pour cette clé Idempotency-Key a été effacée : la personne "
+            "qu'elle nommait a été anonymisée depuis. La requête d'origine avait abouti ; "
+            "elle n'est pas refaite.",
+            code="idempotency_answer_erased",
+        )
     if earlier.request_hash != fingerprint:
         raise ValidationFailed(
             "Cette clé Idempotency-Key a déjà servi pour une autre requête.",

@@ -49,7 +49,7 @@ def get_appointment(appointment_id: int):
 
 @blp.route("/<int:appointment_id>/outcome", methods=["POST"])
 @roles(Role.ADVISOR, Role.STAFF)
-@idempotent
+@idempotent(Appointment)
 @blp.arguments(OutcomeCreateSchema)
 @blp.response(200, AppointmentSchema)
 @blp.alt_response(

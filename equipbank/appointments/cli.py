@@ -1,4 +1,5 @@
-"""`flask reminders send-due`: the sweep, for a cron line when there is no Redis."""
+"""`flask reminders send-due`: the sweep, for a cron line when there is no Redis (the daily
+housekeeping has its own: `flask privacy housekeeping`)."""
 
 from __future__ import annotations
 
@@ -16,5 +17,6 @@ def reminders_cli() -> None:
 @reminders_cli.command("send-due")
 @with_appcontext
 def send_due() -> None:
-    """Envoyer ce qui est dû (une seule fois chacun, même lancé deux fois) et faire le ménage."""
+    """Envoyer ce qui est dû (une seule fois chacun, même lancé deux fois) et supprimer les
+    clés Idempotency-Key expirées ; le ménage quotidien : « flask privacy housekeeping »."""
     click.echo(tasks.sweep())

@@ -1,8 +1,9 @@
-"""The periodic sweep: reminders, cancellations and digests, each sent once; housekeeping.
+"""The periodic sweep: reminders, cancellations and digests, each sent once; expired API keys.
 
 Run every few minutes by `flask rq scheduler` (with Redis) or by cron through
 `flask reminders send-due` (without). Safe to run twice, or on two workers at once: see the
-once-only rule in `reminders.py`.
+once-only rule in `reminders.py`. What can wait a day (retention, expired files, the
+journal's old addresses) is the daily housekeeping's (`privacy/tasks.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from flask import current_app
 from equipbank import jobs, mail, transaction
 from equipbank.api import idempotency
 from equipbank.appointments import reminders
-from equipbank.audit import services as audit
 
 
 @dataclass
@@ -68,14 +68,9 @@ def notify() -> str:
 
 @transaction.unit_of_work
 def sweep() -> str:
-    """The periodic job: notifications, beneficiaries past their retention, expired files."""
-    from equipbank.beneficiaries import retention as people
-    from equipbank.privacy import retention as files
-
+    """The periodic job: the notifications due, and the API's expired idempotency keys (the
+    privacy page promises IDEMPOTENCY_KEY_TTL_HOURS, not a day more)."""
     report = send_due()
-    anonymised = people.apply_retention(record_when_none=False)
-    purged = files.purge_expired_files()
-    audit.truncate_expired_ips()  # journaled; keeps the chain valid
-    idempotency.purge_expired()
+    purged = idempotency.purge_expired()
     transaction.after_commit(jobs.beat, "sweep")  # its age in /api/v1/health
-    return f"{report} ; {anonymised.count} fiche(s) anonymisée(s) ; {purged}"
+    return f"{report} ; {purged} clé(s) Idempotency-Key expirée(s) supprimée(s)"

@@ -43,7 +43,7 @@ def verify() -> None:
 @with_appcontext
 @transaction.unit_of_work
 def truncate_ips() -> None:
-    """Tronquer les adresses IP plus anciennes que AUDIT_IP_RETENTION_MONTHS (le balayage
-    périodique le fait aussi)."""
+    """Tronquer les adresses IP plus anciennes que AUDIT_IP_RETENTION_MONTHS (le ménage
+    quotidien le fait aussi)."""
     changed = services.truncate_expired_ips()
     click.echo(f"{changed} adresse(s) IP tronquée(s).")

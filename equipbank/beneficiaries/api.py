@@ -10,6 +10,7 @@ from equipbank.api.idempotency import idempotent
 from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.auth.permissions import roles
 from equipbank.beneficiaries import retention, services
+from equipbank.beneficiaries.models import Beneficiary
 from equipbank.beneficiaries.schemas import (
     AnonymiseSchema,
     BeneficiaryCreateSchema,
@@ -31,7 +32,7 @@ blp = Blueprint(
 @blp.route("", methods=["POST"])
 @roles(Role.RELAY)
 @throttle.duplicate_checks
-@idempotent
+@idempotent(Beneficiary)
 @blp.arguments(BeneficiaryCreateSchema)
 @blp.response(201, BeneficiarySchema)
 @blp.alt_response(

@@ -1,9 +1,10 @@
 """Anonymisation of beneficiaries: after the retention period, or at once on request.
 
-One way to anonymise, shared by the periodic sweep (`apply_retention`), the relay's or
+One way to anonymise, shared by the daily housekeeping (`apply_retention`), the relay's or
 staff's "Anonymiser maintenant" (`anonymise`) and `flask privacy retention`. What identifies
 the person goes: names, birth year, contacts, who checked the eligibility and when, the
-places of the appointments, the free-text reason a device came back. What the reports count
+places of the appointments, the free-text reason a device came back, the answers the API
+keeps for retries that named them (`api/idempotency.py`). What the reports count
 stays: commune, age band, public category, referrer and eligibility codes, consent date, the
 handovers (dates, communes, devices, receipt numbers) and the appointments' dates, statuses,
 topics and durations. So every report and export gives the same figures before and after.
@@ -11,6 +12,7 @@ topics and durations. So every report and export gives the same figures before a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from flask import current_app
 
+from equipbank.api import idempotency
 from equipbank.appointments.models import Appointment
 from equipbank.audit import services as audit
 from equipbank.beneficiaries import services
@@ -34,6 +37,9 @@ if TYPE_CHECKING:
 
 # Written in place of the free-text reason a device came back: the return itself stays.
 REASON_ERASED = "Motif effacé (anonymisation)"
+# People cleared by one statement: their ids are bound parameters, a few thousand at most,
+# well under what SQLite (32,766) and PostgreSQL (65,535) take in one statement.
+BATCH = 1000
 
 
 def retention_cutoff(now: datetime | None = None) -> datetime:
@@ -69,46 +75,73 @@ def past_retention(cutoff: datetime) -> sa.Select:
     )
 
 
-def _clear(beneficiary: Beneficiary, now: datetime) -> None:
-    """Remove what identifies the person, keep what the reports count (module docstring)."""
-    if beneficiary.age_band is None and beneficiary.birth_year is not None:
-        beneficiary.age_band = AgeBand.of(beneficiary.birth_year, today().year)
-    beneficiary.first_name = None
-    beneficiary.last_name = None
-    beneficiary.birth_year = None
-    beneficiary.phone = None
-    beneficiary.email = None
-    beneficiary.email_reminders = False
-    beneficiary.eligibility_verified_by = None
-    beneficiary.eligibility_verified_on = None
-    beneficiary.anonymised_at = now
+def _clear(people: Sequence[Beneficiary], now: datetime) -> None:
+    """Remove what identifies these people, keep what the reports count (module docstring):
+    the same few statements for one person or a thousand."""
+    for start in range(0, len(people), BATCH):
+        _clear_batch(people[start : start + BATCH], now)
+
+
+def _clear_batch(people: Sequence[Beneficiary], now: datetime) -> None:
+    year = today().year
+    for person in people:  # a file older than the age band: written in one executemany
+        if person.age_band is None and person.birth_year is not None:
+            person.age_band = AgeBand.of(person.birth_year, year)
+    ids = [person.id for person in people]
+    db.session.execute(
+        sa.update(Beneficiary)
+        .where(Beneficiary.id.in_(ids))
+        .values(
+            first_name=None,
+            last_name=None,
+            birth_year=None,
+            phone=None,
+            email=None,
+            email_reminders=False,
+            eligibility_verified_by=None,
+            eligibility_verified_on=None,
+            anonymised_at=now,
+        )
+        .execution_options(synchronize_session="evaluate")  # the loaded people too
+    )
     db.session.execute(
         sa.update(Appointment)
-        .where(Appointment.beneficiary_id == beneficiary.id, Appointment.place.is_not(None))
+        .where(Appointment.beneficiary_id.in_(ids), Appointment.place.is_not(None))
         .values(place=None)
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session="evaluate")
     )
     returned = db.session.scalars(
         sa.select(Handover).where(
-            Handover.beneficiary_id == beneficiary.id, Handover.return_reason.is_not(None)
+            Handover.beneficiary_id.in_(ids), Handover.return_reason.is_not(None)
         )
     ).all()
     for handover in returned:
         handover.return_reason = REASON_ERASED
-        _erase_return_reason_in_device_history(handover)
+    if returned:
+        _erase_return_reasons_in_device_history(returned)
+    # The API's kept answers that named them: their registration, and their handovers and
+    # outcomes, whose answers give the follow-up's place.
+    idempotency.erase_answers(
+        {
+            Beneficiary: sa.select(Beneficiary.id).where(Beneficiary.id.in_(ids)),
+            Handover: sa.select(Handover.id).where(Handover.beneficiary_id.in_(ids)),
+            Appointment: sa.select(Appointment.id).where(Appointment.beneficiary_id.in_(ids)),
+        }
+    )
 
 
-def _erase_return_reason_in_device_history(handover: Handover) -> None:
-    """The device's "returned" event copied the reason typed at the return."""
+def _erase_return_reasons_in_device_history(returned: Sequence[Handover]) -> None:
+    """Each device's "returned" event copied the reason typed at the return."""
+    handover_ids = {handover.id for handover in returned}
     events = db.session.scalars(
         sa.select(DeviceEvent).where(
-            DeviceEvent.device_id == handover.device_id,
+            DeviceEvent.device_id.in_({handover.device_id for handover in returned}),
             DeviceEvent.to_status == DeviceStatus.RETURNED,
         )
     ).all()
     for event in events:
         data = event.data or {}
-        if data.get("handover_id") == handover.id and "reason" in data:
+        if data.get("handover_id") in handover_ids and "reason" in data:
             event.data = {**data, "reason": REASON_ERASED}  # a new dict: JSON is not tracked
 
 
@@ -123,7 +156,7 @@ def anonymise(beneficiary: Beneficiary, *, actor: User, reason: str) -> Benefici
         )
     if beneficiary.anonymised_at is not None:
         raise ValidationFailed("Cette fiche est déjà anonymisée.")
-    _clear(beneficiary, utcnow())
+    _clear([beneficiary], utcnow())
     audit.record("beneficiary.anonymise", beneficiary, actor=actor, summary={"reason": reason})
     return beneficiary
 
@@ -143,34 +176,27 @@ class RetentionReport:
         )
 
 
-def apply_retention(
-    *,
-    dry_run: bool = False,
-    now: datetime | None = None,
-    record_when_none: bool = True,
-) -> RetentionReport:
+def apply_retention(*, dry_run: bool = False, now: datetime | None = None) -> RetentionReport:
     """Anonymise everyone past the retention period (or only count them, `dry_run`). One
-    audit event for the run, with the count, and one per person anonymised (its id only).
-    The periodic sweep runs every few minutes: it passes `record_when_none=False` so that
-    the log does not fill with runs that found nobody."""
+    audit event for the run, with the count, also when it found nobody (run once a day by
+    the housekeeping, the journal shows that it runs), and one per person anonymised (its id
+    only)."""
     cutoff = retention_cutoff(now)
     months = current_app.config["RETENTION_MONTHS"]
     people = db.session.scalars(past_retention(cutoff)).all()
     if not dry_run:
-        moment = now or utcnow()
+        _clear(people, now or utcnow())
         for person in people:
-            _clear(person, moment)
             audit.record("beneficiary.anonymise", person, summary={"reason": "retention"})
-    if people or dry_run or record_when_none:
-        audit.record(
-            "beneficiary.retention",
-            "beneficiaries",
-            summary={
-                "dry_run": dry_run,
-                "count": len(people),
-                "months": months,
-                "cutoff": cutoff.date().isoformat(),
-            },
-        )
+    audit.record(
+        "beneficiary.retention",
+        "beneficiaries",
+        summary={
+            "dry_run": dry_run,
+            "count": len(people),
+            "months": months,
+            "cutoff": cutoff.date().isoformat(),
+        },
+    )
     db.session.flush()
     return RetentionReport(cutoff=cutoff, months=months, count=len(people), dry_run=dry_run)

@@ -11,7 +11,7 @@ from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.auth.permissions import roles
 from equipbank.codes import Role
 from equipbank.devices import services, tasks
-from equipbank.devices.models import Device
+from equipbank.devices.models import Device, ErasureRecord
 from equipbank.devices.schemas import (
     DeviceDetailSchema,
     DeviceQuerySchema,
@@ -71,7 +71,7 @@ def label(tag: str):
 
 @blp.route("/<tag>/erasure", methods=["POST"])
 @roles(Role.STAFF, Role.REFURBISHER)
-@idempotent
+@idempotent(ErasureRecord)
 @blp.arguments(ErasureCreateSchema)
 @blp.response(201, ErasureSchema)
 @blp.alt_response(

@@ -11,6 +11,7 @@ from equipbank.api.schemas import ErrorResponseSchema, page_of, paginate
 from equipbank.auth.permissions import roles
 from equipbank.codes import Role
 from equipbank.devices import services as devices
+from equipbank.devices.models import Device
 from equipbank.devices.schemas import DeviceSchema, IntakeSchema
 from equipbank.donations import services
 from equipbank.donations.inventory import services as imports
@@ -54,7 +55,7 @@ def _pickup(data: dict, lines: list[services.LineInput]) -> services.DonationInp
 
 @blp.route("", methods=["POST"])
 @roles(Role.STAFF, Role.DONOR)
-@idempotent
+@idempotent(Donation)
 @blp.arguments(DonationCreateSchema)
 @blp.response(201, DonationSchema)
 @blp.alt_response(422, schema=ErrorResponseSchema)
@@ -134,7 +135,7 @@ def import_donation(query, form):
 
 @blp.route("/<int:donation_id>/devices", methods=["POST"])
 @roles(Role.STAFF, Role.REFURBISHER)
-@idempotent
+@idempotent(Device, id_field="tag")
 @blp.arguments(IntakeSchema)
 @blp.response(201, DeviceSchema)
 @blp.alt_response(

@@ -11,6 +11,7 @@ from equipbank.appointments import services as appointments
 from equipbank.auth.permissions import roles
 from equipbank.codes import Role
 from equipbank.handovers import services
+from equipbank.handovers.models import Handover
 from equipbank.handovers.schemas import (
     AdvisorSchema,
     HandoverCreatedSchema,
@@ -30,7 +31,7 @@ advisors = Blueprint(
 
 @blp.route("", methods=["POST"])
 @roles(Role.RELAY)
-@idempotent
+@idempotent(Handover)
 @blp.arguments(HandoverCreateSchema)
 @blp.response(201, HandoverCreatedSchema)
 @blp.alt_response(

@@ -54,6 +54,7 @@ def scheduler() -> None:
     from equipbank import jobs
     from equipbank.appointments.tasks import sweep
     from equipbank.jobs.worker import AppScheduler, keep_running
+    from equipbank.privacy.tasks import housekeeping
 
     if not jobs.uses_redis():
         raise click.ClickException(
@@ -66,6 +67,14 @@ def scheduler() -> None:
         sweep,
         queue_name=current_app.config["RQ_QUEUE"],
         interval=current_app.config["SWEEP_INTERVAL_SECONDS"],
+    )
+    # Once a day; its failure may quote personal data: kept no longer than a job's result.
+    cron.register(
+        housekeeping,
+        queue_name=current_app.config["RQ_QUEUE"],
+        cron=current_app.config["HOUSEKEEPING_CRON"],
+        job_timeout=3600,
+        failure_ttl=current_app.config["JOB_RESULT_RETENTION_HOURS"] * 3600,
     )
 
     def run() -> bool:

@@ -1,9 +1,10 @@
 """The retention of what the app keeps besides the beneficiaries' files, applied by the
-periodic sweep: emails written to the outbox and inventory uploads never imported.
+daily housekeeping (`tasks.py`): emails written to the outbox and inventory uploads never
+imported.
 
-Background jobs' results need no sweep: Redis forgets them after `JOB_RESULT_RETENTION_HOURS`
-(`jobs.enqueue` gives rq that lifetime). The PDFs (labels, receipts, attestations) are
-rendered on each download and never stored.
+Background jobs' results need no housekeeping: Redis forgets them after
+`JOB_RESULT_RETENTION_HOURS` (`jobs.enqueue` gives rq that lifetime). The PDFs (labels,
+receipts, attestations) are rendered on each download and never stored.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def purge_outbox(*, older_than_days: int) -> int:
             if path.stat().st_mtime < cutoff:
                 path.unlink()
                 deleted += 1
-        except FileNotFoundError:  # a sweep running beside this one took it first
+        except FileNotFoundError:  # a housekeeping running beside this one took it first
             continue
     if deleted:
         audit.record(

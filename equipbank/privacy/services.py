@@ -140,6 +140,16 @@ def notice() -> Notice:
                 "seuls la commune, la tranche d'âge et le public restent, sans nom, pour les "
                 "statistiques",
             ),
+            Retention(
+                (
+                    "Réponses de l'API gardées pour qu'une requête renvoyée (clé Idempotency-Key) "
+                    "ne soit pas enregistrée deux fois : elles peuvent nommer la personne et le "
+                    "lieu de son rendez-vous, et ne sont renvoyées qu'au compte qui a fait la "
+                    "requête"
+                ),
+                f"effacées après {hours(config['IDEMPOTENCY_KEY_TTL_HOURS'])}, et dès "
+                "l'anonymisation de la personne",
+            ),
         ),
     )
     reminders = Processing(

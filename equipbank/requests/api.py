@@ -30,7 +30,7 @@ receipts = Blueprint(
 
 @blp.route("", methods=["POST"])
 @roles(Role.RELAY)
-@idempotent
+@idempotent(DeviceRequest)
 @blp.arguments(RequestCreateSchema)
 @blp.response(201, RequestSchema)
 def create_request(data):

@@ -255,3 +255,109 @@ def test_parallel_retries_with_one_key_make_one_handover(app, relay, relay_user,
     assert sum(answer.headers.get("Idempotent-Replayed") == "true" for answer in answers) == 4
     assert count(Handover) == 1
     invariants.check_all()
+
+
+# Anonymisation (right of erasure, retention): the kept answers that held the person go too.
+
+YOUSSEF = {
+    "first_name": "Youssef",
+    "last_name": "Amrani",
+    "birth_year": 2003,
+    "commune": "06048",
+    "category": "young",
+    "phone": "06 98 76 54 32",
+    "consent": True,
+}
+HOME = "12 rue des Lilas, Peille"  # the place of a follow-up at home
+
+
+def stored_keys() -> str:
+    """Every column of every row of the idempotency table, as text."""
+    return str(db.session.execute(sa.text("SELECT * FROM idempotency_keys")).all())
+
+
+def keyed(headers: dict, key: str) -> dict:
+    return {**headers, "Idempotency-Key": key}
+
+
+def test_anonymising_a_person_erases_every_kept_answer_that_named_them(
+    client, api_token, relay, relay_user, advisor
+):
+    registered = client.post(
+        "/api/v1/beneficiaries", json=YOUSSEF, headers=keyed(relay, "register")
+    )
+    assert registered.status_code == 201
+    person = db.session.get(Beneficiary, registered.get_json()["id"])
+    handover_request = handover_body(
+        factories.at_relay(relay_user), person, advisor, location_type="home", place=HOME
+    )
+    handed = client.post("/api/v1/handovers", json=handover_request, headers=keyed(relay, "hand"))
+    assert handed.status_code == 201
+    appointment = db.session.get(Appointment, handed.get_json()["appointment"]["id"])
+    appointment.starts_at = utcnow() - timedelta(hours=2)  # an outcome is for a past session
+    db.session.commit()
+    outcome = {"status": "no_show"}
+    advisor_headers = keyed(api_token(advisor), "outcome")
+    path = f"/api/v1/appointments/{appointment.id}/outcome"
+    assert client.post(path, json=outcome, headers=advisor_headers).status_code == 200
+    unrelated = client.post(
+        "/api/v1/requests", json={"category": "tablet", "quantity": 1}, headers=keyed(relay, "ask")
+    )
+    assert unrelated.status_code == 201
+    db.session.expire_all()
+    assert "Amrani" in stored_keys() and HOME in stored_keys()
+
+    erased = client.post(
+        f"/api/v1/beneficiaries/{person.id}/anonymise",
+        json={"reason": "person_asked"},
+        headers=relay,
+    )
+    assert erased.status_code == 200
+    db.session.expire_all()
+    for personal in ("Youssef", "Amrani", "06 98 76 54 32", HOME):
+        assert personal not in stored_keys(), personal
+
+    # A retry of an erased answer neither replays it nor does the work again.
+    for path_, body, headers in (
+        ("/api/v1/beneficiaries", YOUSSEF, keyed(relay, "register")),
+        ("/api/v1/handovers", handover_request, keyed(relay, "hand")),
+        (path, outcome, advisor_headers),
+    ):
+        retried = client.post(path_, json=body, headers=headers)
+        assert retried.status_code == 410, path_
+        error = retried.get_json()["error"]
+        assert error["code"] == "idempotency_answer_erased"
+        assert "anonymisé" in error["message"]
+    assert (count(Beneficiary), count(Handover)) == (1, 1)
+    # The other keys still replay.
+    again = client.post(
+        "/api/v1/requests", json={"category": "tablet", "quantity": 1}, headers=keyed(relay, "ask")
+    )
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_the_retention_erases_the_kept_answers_of_the_people_it_anonymises(
+    client, relay, relay_user
+):
+    from equipbank.beneficiaries import retention
+
+    kept = {**YOUSSEF, "first_name": "Ines", "last_name": "Bensaid", "birth_year": 1990}
+    for key, body in (("old", YOUSSEF), ("recent", kept)):
+        assert (
+            client.post("/api/v1/beneficiaries", json=body, headers=keyed(relay, key)).status_code
+            == 201
+        )
+    old = db.session.scalar(sa.select(Beneficiary).where(Beneficiary.last_name == "Amrani"))
+    old.updated_at = retention.months_before(utcnow(), 13)
+    db.session.commit()
+
+    assert retention.apply_retention().count == 1
+    db.session.commit()
+    assert "Amrani" not in stored_keys() and "Bensaid" in stored_keys()
+
+
+def test_the_openapi_document_tells_what_a_retry_of_an_erased_answer_gets(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    post = spec["paths"]["/api/v1/beneficiaries"]["post"]
+    header = next(p for p in post["parameters"] if p["name"] == "Idempotency-Key")
+    assert "410" in header["description"] and "anonymis" in header["description"]

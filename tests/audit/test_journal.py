@@ -224,11 +224,11 @@ def test_old_addresses_are_truncated_and_the_chain_stays_valid(app, runner, monk
     assert result.exit_code == 0, result.output
 
 
-def test_the_sweep_truncates_old_addresses(app):
-    from equipbank.appointments import tasks
+def test_the_daily_housekeeping_truncates_old_addresses(app):
+    from equipbank.privacy.tasks import housekeeping
 
     events_with_ip("203.0.113.7", 1, at=datetime.now(UTC) - timedelta(days=400))
-    tasks.sweep()
+    housekeeping()
     assert db.session.scalar(sa.select(AuditEvent.ip).order_by(AuditEvent.id)) == "203.0.113.0"
     assert journal.verify(db.session()).broken is None
 

@@ -226,16 +226,25 @@ def test_only_people_past_the_retention_are_anonymised_and_the_run_is_audited(ru
     )
 
 
-def test_the_sweep_anonymises_quietly_when_nobody_is_due(app):
+def test_the_daily_housekeeping_anonymises_and_journals_each_run(app, relay_user):
     from equipbank.appointments.tasks import sweep
+    from equipbank.privacy.tasks import housekeeping
 
-    sweep()
-    assert (
-        db.session.scalar(
-            sa.select(sa.func.count()).where(AuditEvent.action == "beneficiary.retention")
-        )
-        == 0
-    )
+    old = factories.beneficiary(relay_user)
+    old.updated_at = _months_ago(13)
+    db.session.commit()
+    sweep()  # every ten minutes: the notifications, not the retention
+    assert db.session.get(Beneficiary, old.id).anonymised_at is None
+    assert "1 bénéficiaire(s) anonymisé(s)" in housekeeping()
+    assert "0 bénéficiaire(s) anonymisé(s)" in housekeeping()
+    db.session.expire_all()
+    assert db.session.get(Beneficiary, old.id).anonymised_at is not None
+    runs = db.session.scalars(  # once a day: each run is in the journal, as proof it runs
+        sa.select(AuditEvent.summary)
+        .where(AuditEvent.action == "beneficiary.retention")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [run["count"] for run in runs] == [1, 0]
 
 
 def test_the_consent_text_quotes_the_setting(client, auth, relay_user, app, monkeypatch):
@@ -377,3 +386,37 @@ def test_lists_and_the_agenda_write_one_audit_event_without_data(
         (staff.id, {"list": "api_beneficiaries", "searched": True, "count": 1}),
         (advisor.id, {"list": "advisor_agenda", "searched": False, "count": 1}),
     ]
+
+
+def test_retention_runs_as_many_statements_for_15_people_as_for_3(count_queries, relay_user):
+    """Each person with a handover, a follow-up place and a device that came back: the sweep
+    clears them all with the same statements, however many they are."""
+    later = utcnow() + timedelta(days=400)  # everyone's activity is then past the 12 months
+
+    def people_come_back(number: int) -> None:
+        for _ in range(number):
+            handover = factories.handover(relay_user)
+            handovers.return_device(handover, "Parti chez sa fille à Grasse", actor=relay_user)
+        db.session.commit()
+
+    counts = {}
+    for number in (3, 15):
+        people_come_back(number)
+        with count_queries() as statements:
+            assert retention.apply_retention(now=later).count == number
+        db.session.commit()
+        counts[number] = len(statements)
+    assert "Grasse" not in str(db.session.scalars(sa.select(DeviceEvent.data)).all())
+    assert counts[3] == counts[15], counts
+    print(f"apply_retention: {counts[3]} statements for 3 people, {counts[15]} for 15")
+
+
+def test_retention_clears_everyone_when_they_fill_several_batches(monkeypatch, relay_user):
+    monkeypatch.setattr(retention, "BATCH", 2)
+    people = [factories.handover(relay_user).beneficiary for _ in range(5)]
+    db.session.commit()
+    assert retention.apply_retention(now=utcnow() + timedelta(days=400)).count == 5
+    db.session.commit()
+    db.session.expire_all()
+    assert all(db.session.get(Beneficiary, p.id).first_name is None for p in people)
+    assert db.session.scalars(sa.select(Appointment.place)).all() == [None] * 5

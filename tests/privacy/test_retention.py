@@ -1,5 +1,6 @@
 """Files kept outside the beneficiaries' files, each forgotten after its own delay by the
-periodic sweep: outbox emails, inventory uploads never imported, background jobs' results."""
+daily housekeeping: outbox emails, inventory uploads never imported; and background jobs'
+results, which Redis forgets."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from datetime import timedelta
 import pytest
 
 from equipbank import jobs, mail
-from equipbank.appointments import tasks
 from equipbank.clock import utcnow
 from equipbank.codes import Role
 from equipbank.donations.inventory import services as inventory
 from equipbank.donations.models import InventoryImport
 from equipbank.extensions import db
+from equipbank.privacy.tasks import housekeeping
 from tests import factories
 
 CSV = "Catégorie;Fabricant;Modèle\r\nOrdinateur portable;Dell;E5490\r\n".encode("cp1252")
@@ -46,10 +47,10 @@ def upload(days_ago: int) -> int:
     return record.id
 
 
-def test_the_sweep_deletes_old_outbox_emails_and_keeps_recent_ones(outbox):
+def test_the_housekeeping_deletes_old_outbox_emails_and_keeps_recent_ones(outbox):
     old = email_written(outbox, days_ago=31)
     recent = email_written(outbox, days_ago=29)
-    assert "1 e-mail(s) de la boîte d'envoi supprimé(s)" in tasks.sweep()
+    assert "1 e-mail(s) de la boîte d'envoi supprimé(s)" in housekeeping()
     assert not old.exists() and recent.exists()
 
 
@@ -57,28 +58,28 @@ def test_the_outbox_delay_is_a_setting(app, outbox, monkeypatch):
     monkeypatch.setitem(app.config, "OUTBOX_RETENTION_DAYS", 7)
     old = email_written(outbox, days_ago=8)
     recent = email_written(outbox, days_ago=6)
-    tasks.sweep()
+    housekeeping()
     assert not old.exists() and recent.exists()
 
 
-def test_the_sweep_leaves_other_files_of_the_outbox_folder_alone(outbox):
+def test_the_housekeeping_leaves_other_files_of_the_outbox_folder_alone(outbox):
     other = outbox / "notes.txt"
     other.write_text("à garder")
     old = time.time() - 90 * DAY
     os.utime(other, (old, old))
-    tasks.sweep()
+    housekeeping()
     assert other.exists()
 
 
 def test_an_outbox_never_written_is_no_error(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_OUTBOX", str(tmp_path / "jamais-créé"))
-    assert "0 e-mail(s)" in tasks.sweep()
+    assert "0 e-mail(s)" in housekeeping()
 
 
-def test_the_upload_delay_is_a_setting_read_by_the_sweep(app, monkeypatch):
+def test_the_upload_delay_is_a_setting_read_by_the_housekeeping(app, monkeypatch):
     monkeypatch.setitem(app.config, "INVENTORY_UPLOAD_RETENTION_DAYS", 10)
     old, recent = upload(days_ago=11), upload(days_ago=9)
-    assert "1 fichier(s) d'inventaire purgé(s)" in tasks.sweep()
+    assert "1 fichier(s) d'inventaire purgé(s)" in housekeeping()
     db.session.expire_all()
     assert db.session.get(InventoryImport, old) is None
     assert db.session.get(InventoryImport, recent) is not None
