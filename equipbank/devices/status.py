@@ -25,6 +25,7 @@ from equipbank.codes import (
     RequestStatus,
     ReservationStatus,
 )
+from equipbank.devices.categories import needs_erasure
 from equipbank.devices.models import Device, DeviceEvent
 from equipbank.errors import Conflict, InvalidTransition
 from equipbank.extensions import db
@@ -61,9 +62,12 @@ def current_erasures(device: Device) -> list:
 
 
 def ready_missing(device: Device) -> list[str]:
-    """What the device still lacks to become `ready` (empty when nothing is missing)."""
+    """What the device still lacks to become `ready` (empty when nothing is missing); an
+    erasure only for a category that stores data (`categories.NEEDS`)."""
     missing = []
-    if not any(_complete_erasure(record) for record in current_erasures(device)):
+    if needs_erasure(device.category) and not any(
+        _complete_erasure(record) for record in current_erasures(device)
+    ):
         missing.append(
             "un effacement des données réussi (méthode, outil, référence du certificat, opérateur, date)"
         )

@@ -29,6 +29,7 @@ from equipbank.codes import (
     Role,
 )
 from equipbank.devices import status
+from equipbank.devices.categories import needs_erasure
 from equipbank.devices.models import Device, ErasureRecord, format_tag
 from equipbank.donations import documents
 from equipbank.donations.inventory.reader import MAX_QUANTITY
@@ -422,16 +423,20 @@ def register_donor_company(
 
 
 def documents_available(donation: Donation) -> bool:
-    """Attestation and certificate exist once every device is erased or out of the chain."""
+    """Attestation and certificate exist once every device that stores data is erased or out
+    of the chain."""
     if not donation.devices or donation.status == DonationStatus.CANCELLED:
         return False
-    return all(_erased_or_recycled(device) for device in donation.devices)
+    return all(_nothing_to_erase(device) for device in donation.devices)
 
 
-def _erased_or_recycled(device: Device) -> bool:
-    """Erased, or out of the chain (recycled, kept for parts, lost): nothing left to wait for."""
-    return device.status in (DeviceStatus.RECYCLED, DeviceStatus.PARTS, DeviceStatus.LOST) or any(
-        record.result == ErasureResult.SUCCESS for record in device.erasures
+def _nothing_to_erase(device: Device) -> bool:
+    """Erased, out of the chain (recycled, kept for parts, lost), or of a category that
+    stores no data (`categories.NEEDS`: a screen, a printer): nothing left to wait for."""
+    return (
+        device.status in (DeviceStatus.RECYCLED, DeviceStatus.PARTS, DeviceStatus.LOST)
+        or not needs_erasure(device.category)
+        or any(record.result == ErasureResult.SUCCESS for record in device.erasures)
     )
 
 

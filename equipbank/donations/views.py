@@ -92,6 +92,7 @@ def detail(donation_id: int):
         donation=donation,
         received=devices.received_per_line(donation),
         documents_available=services.documents_available(donation),
+        has_erasures=bool(services.erased_devices(donation)),
         plan_form=PickupPlanForm(
             planned_on=donation.pickup_planned_on or donation.preferred_pickup_on
         ),
@@ -169,6 +170,13 @@ def attestation(donation_id: int):
 @roles(STAFF, DONOR)
 def erasure_certificate(donation_id: int):
     donation = services.get_donation(donation_id, viewer=current_user)
+    if services.documents_available(donation) and not services.erased_devices(donation):
+        flash(
+            "Aucun équipement de ce don n'a été effacé (écrans et imprimantes n'ont rien à "
+            "effacer) : il n'y a pas de certificat d'effacement.",
+            "error",
+        )
+        return redirect(url_for("donations.detail", donation_id=donation.id))
     return _document(
         donation,
         services.erasure_certificate_pdf,
@@ -181,7 +189,8 @@ def _document(donation: Donation, render, filename: str):
 
     if not services.documents_available(donation):
         flash(
-            "Les documents sont disponibles quand chaque équipement du don est effacé ou recyclé.",
+            "Les documents sont disponibles quand chaque équipement du don qui stocke des "
+            "données est effacé, ou recyclé.",
             "error",
         )
         return redirect(url_for("donations.detail", donation_id=donation.id))
