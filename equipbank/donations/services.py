@@ -624,11 +624,32 @@ def pickups_to_plan(limit: int = 10) -> list[Donation]:
 
 
 def expected_at_workshop(limit: int = 10) -> list[Donation]:
-    """Donations collected or being received: what the workshop should expect, soonest first."""
+    """Donations collected or being received with fewer units registered than declared: what
+    the workshop should still expect, soonest first. A donation whose units have all arrived
+    is left out, even before staff close it."""
+    declared = (
+        sa.select(sa.func.coalesce(sa.func.sum(DonationLine.quantity), 0))
+        .where(DonationLine.donation_id == Donation.id)
+        .scalar_subquery()
+    )
+    registered = (
+        sa.select(sa.func.count(Device.id))
+        .where(Device.donation_id == Donation.id)
+        .scalar_subquery()
+    )
     return list(
         db.session.scalars(
             sa.select(Donation)
-            .where(Donation.status.in_((DonationStatus.COLLECTED, DonationStatus.RECEIVED)))
+            # The table shows each one's donor and "registered / declared".
+            .options(
+                joinedload(Donation.donor),
+                selectinload(Donation.lines),
+                selectinload(Donation.devices),
+            )
+            .where(
+                Donation.status.in_((DonationStatus.COLLECTED, DonationStatus.RECEIVED)),
+                registered < declared,
+            )
             .order_by(Donation.pickup_planned_on.nulls_last(), Donation.id)
             .limit(limit)
         )
