@@ -129,6 +129,12 @@ class ExitForm(Form):
     )
 
 
+class BackToWorkshopForm(Form):
+    reason = StringField(
+        "Raison", validators=[DataRequired("Indiquez la raison."), Length(max=300)]
+    )
+
+
 class LabelsForm(Form):
     layout = SelectField(
         "Format",

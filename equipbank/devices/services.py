@@ -408,8 +408,9 @@ def move(
     grade_code: str | None = None,
     functional_tests_passed: bool | None = None,
 ) -> None:
-    """A move asked for by name: the workshop's (refurbishing, ready, recycled, parts, back to
-    received after a return) and, for staff, lost. Grade and tests may come with `ready`."""
+    """A move asked for by name: the workshop's (refurbishing, also a ready unit sent back
+    with a reason; ready, recycled, parts, back to received after a return) and, for staff,
+    lost. Grade and tests may come with `ready`."""
     try:
         wanted = DeviceStatus(target)
     except ValueError:

@@ -22,6 +22,7 @@ from equipbank.codes import DeviceStatus, Role
 from equipbank.db import contains_text
 from equipbank.devices import categories, services, status, tasks
 from equipbank.devices.forms import (
+    BackToWorkshopForm,
     DeviceFilters,
     DiagnosticsForm,
     ErasureForm,
@@ -114,6 +115,7 @@ def _workshop_page(device: Device, forms: dict | None = None, code: int = 200):
     )
     grade = forms.get("grade") or GradeForm(obj=device, formdata=None)
     exit_form = forms.get("exit") or ExitForm(formdata=None)
+    back = forms.get("back") or BackToWorkshopForm(formdata=None)
     return (
         render_template(
             "devices/workshop.html",
@@ -122,6 +124,7 @@ def _workshop_page(device: Device, forms: dict | None = None, code: int = 200):
             erasure=erasure,
             grade=grade,
             exit_form=exit_form,
+            back=back,
             missing=status.ready_missing(device) if device.status in status.WORKSHOP else [],
             needs_erasure=categories.needs_erasure(device.category),
         ),
@@ -223,6 +226,21 @@ def set_aside(tag: str):
             device, form.target.data, reason=form.reason.data, actor=current_user
         ),
         "{tag} est sorti du circuit de réemploi.",
+    )
+
+
+@bp.route("/equipements/<tag>/retour-atelier", methods=["POST"])
+@roles(*WORKSHOP_ROLES)
+def back_to_workshop(tag: str):
+    """A ready unit goes back to reconditioning (a defect found, a doubt), said why."""
+    return _workshop_action(
+        tag,
+        "back",
+        lambda _device: BackToWorkshopForm(),
+        lambda device, form: services.move(
+            device, DeviceStatus.REFURBISHING, reason=form.reason.data, actor=current_user
+        ),
+        "{tag} est de retour en reconditionnement.",
     )
 
 
@@ -406,6 +424,10 @@ def scan_actions(device: Device) -> list[tuple[str, str, str]]:
                     url_for("devices.workshop", tag=device.tag),
                     "get",
                 ),
+            )
+        if device.status == DeviceStatus.READY:
+            actions.append(
+                ("Renvoyer à l'atelier", url_for("devices.workshop", tag=device.tag), "get")
             )
         actions.append(("Imprimer l'étiquette", url_for("devices.label", tag=device.tag), "get"))
     elif current_user.role == Role.RELAY:
