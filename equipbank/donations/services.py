@@ -294,13 +294,36 @@ def plan_pickup(donation: Donation, planned_on: date, *, actor: User) -> None:
     )
 
 
-def mark_collected(donation: Donation, *, actor: User) -> None:
+def collected_early(donation: Donation) -> bool:
+    """Whether marking the donation collected today comes before its planned pickup."""
+    return donation.pickup_planned_on is not None and donation.pickup_planned_on > today()
+
+
+def mark_collected(donation: Donation, *, actor: User, early_confirmed: bool = False) -> None:
+    """Staff record the pickup. Before the planned date it is a deliberate act (a pickup
+    brought forward), not a click on the wrong donation: it takes `early_confirmed`."""
     if not donation.donor.is_validated:
         raise ValidationFailed(
             f"« {donation.donor.name} » n'est pas encore validé : validez l'organisation d'abord.",
             code="donor_not_validated",
         )
+    early = collected_early(donation)
+    if early and not early_confirmed:
+        assert donation.pickup_planned_on is not None  # collected_early says so
+        raise ValidationFailed(
+            f"L'enlèvement du don {donation.reference} est planifié le "
+            f"{donation.pickup_planned_on:%d/%m/%Y} : confirmez qu'il a déjà été collecté.",
+            code="early_collection_unconfirmed",
+            fields={"confirm_early": ["Confirmez la collecte avant la date planifiée."]},
+        )
     move(donation, DonationStatus.COLLECTED, actor=actor)
+    if early:
+        audit.record(
+            "donation.collected_early",
+            donation,
+            actor=actor,
+            summary={"planned_on": str(donation.pickup_planned_on)},
+        )
 
 
 def cancel(donation: Donation, *, actor: User) -> None:

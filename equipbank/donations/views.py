@@ -13,6 +13,7 @@ from equipbank.devices import services as devices
 from equipbank.donations import services
 from equipbank.donations.forms import (
     MAX_FORM_LINES,
+    CollectedForm,
     DonationFilters,
     DonationForm,
     DonorRegistrationForm,
@@ -97,6 +98,8 @@ def detail(donation_id: int):
             planned_on=donation.pickup_planned_on or donation.preferred_pickup_on
         ),
         timeline=services.timeline(donation),
+        collected_early=services.collected_early(donation),
+        collected_form=CollectedForm(planned_on=donation.pickup_planned_on),
     )
 
 
@@ -122,9 +125,13 @@ def plan_pickup(donation_id: int):
 @roles(STAFF)
 def mark_collected(donation_id: int):
     donation = services.get_donation(donation_id, viewer=current_user)
+    form = CollectedForm()
+    form.validate()  # the CSRF token; the box is read as ticked or not
     return _apply(
         donation,
-        lambda: services.mark_collected(donation, actor=current_user),
+        lambda: services.mark_collected(
+            donation, actor=current_user, early_confirmed=bool(form.confirm_early.data)
+        ),
         "Don marqué comme collecté.",
     )
 
