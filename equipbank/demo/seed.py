@@ -41,7 +41,13 @@ class DemoLogin:
 
 ORGANISATIONS = [
     # kind, name, postal code, commune, extra
-    (OrganisationKind.BANK, "Banque du Numérique Alpes-Maritimes", "06000", "06088", {}),
+    (
+        OrganisationKind.BANK,
+        "Banque du Numérique Alpes-Maritimes",
+        "06000",
+        "06088",
+        {"address": "33 rue Gioffredo"},  # as on its documents (demo/settings.py)
+    ),
     (OrganisationKind.DONOR, "Riviera Solutions Informatiques", "06200", "06088", {}),
     (OrganisationKind.REFURBISHER, "Actif Azur", "06200", "06088", {}),
     (

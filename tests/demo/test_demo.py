@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from equipbank.demo import settings as demo_settings
 from equipbank.demo.seed import DEMO_PASSWORD, LOGINS
 from equipbank.devices.models import Device
 from equipbank.extensions import db
+from tests.pdfs import pdf_text
 
 HOMES = {
     "staff": "/equipe",
@@ -72,12 +74,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def served_demo(tmp_path):
-    """`equipbank demo` exactly as the README runs it, on a fresh SQLite file."""
+@pytest.fixture(scope="module")
+def served_demo(tmp_path_factory):
+    """`equipbank demo` exactly as the README runs it, on a fresh SQLite file; one server
+    for the tests of this module, which only read."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite'}"}
+    database = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
     env.pop("EQUIPBANK_CONFIG", None)
+    for name in demo_settings.BANK_IDENTITY:  # the demo's own, whatever the suite's shell has
+        env.pop(name, None)
     # Its throttle counters stay in its own memory, never in the suite's Redis (REDIS_URL).
     env["RATELIMIT_STORAGE_URI"] = "memory://"
     script = Path(sys.executable).with_name("equipbank")
@@ -107,15 +113,41 @@ def served_demo(tmp_path):
     assert "staff@demo.equipbank.fr" in output
 
 
+def signed_in(base: str, email: str):
+    """A browser signed in to the served demo, and the home page it landed on."""
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = browser.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode(
+        {"csrf_token": token, "email": email, "password": DEMO_PASSWORD}
+    ).encode()
+    return browser, browser.open(f"{base}/login", data=form)
+
+
 def test_equipbank_demo_serves_the_app_and_every_login_works(served_demo):
     for login in LOGINS:
-        jar = http.cookiejar.CookieJar()
-        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        page = browser.open(f"{served_demo}/login").read().decode()
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        form = urllib.parse.urlencode(
-            {"csrf_token": token, "email": login.email, "password": DEMO_PASSWORD}
-        ).encode()
-        home = browser.open(f"{served_demo}/login", data=form)
+        _, home = signed_in(served_demo, login.email)
         assert urllib.parse.urlsplit(home.url).path == HOMES[login.role.value], login.email
         assert "Se déconnecter" in home.read().decode()
+
+
+def test_the_demo_prints_a_plausible_bank_on_its_receipts(served_demo):
+    """Issue 13, finding 5: the demo's receipt names the bank with an address, not a
+    placeholder, and its staff home has no setting left to fill."""
+    browser, _ = signed_in(served_demo, "relay@demo.equipbank.fr")
+    handovers = browser.open(f"{served_demo}/remises/").read().decode()
+    handover_id = re.search(r'href="/remises/(\d+)"', handovers).group(1)
+    receipt = browser.open(f"{served_demo}/remises/{handover_id}/bon-de-remise.pdf").read()
+    text = pdf_text(receipt)
+    assert demo_settings.BANK_IDENTITY["BANK_ADDRESS"] in text
+    assert "BANK_ADDRESS" not in text and "à renseigner" not in text
+    _, staff_home = signed_in(served_demo, "staff@demo.equipbank.fr")
+    assert "Configuration à compléter" not in staff_home.read().decode()
+
+
+def test_the_demo_identity_gives_way_to_the_environment():
+    identity = demo_settings.bank_identity({})
+    assert set(identity) == set(demo_settings.BANK_IDENTITY) and all(identity.values())
+    given = demo_settings.bank_identity({"BANK_ADDRESS": "1 place Masséna, 06000 Nice"})
+    assert "BANK_ADDRESS" not in given and "BANK_CITY" in given
