@@ -151,3 +151,61 @@ def test_the_demo_identity_gives_way_to_the_environment():
     assert set(identity) == set(demo_settings.BANK_IDENTITY) and all(identity.values())
     given = demo_settings.bank_identity({"BANK_ADDRESS": "1 place Masséna, 06000 Nice"})
     assert "BANK_ADDRESS" not in given and "BANK_CITY" in given
+
+
+def test_the_demo_history_runs_forward_and_gives_meaningful_stock_figures(runner):
+    """Issue 13, finding 8: each device's steps happened in order, in the past, spread over
+    the months, so the stock report shows ages and lead times rather than zeros."""
+    from equipbank.clock import PARIS, utcnow
+    from equipbank.devices.models import DeviceEvent
+    from equipbank.donations.models import Donation
+    from equipbank.handovers.models import Handover
+    from equipbank.reports.stock import stock_report
+    from equipbank.requests.models import Reservation
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    now = utcnow()
+    chain = ["received", "refurbishing", "ready", "reserved", "at_relay", "handed_over"]
+    for device in db.session.scalars(sa.select(Device)):
+        events = db.session.scalars(
+            sa.select(DeviceEvent)
+            .where(DeviceEvent.device_id == device.id)
+            .order_by(DeviceEvent.id)
+        ).all()
+        times = [event.at for event in events]
+        assert times == sorted(times) and times[-1] <= now, device.tag
+        assert len(set(times)) == len(times), device.tag  # each step on its own moment
+        assert device.created_at == times[0] and device.status_changed_at == times[-1]
+        steps = [event.to_status for event in events]
+        if "ready" in steps:
+            refurbishing, ready = (times[steps.index(s)] for s in ("refurbishing", "ready"))
+            erasure = next(r for r in device.erasures if r.result == "success")
+            assert times[0] <= erasure.created_at and refurbishing <= erasure.performed_at < ready
+        if set(steps) <= set(chain):
+            assert steps == chain[: len(steps)], device.tag
+        received_on = device.donation.received_on
+        assert received_on is not None and times[0].astimezone(PARIS).date() >= received_on
+    for donation in db.session.scalars(
+        sa.select(Donation).where(Donation.received_on.is_not(None))
+    ):
+        assert donation.declared_on <= donation.collected_on <= donation.received_on
+    for handover in db.session.scalars(sa.select(Handover)):
+        handed = db.session.scalar(
+            sa.select(DeviceEvent.at).where(
+                DeviceEvent.device_id == handover.device_id, DeviceEvent.to_status == "handed_over"
+            )
+        )
+        assert handover.handed_at == handed
+        assert handover.beneficiary.created_at <= handover.handed_at
+    for reservation in db.session.scalars(sa.select(Reservation)):
+        assert reservation.request.created_at <= reservation.reserved_at
+        assert reservation.ended_at is None or reservation.reserved_at < reservation.ended_at
+
+    report = stock_report()
+    assert report.ages and all(age.average_days > 0 for age in report.ages)
+    for lead in (report.intake_to_ready, report.ready_to_handover):
+        assert lead.devices >= 4 and lead.median_days and lead.median_days > 0
+    intakes = [flow for flow in report.flows if flow.received]
+    handovers = [flow for flow in report.flows if flow.handed_over]
+    assert len(intakes) >= 2 and len(handovers) >= 3  # spread over the months
+    assert intakes[0].month <= handovers[0].month  # the first devices came in before any left
