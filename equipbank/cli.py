@@ -44,6 +44,7 @@ def demo(host: str, port: int, *, reset: bool = False) -> None:
     from equipbank import transaction
     from equipbank.demo import cli as demo_cli
     from equipbank.demo import seed as demo_seed
+    from equipbank.demo import settings as demo_settings
     from equipbank.extensions import db
     from equipbank.geo import services as geo
 
@@ -62,6 +63,8 @@ def demo(host: str, port: int, *, reset: bool = False) -> None:
     # Emails sent by the demo's reminders link back to the address it serves on, unless a
     # BASE_URL was given (development's default is flask run's address, not the demo's).
     app.config["BASE_URL"] = os.environ.get("BASE_URL") or f"http://{host}:{port}"
+    # The bank its documents print: the demo's, unless the environment names one.
+    app.config.update(demo_settings.bank_identity(os.environ))
     with app.app_context():
         print(f"Base de données : {db.engine.url.render_as_string(hide_password=True)}")
         upgrade()

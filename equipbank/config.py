@@ -51,8 +51,10 @@ class Config:
     BANK_CONTACT = os.environ.get("BANK_CONTACT", "contact@banque-numerique-06.fr · 04 93 00 00 00")
     # The bank's département: the report pages open on it (an empty value: on all of France).
     BANK_DEPARTMENT = os.environ.get("BANK_DEPARTMENT", "06").strip().upper() or None
-    # Printed on the documents the bank signs (donation attestation, erasure certificate).
-    BANK_ADDRESS = os.environ.get("BANK_ADDRESS", "Adresse à renseigner (BANK_ADDRESS)")
+    # Printed on the documents the bank signs (donation attestation, erasure certificate,
+    # handover receipt). No default: while unset, it is left out of every document and staff
+    # are told (`settings_to_fill`), rather than a placeholder handed to a beneficiary.
+    BANK_ADDRESS = os.environ.get("BANK_ADDRESS") or None
     BANK_CITY = os.environ.get("BANK_CITY", "Nice")
     BANK_SIGNATORY_NAME = os.environ.get("BANK_SIGNATORY_NAME", "La direction")
     BANK_SIGNATORY_TITLE = os.environ.get(
@@ -176,6 +178,21 @@ class Config:
         if not app.config.get("SQLALCHEMY_DATABASE_URI"):
             path = Path(app.instance_path) / "equipbank.sqlite"
             app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+
+
+# Settings with no default a bank could keep, and what is missing while one is unset: the
+# staff's home and « État du service » page say so.
+TO_FILL = {
+    "BANK_ADDRESS": (
+        "l'adresse de la Banque du Numérique : les bons de remise, attestations de don et "
+        "certificats d'effacement sont imprimés sans adresse"
+    ),
+}
+
+
+def settings_to_fill(config) -> list[tuple[str, str]]:
+    """(variable, what it is for) of each setting of `TO_FILL` left unset."""
+    return [(name, why) for name, why in TO_FILL.items() if not config.get(name)]
 
 
 # Where `flask run` serves by default; `equipbank demo` sets its own address.

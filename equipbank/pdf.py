@@ -90,14 +90,15 @@ class Document(FPDF):
             self.cell(0, 4, f"Page {self.page_no()} / {{nb}}", align=Align.C)
         self.set_text_color(0)
 
-    def letterhead(self, name: str, lines: list[str]) -> None:
+    def letterhead(self, name: str, lines: list[str | None]) -> None:
         """The issuer at the top of a first page: its name in bold, then small grey lines."""
         self.set_font(FAMILY, "B", 11)
         self.multi_cell(0, 5.5, name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FAMILY, size=SMALL_SIZE)
         self.set_text_color(GREY)
         for line in lines:
-            self.multi_cell(0, 4, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            if line:  # an unset setting (BANK_ADDRESS) is left out, not printed empty
+                self.multi_cell(0, 4, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0)
         self.set_font(FAMILY, size=BODY_SIZE)
         self.ln(6)

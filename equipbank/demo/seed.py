@@ -6,7 +6,7 @@ Fixed logins, so the README and the tests can rely on them; demo data only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -15,8 +15,8 @@ from equipbank.appointments.models import Appointment
 from equipbank.auth import services as auth
 from equipbank.auth.models import User
 from equipbank.beneficiaries import services as beneficiaries
+from equipbank.clock import PARIS, utcnow
 from equipbank.clock import today as local_today
-from equipbank.clock import utcnow
 from equipbank.codes import DonationStatus, OrganisationKind, Role
 from equipbank.devices import services as workshop
 from equipbank.devices import status
@@ -28,6 +28,7 @@ from equipbank.geo.models import Commune
 from equipbank.handovers import services as handovers
 from equipbank.organisations.models import Organisation
 from equipbank.requests import services as requests
+from equipbank.requests.models import Reservation
 
 DEMO_PASSWORD = "equipbank-demo"
 
@@ -41,7 +42,13 @@ class DemoLogin:
 
 ORGANISATIONS = [
     # kind, name, postal code, commune, extra
-    (OrganisationKind.BANK, "Banque du Numérique Alpes-Maritimes", "06000", "06088", {}),
+    (
+        OrganisationKind.BANK,
+        "Banque du Numérique Alpes-Maritimes",
+        "06000",
+        "06088",
+        {"address": "33 rue Gioffredo"},  # as on its documents (demo/settings.py)
+    ),
     (OrganisationKind.DONOR, "Riviera Solutions Informatiques", "06200", "06088", {}),
     (OrganisationKind.REFURBISHER, "Actif Azur", "06200", "06088", {}),
     (
@@ -157,17 +164,20 @@ def seed() -> list[DemoLogin]:
 
 
 def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]) -> None:
+    """A donation received five weeks ago: units waiting, at the workshop, ready, reserved,
+    at Clic & Déclic, one handed over today; each step dated when it happened."""
     donor = organisations["Riviera Solutions Informatiques"]
     operator = users["refurbisher@demo.equipbank.fr"]
     donation = _received_donation(
         donor,
-        30,
+        45,
         [
             *(DonationLine(category="laptop", quantity=3, brand=b, model=m) for b, m, _ in LAPTOPS),
             DonationLine(category="desktop", quantity=1, brand="HP", model="ProDesk 600 G4"),
         ],
         erasure_certificate_requested=True,
     )
+    received = 38  # days ago: the donation's reception, when its units were registered
     devices = []
     for index in range(9):
         brand, model, prefix = LAPTOPS[index % len(LAPTOPS)]
@@ -182,13 +192,21 @@ def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]
         ),
         actor=operator,
     )
+    history = {
+        device: {"received": _at(received, 9, 10 * index)} for index, device in enumerate(devices)
+    }
+    history[desktop] = {"received": _at(received, 11, 0)}
 
-    # Two at the workshop, five ready (one of them reserved for Clic & Déclic), one recycled.
-    for device in devices[2:4]:
+    # Two still waiting, two at the workshop, five ready (three of them for Clic & Déclic),
+    # the desktop recycled.
+    for index, device in enumerate(devices[2:4]):
         status.transition(device, "refurbishing", actor=operator)
+        history[device]["refurbishing"] = _at(10 - 4 * index, 14)
     for index, device in enumerate(devices[4:]):
         _make_ready(device, operator, f"BLC-2026-{4100 + index}", grade="AB"[index % 2])
+        history[device] |= {"refurbishing": _at(36 - index, 9), "ready": _at(30 - 2 * index, 16)}
     status.transition(desktop, "recycled", actor=operator, reason="Carte mère hors service")
+    history[desktop]["recycled"] = _at(35, 11)
 
     # Clic & Déclic asked for three laptops: one still to receive, one at the relay, one
     # handed over to a senior of L'Escarène with a follow-up appointment in three days.
@@ -200,9 +218,13 @@ def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]
         actor=relay_user,
     )
     db.session.flush()
+    request.created_at = _at(12, 10)
     requests.allocate(request, [device.tag for device in devices[4:7]], actor=staff)
+    for device in devices[4:7]:
+        history[device]["reserved"] = _at(8, 11)
     for device in devices[5:7]:
         requests.receive(device, actor=relay_user)
+        history[device]["at_relay"] = _at(5, 15)
     person = beneficiaries.create(
         beneficiaries.BeneficiaryData(
             first_name="Rose",
@@ -216,7 +238,7 @@ def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]
         ),
         actor=relay_user,
     )
-    handovers.hand_over(
+    handover = handovers.hand_over(
         devices[6],
         person,
         handovers.HandoverData(charter_accepted=True, accessories="Chargeur, souris"),
@@ -230,6 +252,12 @@ def _seed_devices(organisations: dict[str, Organisation], users: dict[str, User]
         ),
         actor=relay_user,
     )
+    # Today, a moment ago: the receipt, its event and the person's file say the same time.
+    handover.handed_at = utcnow().replace(second=0, microsecond=0) - timedelta(hours=1)
+    history[devices[6]]["handed_over"] = handover.handed_at
+    person.created_at = person.consent_at = handover.handed_at - timedelta(days=2)
+    for device, moments in history.items():
+        _set_history(device, moments)
 
 
 # Seed 000: "5 bénéficiaires ont été équipés (2 à L'Escarène, 1 à Berre-les-Alpes, 1 à Peille,
@@ -242,15 +270,12 @@ ROADMAP_HANDOVERS = [
     ("Fondation de Nice", "06091", "Lucas", "Ferri", 2004, "young", 41),
     ("France Travail La Trinité", "06019", "Sandrine", "Roux", 1979, "job_seeker", 20),
 ]
-# Days before the handover at which each earlier step happened, for realistic lead times.
-STEP_DAYS_BEFORE = {
-    "received": 34,
-    "refurbishing": 30,
-    "ready": 21,
-    "reserved": 9,
-    "at_relay": 5,
-    "handed_over": 0,
-}
+# The roadmap's laptops were received together, 123 days ago; each became ready on its own
+# day (so many days ago), then waited for a relay's request.
+ROADMAP_RECEIVED = 123
+ROADMAP_READY = (100, 96, 90, 84)
+# Days before its handover at which a device was reserved, then received by the relay.
+RESERVED_BEFORE, AT_RELAY_BEFORE = 9, 5
 
 
 def _seed_roadmap_history(organisations: dict[str, Organisation], users: dict[str, User]) -> None:
@@ -260,7 +285,7 @@ def _seed_roadmap_history(organisations: dict[str, Organisation], users: dict[st
     advisor = users["advisor@demo.equipbank.fr"]
     donation = _received_donation(
         organisations["Riviera Solutions Informatiques"],
-        120,
+        ROADMAP_RECEIVED + 7,
         [
             DonationLine(
                 category="laptop",
@@ -302,6 +327,7 @@ def _seed_roadmap_history(organisations: dict[str, Organisation], users: dict[st
             requests.RequestData(category="laptop", quantity=1), actor=relay_user
         )
         db.session.flush()
+        request.created_at = _at(days_ago + RESERVED_BEFORE + 3, 10)
         requests.allocate(request, [device.tag], actor=staff)
         requests.receive(device, actor=relay_user)
         person = beneficiaries.create(
@@ -327,10 +353,22 @@ def _seed_roadmap_history(organisations: dict[str, Organisation], users: dict[st
             ),
             actor=relay_user,
         )
-        handed_at = (utcnow() - timedelta(days=days_ago)).replace(
-            hour=9, minute=30, second=0, microsecond=0
+        handed_at = _at(days_ago, 10, 30)
+        handover.handed_at = handed_at
+        handover.beneficiary.created_at = handover.beneficiary.consent_at = handed_at - timedelta(
+            days=6
         )
-        _date_back(handover, handed_at)
+        _set_history(
+            device,
+            {
+                "received": _at(ROADMAP_RECEIVED, 9, 10 * index),
+                "refurbishing": _at(ROADMAP_RECEIVED - 3 - index, 9),
+                "ready": _at(ROADMAP_READY[index], 16),
+                "reserved": _at(days_ago + RESERVED_BEFORE, 11),
+                "at_relay": _at(days_ago + AT_RELAY_BEFORE, 15),
+                "handed_over": handed_at,
+            },
+        )
         appointment = db.session.scalars(
             sa.select(Appointment).where(Appointment.handover_id == handover.id)
         ).one()
@@ -391,23 +429,33 @@ def _make_ready(device, operator: User, certificate_ref: str, *, grade: str = "A
     status.transition(device, "ready", actor=operator)
 
 
-def _date_back(handover, handed_at) -> None:
-    """Demo history only: the handover and its device's steps moved to the past, each step
-    so many days before the handover (the statuses themselves went through the machine)."""
-    handover.handed_at = handed_at
-    handover.device.created_at = handed_at - timedelta(days=STEP_DAYS_BEFORE["received"])
-    for event in db.session.scalars(
-        sa.select(DeviceEvent).where(DeviceEvent.device_id == handover.device_id)
+def _at(days_ago: int, hour: int, minute: int = 0) -> datetime:
+    """A moment of the demo's past: `days_ago` days before today, at this Paris time
+    (`minute` may run past the hour: one unit registered every ten minutes)."""
+    day = local_today() - timedelta(days=days_ago)
+    return (datetime.combine(day, time(hour), PARIS) + timedelta(minutes=minute)).astimezone(UTC)
+
+
+def _set_history(device, moments: dict[str, datetime]) -> None:
+    """Demo history only: each step of the device (its event to that status) moved to its
+    moment in the past, the statuses themselves having gone through the machine; the intake
+    date, the time in the current status, the erasure (the day before the ready) and the
+    reservation follow."""
+    events = db.session.scalars(
+        sa.select(DeviceEvent).where(DeviceEvent.device_id == device.id).order_by(DeviceEvent.id)
+    ).all()
+    for event in events:
+        event.at = moments.get(event.to_status, event.at)
+    device.created_at, device.status_changed_at = events[0].at, events[-1].at
+    if "ready" in moments:
+        for record in device.erasures:
+            record.performed_at = record.created_at = moments["ready"] - timedelta(days=1)
+    for reservation in db.session.scalars(
+        sa.select(Reservation).where(Reservation.device_id == device.id)
     ):
-        event.at = handed_at - timedelta(days=STEP_DAYS_BEFORE[event.to_status])
-    handover.device.status_changed_at = handed_at
-    for record in handover.device.erasures:
-        record.performed_at = record.created_at = handed_at - timedelta(
-            days=STEP_DAYS_BEFORE["ready"] + 1
-        )
-    handover.beneficiary.created_at = handover.beneficiary.consent_at = handed_at - timedelta(
-        days=6
-    )
+        reservation.reserved_at = moments["reserved"]
+        if reservation.ended_at is not None:
+            reservation.ended_at = moments["at_relay"]
 
 
 def _seed_declarations(organisations: dict[str, Organisation], users: dict[str, User]) -> None:

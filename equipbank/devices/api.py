@@ -16,6 +16,7 @@ from equipbank.devices.schemas import (
     DeviceDetailSchema,
     DeviceQuerySchema,
     DeviceSchema,
+    DiagnosticsCreateSchema,
     ErasureCreateSchema,
     ErasureSchema,
     TransitionSchema,
@@ -84,6 +85,23 @@ def erasure(data, tag: str):
     return record
 
 
+@blp.route("/<tag>/diagnostics", methods=["POST"])
+@roles(Role.STAFF, Role.REFURBISHER)
+@blp.arguments(DiagnosticsCreateSchema)
+@blp.response(200, DeviceSchema)
+@blp.alt_response(
+    422, schema=ErrorResponseSchema, description="a measure that does not apply to the category"
+)
+@blp.alt_response(
+    409, schema=ErrorResponseSchema, description="the device is no longer at the workshop"
+)
+def diagnostics(data, tag: str):
+    """Enregistrer le diagnostic : les seules mesures de la catégorie (un écran : sa taille)."""
+    device = services.get_device(tag, viewer=current_user)
+    services.record_diagnostics(device, services.Diagnostics(**data), actor=current_user)
+    return device
+
+
 @blp.route("/<tag>/transition", methods=["POST"])
 @roles(Role.STAFF, Role.REFURBISHER)
 @blp.arguments(TransitionSchema)
@@ -92,8 +110,8 @@ def erasure(data, tag: str):
 def transition(data, tag: str):
     """Changer le statut (atelier : refurbishing, ready, recycled, parts ; équipe : lost aussi).
 
-    `ready` demande un effacement réussi, `grade` et `functional_tests_passed: true` (ici ou avant).
-    """
+    `ready` demande `grade` et `functional_tests_passed: true` (ici ou avant), et un effacement
+    réussi pour une catégorie qui stocke des données (pas `screen` ni `printer`)."""
     device = services.get_device(tag, viewer=current_user)
     services.move(
         device,

@@ -1,7 +1,10 @@
+from __future__ import annotations
+
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     DecimalField,
+    Field,
     IntegerField,
     SearchField,
     SelectField,
@@ -11,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from equipbank.codes import DeviceCategory, DeviceStatus, ErasureMethod, ErasureResult, Grade
+from equipbank.devices.categories import DIAGNOSTIC_FIELDS, diagnostic_fields
 from equipbank.devices.services import Diagnostics
 from equipbank.forms import (
     FilterForm,
@@ -65,17 +69,24 @@ class DiagnosticsForm(Form):
         "Remarques de l'atelier", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
     )
 
+    def for_category(self, category: str) -> DiagnosticsForm:
+        """Only the measures that apply to the category (`categories.NEEDS`): a screen's
+        form asks for its size, not for a processor or a battery."""
+        applies = diagnostic_fields(category)
+        for name in DIAGNOSTIC_FIELDS:
+            if name not in applies:
+                del self[name]
+        return self
+
+    def measures(self) -> list[Field]:
+        """The measures the form kept, in order (the template lays them out two a row)."""
+        return [self[name] for name in DIAGNOSTIC_FIELDS if name in self]
+
     def diagnostics(self) -> Diagnostics:
-        return Diagnostics(
-            cpu=self.cpu.data,
-            ram_gb=self.ram_gb.data,
-            storage_gb=self.storage_gb.data,
-            screen_inches=self.screen_inches.data,
-            battery_health_pct=self.battery_health_pct.data,
-            os_installed=self.os_installed.data,
-            keyboard_layout=self.keyboard_layout.data or None,
-            notes=self.notes.data,
-        )
+        values = {field.name: field.data for field in self.measures()}
+        if "keyboard_layout" in values:
+            values["keyboard_layout"] = values["keyboard_layout"] or None
+        return Diagnostics(**values, notes=self.notes.data)
 
 
 class ErasureForm(Form):
@@ -113,6 +124,12 @@ class ExitForm(Form):
             ]
         ),
     )
+    reason = StringField(
+        "Raison", validators=[DataRequired("Indiquez la raison."), Length(max=300)]
+    )
+
+
+class BackToWorkshopForm(Form):
     reason = StringField(
         "Raison", validators=[DataRequired("Indiquez la raison."), Length(max=300)]
     )

@@ -101,6 +101,22 @@ class ErasureCreateSchema(BodySchema):
     )
 
 
+class DiagnosticsCreateSchema(BodySchema):
+    """The measures of a device: those of its category only (`categories.NEEDS`), 422 for
+    the others; a measure left out is cleared, as on the workshop's form."""
+
+    cpu = fields.String(allow_none=True, validate=validate.Length(max=150))
+    ram_gb = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
+    storage_gb = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
+    screen_inches = fields.Decimal(
+        allow_none=True, places=1, validate=validate.Range(min=1, max=99)
+    )
+    battery_health_pct = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100))
+    os_installed = fields.String(allow_none=True, validate=validate.Length(max=100))
+    keyboard_layout = fields.String(allow_none=True, validate=validate.Length(max=30))
+    notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
 class TransitionSchema(BodySchema):
     to = fields.String(required=True, validate=validate.OneOf(DeviceStatus.codes()))
     grade = fields.String(validate=validate.OneOf(Grade.codes()))

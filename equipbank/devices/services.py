@@ -27,7 +27,7 @@ from equipbank.codes import (
     Grade,
     Role,
 )
-from equipbank.devices import status
+from equipbank.devices import categories, status
 from equipbank.devices.models import Device, ErasureRecord, format_tag, parse_tag
 from equipbank.donations import services as donations
 from equipbank.donations.models import Donation, DonationLine
@@ -306,7 +306,14 @@ def _start_workshop(device: Device, *, actor: User) -> None:
 
 
 def record_diagnostics(device: Device, data: Diagnostics, *, actor: User) -> None:
-    errors = {}
+    """The measures of the device; only those of its category (`categories.NEEDS`): a
+    screen has no processor, a printer no battery."""
+    applies = categories.diagnostic_fields(device.category)
+    errors: dict[str, list[str]] = {
+        name: [f"Ne s'applique pas à la catégorie « {DeviceCategory(device.category).label} »."]
+        for name in categories.DIAGNOSTIC_FIELDS
+        if name not in applies and getattr(data, name) not in (None, "")
+    }
     if data.battery_health_pct is not None and not 0 <= data.battery_health_pct <= 100:
         errors["battery_health_pct"] = ["Entre 0 et 100 %."]
     for name in ("ram_gb", "storage_gb"):
@@ -318,13 +325,9 @@ def record_diagnostics(device: Device, data: Diagnostics, *, actor: User) -> Non
     if errors:
         raise ValidationFailed("Certaines mesures sont invalides.", fields=errors)
     _start_workshop(device, actor=actor)
-    device.cpu = _clean(data.cpu)
-    device.ram_gb, device.storage_gb = data.ram_gb, data.storage_gb
-    device.screen_inches, device.battery_health_pct = data.screen_inches, data.battery_health_pct
-    device.os_installed, device.keyboard_layout = (
-        _clean(data.os_installed),
-        _clean(data.keyboard_layout),
-    )
+    for name in applies:
+        value = getattr(data, name)
+        setattr(device, name, _clean(value) if isinstance(value, str) else value)
     device.notes = _clean(data.notes)
     audit.record("device.diagnostics", device, actor=actor)
 
@@ -405,8 +408,9 @@ def move(
     grade_code: str | None = None,
     functional_tests_passed: bool | None = None,
 ) -> None:
-    """A move asked for by name: the workshop's (refurbishing, ready, recycled, parts, back to
-    received after a return) and, for staff, lost. Grade and tests may come with `ready`."""
+    """A move asked for by name: the workshop's (refurbishing, also a ready unit sent back
+    with a reason; ready, recycled, parts, back to received after a return) and, for staff,
+    lost. Grade and tests may come with `ready`."""
     try:
         wanted = DeviceStatus(target)
     except ValueError:

@@ -25,6 +25,7 @@ from equipbank.codes import (
     RequestStatus,
     ReservationStatus,
 )
+from equipbank.devices.categories import needs_erasure
 from equipbank.devices.models import Device, DeviceEvent
 from equipbank.errors import Conflict, InvalidTransition
 from equipbank.extensions import db
@@ -61,9 +62,12 @@ def current_erasures(device: Device) -> list:
 
 
 def ready_missing(device: Device) -> list[str]:
-    """What the device still lacks to become `ready` (empty when nothing is missing)."""
+    """What the device still lacks to become `ready` (empty when nothing is missing); an
+    erasure only for a category that stores data (`categories.NEEDS`)."""
     missing = []
-    if not any(_complete_erasure(record) for record in current_erasures(device)):
+    if needs_erasure(device.category) and not any(
+        _complete_erasure(record) for record in current_erasures(device)
+    ):
         missing.append(
             "un effacement des données réussi (méthode, outil, référence du certificat, opérateur, date)"
         )
@@ -165,6 +169,8 @@ RULES: tuple[Rule, ...] = (
         needs_reason=True,
     ),
     Rule(frozenset({DeviceStatus.READY}), DeviceStatus.RESERVED, guard=_reserved_guard),
+    # A defect found on a ready unit (or a doubt) sends it back to the workshop, said why.
+    Rule(frozenset({DeviceStatus.READY}), DeviceStatus.REFURBISHING, needs_reason=True),
     Rule(frozenset({DeviceStatus.RESERVED}), DeviceStatus.READY, guard=_released_guard),
     Rule(frozenset({DeviceStatus.RESERVED}), DeviceStatus.AT_RELAY, guard=_at_relay_guard),
     Rule(frozenset({DeviceStatus.AT_RELAY}), DeviceStatus.HANDED_OVER, guard=_handed_over_guard),
@@ -209,7 +215,9 @@ def transition(
     """Move `device` to `target`, or raise InvalidTransition; `holder` updates the holder.
 
     A device back at the workshop after a return (`returned -> received`) is checked again
-    from scratch: its grade and functional tests are cleared."""
+    from scratch: its grade and functional tests are cleared. A ready device sent back to
+    the workshop (`ready -> refurbishing`) passes its functional tests again; its erasure
+    (same cycle, nobody used it) and its cosmetic grade still hold."""
     source, target_status = MACHINE.check(device, target, reason=reason)
     reason = (reason or "").strip() or None
     _write_status(device, target_status)
@@ -217,6 +225,8 @@ def transition(
         device.holder = holder
     if source == DeviceStatus.RETURNED and target_status == DeviceStatus.RECEIVED:
         device.grade, device.functional_tests_passed = None, False
+    if source == DeviceStatus.READY and target_status == DeviceStatus.REFURBISHING:
+        device.functional_tests_passed = False
     event_data = dict(data or {})
     if reason:
         event_data["reason"] = reason

@@ -20,8 +20,9 @@ from equipbank.auth.permissions import logged_in, public, roles
 from equipbank.clock import PARIS, utcnow
 from equipbank.codes import DeviceStatus, Role
 from equipbank.db import contains_text
-from equipbank.devices import services, status, tasks
+from equipbank.devices import categories, services, status, tasks
 from equipbank.devices.forms import (
+    BackToWorkshopForm,
     DeviceFilters,
     DiagnosticsForm,
     ErasureForm,
@@ -91,7 +92,12 @@ def detail(tag: str):
     events = db.session.scalars(
         sa.select(DeviceEvent).where(DeviceEvent.device_id == device.id).order_by(DeviceEvent.id)
     ).all()
-    return render_template("devices/detail.html", device=device, events=events)
+    return render_template(
+        "devices/detail.html",
+        device=device,
+        events=events,
+        measures=categories.diagnostic_fields(device.category),
+    )
 
 
 # Workshop ------------------------------------------------------------------------------------
@@ -99,7 +105,9 @@ def detail(tag: str):
 
 def _workshop_page(device: Device, forms: dict | None = None, code: int = 200):
     forms = forms or {}
-    diagnostics = forms.get("diagnostics") or DiagnosticsForm(obj=device, formdata=None)
+    diagnostics = forms.get("diagnostics") or DiagnosticsForm(
+        obj=device, formdata=None
+    ).for_category(device.category)
     erasure = forms.get("erasure") or ErasureForm(
         formdata=None,
         operator=current_user.name,
@@ -107,6 +115,7 @@ def _workshop_page(device: Device, forms: dict | None = None, code: int = 200):
     )
     grade = forms.get("grade") or GradeForm(obj=device, formdata=None)
     exit_form = forms.get("exit") or ExitForm(formdata=None)
+    back = forms.get("back") or BackToWorkshopForm(formdata=None)
     return (
         render_template(
             "devices/workshop.html",
@@ -115,7 +124,9 @@ def _workshop_page(device: Device, forms: dict | None = None, code: int = 200):
             erasure=erasure,
             grade=grade,
             exit_form=exit_form,
+            back=back,
             missing=status.ready_missing(device) if device.status in status.WORKSHOP else [],
+            needs_erasure=categories.needs_erasure(device.category),
         ),
         code,
     )
@@ -127,9 +138,10 @@ def workshop(tag: str):
     return _workshop_page(services.get_device(tag, viewer=current_user))
 
 
-def _workshop_action(tag: str, form_name: str, form_class, action, done: str):
+def _workshop_action(tag: str, form_name: str, make_form, action, done: str):
+    """`make_form(device)`: the submitted form, as the device's page shows it."""
     device = services.get_device(tag, viewer=current_user)
-    form = form_class()
+    form = make_form(device)
 
     def run() -> Device:
         action(device, form)
@@ -147,7 +159,7 @@ def diagnostics(tag: str):
     return _workshop_action(
         tag,
         "diagnostics",
-        DiagnosticsForm,
+        lambda device: DiagnosticsForm().for_category(device.category),
         lambda device, form: services.record_diagnostics(
             device, form.diagnostics(), actor=current_user
         ),
@@ -172,7 +184,9 @@ def erasure(tag: str):
             actor=current_user,
         )
 
-    return _workshop_action(tag, "erasure", ErasureForm, record, "Effacement de {tag} enregistré.")
+    return _workshop_action(
+        tag, "erasure", lambda _device: ErasureForm(), record, "Effacement de {tag} enregistré."
+    )
 
 
 def _paris(value: datetime) -> datetime:
@@ -198,7 +212,7 @@ def grade(tag: str):
     done = (
         "{tag} est prêt à être attribué." if make_ready else "Grade et tests de {tag} enregistrés."
     )
-    return _workshop_action(tag, "grade", GradeForm, record, done)
+    return _workshop_action(tag, "grade", lambda _device: GradeForm(), record, done)
 
 
 @bp.route("/equipements/<tag>/sortie", methods=["POST"])
@@ -207,11 +221,26 @@ def set_aside(tag: str):
     return _workshop_action(
         tag,
         "exit",
-        ExitForm,
+        lambda _device: ExitForm(),
         lambda device, form: services.move(
             device, form.target.data, reason=form.reason.data, actor=current_user
         ),
         "{tag} est sorti du circuit de réemploi.",
+    )
+
+
+@bp.route("/equipements/<tag>/retour-atelier", methods=["POST"])
+@roles(*WORKSHOP_ROLES)
+def back_to_workshop(tag: str):
+    """A ready unit goes back to reconditioning (a defect found, a doubt), said why."""
+    return _workshop_action(
+        tag,
+        "back",
+        lambda _device: BackToWorkshopForm(),
+        lambda device, form: services.move(
+            device, DeviceStatus.REFURBISHING, reason=form.reason.data, actor=current_user
+        ),
+        "{tag} est de retour en reconditionnement.",
     )
 
 
@@ -395,6 +424,10 @@ def scan_actions(device: Device) -> list[tuple[str, str, str]]:
                     url_for("devices.workshop", tag=device.tag),
                     "get",
                 ),
+            )
+        if device.status == DeviceStatus.READY:
+            actions.append(
+                ("Renvoyer à l'atelier", url_for("devices.workshop", tag=device.tag), "get")
             )
         actions.append(("Imprimer l'étiquette", url_for("devices.label", tag=device.tag), "get"))
     elif current_user.role == Role.RELAY:

@@ -22,7 +22,7 @@ AWAITED = "en attente de réception"
 @dataclass(frozen=True)
 class Bank:
     name: str
-    address: str
+    address: str | None  # None while BANK_ADDRESS is unset: left out of the documents
     contact: str  # "contact@… · 04 93 …": in the letterhead and in each page's footer
     signatory_name: str
     signatory_title: str
@@ -79,7 +79,7 @@ def render_attestation(
         [
             ("Référence du don", reference),
             *_donor_facts(donor),
-            ("Donataire", f"{bank.name}, {bank.address}"),
+            ("Donataire", ", ".join(part for part in (bank.name, bank.address) if part)),
             ("Don déclaré le", _date(declared_on)),
             ("Matériel réceptionné le", _date(received_on) if received_on else AWAITED),
             ("Nombre d'équipements", str(len(devices))),

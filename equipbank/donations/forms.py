@@ -1,3 +1,5 @@
+from datetime import date
+
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -105,6 +107,17 @@ class DonationForm(LinesMixin, PickupFieldsMixin, Form):
 
 class PickupPlanForm(Form):
     planned_on = DateField("Date d'enlèvement", validators=[DataRequired("Choisissez la date.")])
+
+
+class CollectedForm(Form):
+    """ "Marquer comme collecté"; before the planned pickup, with its confirmation ticked."""
+
+    confirm_early = BooleanField("Le don a bien été collecté avant la date planifiée")
+
+    def __init__(self, *args, planned_on: date | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if planned_on is not None:
+            self.confirm_early.label.text += f" ({planned_on:%d/%m/%Y})"
 
 
 class InventoryUploadForm(Form):

@@ -29,6 +29,7 @@ from equipbank.codes import (
     Role,
 )
 from equipbank.devices import status
+from equipbank.devices.categories import needs_erasure
 from equipbank.devices.models import Device, ErasureRecord, format_tag
 from equipbank.donations import documents
 from equipbank.donations.inventory.reader import MAX_QUANTITY
@@ -293,13 +294,36 @@ def plan_pickup(donation: Donation, planned_on: date, *, actor: User) -> None:
     )
 
 
-def mark_collected(donation: Donation, *, actor: User) -> None:
+def collected_early(donation: Donation) -> bool:
+    """Whether marking the donation collected today comes before its planned pickup."""
+    return donation.pickup_planned_on is not None and donation.pickup_planned_on > today()
+
+
+def mark_collected(donation: Donation, *, actor: User, early_confirmed: bool = False) -> None:
+    """Staff record the pickup. Before the planned date it is a deliberate act (a pickup
+    brought forward), not a click on the wrong donation: it takes `early_confirmed`."""
     if not donation.donor.is_validated:
         raise ValidationFailed(
             f"« {donation.donor.name} » n'est pas encore validé : validez l'organisation d'abord.",
             code="donor_not_validated",
         )
+    early = collected_early(donation)
+    if early and not early_confirmed:
+        assert donation.pickup_planned_on is not None  # collected_early says so
+        raise ValidationFailed(
+            f"L'enlèvement du don {donation.reference} est planifié le "
+            f"{donation.pickup_planned_on:%d/%m/%Y} : confirmez qu'il a déjà été collecté.",
+            code="early_collection_unconfirmed",
+            fields={"confirm_early": ["Confirmez la collecte avant la date planifiée."]},
+        )
     move(donation, DonationStatus.COLLECTED, actor=actor)
+    if early:
+        audit.record(
+            "donation.collected_early",
+            donation,
+            actor=actor,
+            summary={"planned_on": str(donation.pickup_planned_on)},
+        )
 
 
 def cancel(donation: Donation, *, actor: User) -> None:
@@ -422,16 +446,20 @@ def register_donor_company(
 
 
 def documents_available(donation: Donation) -> bool:
-    """Attestation and certificate exist once every device is erased or out of the chain."""
+    """Attestation and certificate exist once every device that stores data is erased or out
+    of the chain."""
     if not donation.devices or donation.status == DonationStatus.CANCELLED:
         return False
-    return all(_erased_or_recycled(device) for device in donation.devices)
+    return all(_nothing_to_erase(device) for device in donation.devices)
 
 
-def _erased_or_recycled(device: Device) -> bool:
-    """Erased, or out of the chain (recycled, kept for parts, lost): nothing left to wait for."""
-    return device.status in (DeviceStatus.RECYCLED, DeviceStatus.PARTS, DeviceStatus.LOST) or any(
-        record.result == ErasureResult.SUCCESS for record in device.erasures
+def _nothing_to_erase(device: Device) -> bool:
+    """Erased, out of the chain (recycled, kept for parts, lost), or of a category that
+    stores no data (`categories.NEEDS`: a screen, a printer): nothing left to wait for."""
+    return (
+        device.status in (DeviceStatus.RECYCLED, DeviceStatus.PARTS, DeviceStatus.LOST)
+        or not needs_erasure(device.category)
+        or any(record.result == ErasureResult.SUCCESS for record in device.erasures)
     )
 
 
@@ -619,11 +647,32 @@ def pickups_to_plan(limit: int = 10) -> list[Donation]:
 
 
 def expected_at_workshop(limit: int = 10) -> list[Donation]:
-    """Donations collected or being received: what the workshop should expect, soonest first."""
+    """Donations collected or being received with fewer units registered than declared: what
+    the workshop should still expect, soonest first. A donation whose units have all arrived
+    is left out, even before staff close it."""
+    declared = (
+        sa.select(sa.func.coalesce(sa.func.sum(DonationLine.quantity), 0))
+        .where(DonationLine.donation_id == Donation.id)
+        .scalar_subquery()
+    )
+    registered = (
+        sa.select(sa.func.count(Device.id))
+        .where(Device.donation_id == Donation.id)
+        .scalar_subquery()
+    )
     return list(
         db.session.scalars(
             sa.select(Donation)
-            .where(Donation.status.in_((DonationStatus.COLLECTED, DonationStatus.RECEIVED)))
+            # The table shows each one's donor and "registered / declared".
+            .options(
+                joinedload(Donation.donor),
+                selectinload(Donation.lines),
+                selectinload(Donation.devices),
+            )
+            .where(
+                Donation.status.in_((DonationStatus.COLLECTED, DonationStatus.RECEIVED)),
+                registered < declared,
+            )
             .order_by(Donation.pickup_planned_on.nulls_last(), Donation.id)
             .limit(limit)
         )

@@ -13,6 +13,7 @@ from equipbank.devices import services as devices
 from equipbank.donations import services
 from equipbank.donations.forms import (
     MAX_FORM_LINES,
+    CollectedForm,
     DonationFilters,
     DonationForm,
     DonorRegistrationForm,
@@ -94,10 +95,13 @@ def detail(donation_id: int):
         donation=donation,
         received=devices.received_per_line(donation),
         documents_available=services.documents_available(donation),
+        has_erasures=bool(services.erased_devices(donation)),
         plan_form=PickupPlanForm(
             planned_on=donation.pickup_planned_on or donation.preferred_pickup_on
         ),
         timeline=services.timeline(donation),
+        collected_early=services.collected_early(donation),
+        collected_form=CollectedForm(planned_on=donation.pickup_planned_on),
     )
 
 
@@ -123,9 +127,13 @@ def plan_pickup(donation_id: int):
 @roles(STAFF)
 def mark_collected(donation_id: int):
     donation = services.get_donation(donation_id, viewer=current_user)
+    form = CollectedForm()
+    form.validate()  # the CSRF token; the box is read as ticked or not
     return _apply(
         donation,
-        lambda: services.mark_collected(donation, actor=current_user),
+        lambda: services.mark_collected(
+            donation, actor=current_user, early_confirmed=bool(form.confirm_early.data)
+        ),
         "Don marqué comme collecté.",
     )
 
@@ -171,6 +179,13 @@ def attestation(donation_id: int):
 @roles(STAFF, DONOR)
 def erasure_certificate(donation_id: int):
     donation = services.get_donation(donation_id, viewer=current_user)
+    if services.documents_available(donation) and not services.erased_devices(donation):
+        flash(
+            "Aucun équipement de ce don n'a été effacé (écrans et imprimantes n'ont rien à "
+            "effacer) : il n'y a pas de certificat d'effacement.",
+            "error",
+        )
+        return redirect(url_for("donations.detail", donation_id=donation.id))
     return _document(
         donation,
         services.erasure_certificate_pdf,
@@ -183,7 +198,8 @@ def _document(donation: Donation, render, filename: str):
 
     if not services.documents_available(donation):
         flash(
-            "Les documents sont disponibles quand chaque équipement du don est effacé ou recyclé.",
+            "Les documents sont disponibles quand chaque équipement du don qui stocke des "
+            "données est effacé, ou recyclé.",
             "error",
         )
         return redirect(url_for("donations.detail", donation_id=donation.id))

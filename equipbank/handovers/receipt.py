@@ -170,7 +170,8 @@ def _parties(doc: Document, bank: Bank, relay_name: str, relay_address: str | No
     """The bank on the left, as a letterhead, and level with it the relay that hands over."""
     top = doc.y
     bank_width = doc.epw * 0.55
-    _party(doc, doc.l_margin, bank_width, bank.name, [bank.address, bank.contact])
+    bank_lines = [line for line in (bank.address, bank.contact) if line]
+    _party(doc, doc.l_margin, bank_width, bank.name, bank_lines)
     bottom = doc.y
     relay_left = doc.l_margin + bank_width + COLUMN_GAP
     doc.set_y(top)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 from equipbank import health
@@ -11,6 +11,7 @@ from equipbank.appointments import services as appointments
 from equipbank.auth.permissions import logged_in, roles
 from equipbank.beneficiaries import services as beneficiaries
 from equipbank.codes import DeviceStatus, Role
+from equipbank.config import settings_to_fill
 from equipbank.devices import services as devices
 from equipbank.donations import services as donations
 from equipbank.handovers import services as handovers
@@ -49,6 +50,7 @@ def staff():
         unvalidated=organisations.donors_to_validate(),
         to_plan=donations.pickups_to_plan(),
         unsent_reminders=reminders.unsent_reminders_count(),
+        to_fill=settings_to_fill(current_app.config),
     )
 
 
@@ -57,7 +59,12 @@ def staff():
 def service_status():
     """The figures of /api/v1/health, in French, for the staff."""
     figures, healthy = health.report()
-    return render_template("home/service_status.html", figures=figures, healthy=healthy)
+    return render_template(
+        "home/service_status.html",
+        figures=figures,
+        healthy=healthy,
+        to_fill=settings_to_fill(current_app.config),
+    )
 
 
 @bp.route("/donateur")

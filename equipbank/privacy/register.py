@@ -27,7 +27,7 @@ def render_register(notice: Notice, *, issued_on: date) -> bytes:
     doc.facts(
         [
             ("Responsable du traitement", controller.name),
-            ("Adresse", f"{controller.address}, {controller.city}"),
+            ("Adresse", ", ".join(part for part in (controller.address, controller.city) if part)),
             ("Contact pour les données personnelles", controller.contact),
             ("Transferts hors de l'Union européenne", "Aucun"),
         ]

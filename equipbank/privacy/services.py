@@ -27,7 +27,7 @@ CNIL = "CNIL, 3 place de Fontenoy, TSA 80715, 75334 Paris Cedex 07 — www.cnil.
 @dataclass(frozen=True)
 class Controller:
     name: str
-    address: str
+    address: str | None  # None while BANK_ADDRESS is unset
     city: str
     contact: str
 

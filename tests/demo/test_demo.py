@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from equipbank.demo import settings as demo_settings
 from equipbank.demo.seed import DEMO_PASSWORD, LOGINS
 from equipbank.devices.models import Device
 from equipbank.extensions import db
+from tests.pdfs import pdf_text
 
 HOMES = {
     "staff": "/equipe",
@@ -72,12 +74,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def served_demo(tmp_path):
-    """`equipbank demo` exactly as the README runs it, on a fresh SQLite file."""
+@pytest.fixture(scope="module")
+def served_demo(tmp_path_factory):
+    """`equipbank demo` exactly as the README runs it, on a fresh SQLite file; one server
+    for the tests of this module, which only read."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite'}"}
+    database = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
     env.pop("EQUIPBANK_CONFIG", None)
+    for name in demo_settings.BANK_IDENTITY:  # the demo's own, whatever the suite's shell has
+        env.pop(name, None)
     # Its throttle counters stay in its own memory, never in the suite's Redis (REDIS_URL).
     env["RATELIMIT_STORAGE_URI"] = "memory://"
     script = Path(sys.executable).with_name("equipbank")
@@ -107,16 +113,21 @@ def served_demo(tmp_path):
     assert "staff@demo.equipbank.fr" in output
 
 
+def signed_in(base: str, email: str):
+    """A browser signed in to the served demo, and the home page it landed on."""
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = browser.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode(
+        {"csrf_token": token, "email": email, "password": DEMO_PASSWORD}
+    ).encode()
+    return browser, browser.open(f"{base}/login", data=form)
+
+
 def test_equipbank_demo_serves_the_app_and_every_login_works(served_demo):
     for login in LOGINS:
-        jar = http.cookiejar.CookieJar()
-        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        page = browser.open(f"{served_demo}/login").read().decode()
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        form = urllib.parse.urlencode(
-            {"csrf_token": token, "email": login.email, "password": DEMO_PASSWORD}
-        ).encode()
-        home = browser.open(f"{served_demo}/login", data=form)
+        _, home = signed_in(served_demo, login.email)
         assert urllib.parse.urlsplit(home.url).path == HOMES[login.role.value], login.email
         assert "Se déconnecter" in home.read().decode()
 
@@ -184,3 +195,82 @@ def test_demo_reset_is_refused_in_production(monkeypatch):
     monkeypatch.setenv("EQUIPBANK_CONFIG", "production")
     with pytest.raises(SystemExit, match="refusé en production"):
         cli.main(["demo", "--port", str(free_port()), "--reset"])
+
+
+def test_the_demo_prints_a_plausible_bank_on_its_receipts(served_demo):
+    """Issue 13, finding 5: the demo's receipt names the bank with an address, not a
+    placeholder, and its staff home has no setting left to fill."""
+    browser, _ = signed_in(served_demo, "relay@demo.equipbank.fr")
+    handovers = browser.open(f"{served_demo}/remises/").read().decode()
+    handover_id = re.search(r'href="/remises/(\d+)"', handovers).group(1)
+    receipt = browser.open(f"{served_demo}/remises/{handover_id}/bon-de-remise.pdf").read()
+    text = pdf_text(receipt)
+    assert demo_settings.BANK_IDENTITY["BANK_ADDRESS"] in text
+    assert "BANK_ADDRESS" not in text and "à renseigner" not in text
+    _, staff_home = signed_in(served_demo, "staff@demo.equipbank.fr")
+    assert "Configuration à compléter" not in staff_home.read().decode()
+
+
+def test_the_demo_identity_gives_way_to_the_environment():
+    identity = demo_settings.bank_identity({})
+    assert set(identity) == set(demo_settings.BANK_IDENTITY) and all(identity.values())
+    given = demo_settings.bank_identity({"BANK_ADDRESS": "1 place Masséna, 06000 Nice"})
+    assert "BANK_ADDRESS" not in given and "BANK_CITY" in given
+
+
+def test_the_demo_history_runs_forward_and_gives_meaningful_stock_figures(runner):
+    """Issue 13, finding 8: each device's steps happened in order, in the past, spread over
+    the months, so the stock report shows ages and lead times rather than zeros."""
+    from equipbank.clock import PARIS, utcnow
+    from equipbank.devices.models import DeviceEvent
+    from equipbank.donations.models import Donation
+    from equipbank.handovers.models import Handover
+    from equipbank.reports.stock import stock_report
+    from equipbank.requests.models import Reservation
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    now = utcnow()
+    chain = ["received", "refurbishing", "ready", "reserved", "at_relay", "handed_over"]
+    for device in db.session.scalars(sa.select(Device)):
+        events = db.session.scalars(
+            sa.select(DeviceEvent)
+            .where(DeviceEvent.device_id == device.id)
+            .order_by(DeviceEvent.id)
+        ).all()
+        times = [event.at for event in events]
+        assert times == sorted(times) and times[-1] <= now, device.tag
+        assert len(set(times)) == len(times), device.tag  # each step on its own moment
+        assert device.created_at == times[0] and device.status_changed_at == times[-1]
+        steps = [event.to_status for event in events]
+        if "ready" in steps:
+            refurbishing, ready = (times[steps.index(s)] for s in ("refurbishing", "ready"))
+            erasure = next(r for r in device.erasures if r.result == "success")
+            assert times[0] <= erasure.created_at and refurbishing <= erasure.performed_at < ready
+        if set(steps) <= set(chain):
+            assert steps == chain[: len(steps)], device.tag
+        received_on = device.donation.received_on
+        assert received_on is not None and times[0].astimezone(PARIS).date() >= received_on
+    for donation in db.session.scalars(
+        sa.select(Donation).where(Donation.received_on.is_not(None))
+    ):
+        assert donation.declared_on <= donation.collected_on <= donation.received_on
+    for handover in db.session.scalars(sa.select(Handover)):
+        handed = db.session.scalar(
+            sa.select(DeviceEvent.at).where(
+                DeviceEvent.device_id == handover.device_id, DeviceEvent.to_status == "handed_over"
+            )
+        )
+        assert handover.handed_at == handed
+        assert handover.beneficiary.created_at <= handover.handed_at
+    for reservation in db.session.scalars(sa.select(Reservation)):
+        assert reservation.request.created_at <= reservation.reserved_at
+        assert reservation.ended_at is None or reservation.reserved_at < reservation.ended_at
+
+    report = stock_report()
+    assert report.ages and all(age.average_days > 0 for age in report.ages)
+    for lead in (report.intake_to_ready, report.ready_to_handover):
+        assert lead.devices >= 4 and lead.median_days and lead.median_days > 0
+    intakes = [flow for flow in report.flows if flow.received]
+    handovers = [flow for flow in report.flows if flow.handed_over]
+    assert len(intakes) >= 2 and len(handovers) >= 3  # spread over the months
+    assert intakes[0].month <= handovers[0].month  # the first devices came in before any left

@@ -113,6 +113,27 @@ def test_ready_through_the_api_needs_erasure_grade_and_tests(client, workshop_he
     assert (done.get_json()["status"], done.get_json()["grade"]) == ("ready", "A")
 
 
+def test_a_ready_device_goes_back_to_the_workshop_through_the_api_with_a_reason(
+    client, workshop_headers
+):
+    device = factories.ready_device()
+    url = f"/api/v1/devices/{device.tag}/transition"
+    no_reason = client.post(url, json={"to": "refurbishing"}, headers=workshop_headers)
+    assert no_reason.status_code == 422
+    assert no_reason.get_json()["error"]["code"] == "reason_required"
+    back = client.post(
+        url, json={"to": "refurbishing", "reason": "Écran qui scintille"}, headers=workshop_headers
+    )
+    assert back.status_code == 200 and back.get_json()["status"] == "refurbishing"
+    history = client.get(f"/api/v1/devices/{device.tag}", headers=workshop_headers).get_json()
+    assert history["history"][-1] == {
+        **history["history"][-1],
+        "from": "ready",
+        "to": "refurbishing",
+        "reason": "Écran qui scintille",
+    }
+
+
 def test_an_erasure_needs_an_aware_date_and_a_device_at_the_workshop(client, workshop_headers):
     device = factories.ready_device()
     naive = client.post(

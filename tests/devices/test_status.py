@@ -30,6 +30,7 @@ ALLOWED = {
     (S.REFURBISHING, S.RECYCLED),
     (S.REFURBISHING, S.PARTS),
     (S.READY, S.RESERVED),
+    (S.READY, S.REFURBISHING),  # back to the workshop, with a reason
     (S.RESERVED, S.READY),
     (S.RESERVED, S.AT_RELAY),
     (S.AT_RELAY, S.HANDED_OVER),
@@ -217,6 +218,21 @@ def test_ready_needs_erasure_grade_and_tests(world, missing, message):
     device.functional_tests_passed = missing != "functional_tests"
     with pytest.raises(InvalidTransition, match=message):
         status.transition(device, S.READY)
+
+
+def test_a_ready_device_goes_back_to_the_workshop_with_a_reason_and_is_tested_again(world):
+    """Issue 13, finding 14: a defect found on a ready device sends it back to the workshop."""
+    device = world.device_in(S.READY)
+    with pytest.raises(ValidationFailed, match="raison"):
+        status.transition(device, S.REFURBISHING, reason=" ")
+    event = status.transition(device, S.REFURBISHING, reason="Batterie qui ne tient pas la charge")
+    assert (event.from_status, event.to_status) == (S.READY, S.REFURBISHING)
+    assert event.data == {"reason": "Batterie qui ne tient pas la charge"}
+    # Its tests are to be passed again; its erasure (same cycle) and grade still hold.
+    assert status.ready_missing(device) == ["des tests fonctionnels réussis"]
+    device.functional_tests_passed = True
+    status.transition(device, S.READY)
+    assert device.status == S.READY
 
 
 @pytest.mark.parametrize("target", [S.RECYCLED, S.PARTS, S.LOST])

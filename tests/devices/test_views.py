@@ -137,6 +137,30 @@ def test_a_recycled_device_leaves_the_workshop_with_its_reason(client, workshop)
     assert "Carte mère HS" in client.get(f"/equipements/{device.tag}").text
 
 
+def test_a_ready_device_is_sent_back_to_the_workshop_from_its_page(client, workshop):
+    """Issue 13, finding 14: from its page, with a reason kept in its history."""
+    device = factories.ready_device()
+    detail = client.get(f"/equipements/{device.tag}").text
+    assert f'href="/equipements/{device.tag}/atelier"' in detail and "Renvoyer à l" in detail
+    page = client.get(f"/equipements/{device.tag}/atelier").text
+    assert f'action="/equipements/{device.tag}/retour-atelier"' in page
+    assert "data-confirm=" in page
+    refused = client.post(f"/equipements/{device.tag}/retour-atelier", data={"reason": ""})
+    assert refused.status_code == 422 and "Indiquez la raison" in refused.text
+    db.session.expire_all()
+    assert db.session.get(Device, device.id).status == "ready"
+    sent = client.post(
+        f"/equipements/{device.tag}/retour-atelier", data={"reason": "Touche Entrée HS"}
+    )
+    assert sent.status_code == 302
+    assert sent.headers["Location"] == f"/equipements/{device.tag}/atelier"
+    db.session.expire_all()
+    device = db.session.get(Device, device.id)
+    assert (device.status, device.functional_tests_passed) == ("refurbishing", False)
+    history = client.get(f"/equipements/{device.tag}").text
+    assert "Prêt → <strong>En reconditionnement</strong> · Touche Entrée HS" in history
+
+
 def test_label_sheets_of_a_donation_decode_to_each_device_page(client, workshop, follow_job):
     donation = factories.donation()
     devices = [factories.device(donation, serial=f"S-{n}") for n in range(4)]

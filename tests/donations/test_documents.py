@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pypdfium2 as pdfium
@@ -196,3 +197,24 @@ def test_documents_are_pdf(render):
     pdf = render([])
     assert pdf.startswith(b"%PDF-")
     assert "Banque du Numérique" in pages_text(pdf)[0]
+
+
+def test_documents_without_a_bank_address_print_no_placeholder():
+    """Issue 13, finding 5: an unset BANK_ADDRESS is left out, never printed as a gap."""
+    bank = replace(BANK, address=None)
+    text = " ".join(pages_text(attestation(donated(1), bank=bank)))
+    assert f"Donataire {bank.name} " in text
+    assert "None" not in text and "BANK_ADDRESS" not in text
+    certificate_text = " ".join(
+        pages_text(
+            render_erasure_certificate(
+                bank=bank,
+                refurbisher="Actif Azur",
+                donor=DONOR,
+                reference="DON-2026-0042",
+                devices=[],
+                issued_on=ISSUED_ON,
+            )
+        )
+    )
+    assert bank.name in certificate_text and "None" not in certificate_text

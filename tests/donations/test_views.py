@@ -193,3 +193,38 @@ def test_a_lost_device_does_not_hold_the_documents_back(client, auth):
     db.session.commit()
     auth.login(donor_user)
     assert client.get(f"/dons/{donation.id}/attestation.pdf").status_code == 200
+
+
+def test_marking_collected_before_the_planned_pickup_asks_for_a_confirmation(client, auth):
+    """Issue 13, finding 14: a click before the planned date is not taken as a collection."""
+    staff = factories.user(Role.STAFF)
+    planned = today() + timedelta(days=5)
+    donation = factories.donation(status="declared", pickup_planned_on=planned)
+    auth.login(staff)
+    page = client.get(f"/dons/{donation.id}").text
+    assert 'name="confirm_early"' in page
+    assert f"avant la date planifiée ({planned:%d/%m/%Y})" in page
+
+    refused = client.post(f"/dons/{donation.id}/collecte", follow_redirects=True)
+    assert "confirmez" in refused.text and f"planifié le {planned:%d/%m/%Y}" in refused.text
+    db.session.expire_all()
+    assert db.session.get(Donation, donation.id).status == "declared"
+
+    confirmed = client.post(
+        f"/dons/{donation.id}/collecte", data={"confirm_early": "y"}, follow_redirects=True
+    )
+    assert "Don marqué comme collecté." in confirmed.text
+    db.session.expire_all()
+    donation = db.session.get(Donation, donation.id)
+    assert (donation.status, donation.collected_on) == ("collected", today())
+
+
+@pytest.mark.parametrize("days", [None, 0, -2])
+def test_marking_collected_on_or_after_the_planned_day_needs_no_confirmation(client, auth, days):
+    planned = None if days is None else today() + timedelta(days=days)
+    donation = factories.donation(status="declared", pickup_planned_on=planned)
+    auth.login(factories.user(Role.STAFF))
+    assert 'name="confirm_early"' not in client.get(f"/dons/{donation.id}").text
+    client.post(f"/dons/{donation.id}/collecte")
+    db.session.expire_all()
+    assert db.session.get(Donation, donation.id).status == "collected"

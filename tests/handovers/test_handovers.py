@@ -337,3 +337,19 @@ def test_donors_never_see_beneficiaries(client, api_token, relay_user, advisor):
         == 403
     )
     assert client.get(f"/api/v1/handovers/{handover.id}", headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize("address", [None, ""])
+def test_a_receipt_without_a_configured_bank_address_prints_no_placeholder(
+    app, monkeypatch, relay_user, advisor, address
+):
+    """Issue 13, finding 5: the beneficiary's paper never says "to be filled in"; staff are
+    told instead (tests/home/test_views.py)."""
+    monkeypatch.setitem(app.config, "BANK_ADDRESS", address)
+    handover = factories.handover(relay_user, advisor_=advisor)
+    text = pdf_text(services.receipt_pdf(handover))
+    assert app.config["BANK_NAME"] in text and app.config["BANK_CONTACT"] in text
+    for placeholder in ("BANK_ADDRESS", "à renseigner", "None"):
+        assert placeholder not in text
+    monkeypatch.setitem(app.config, "BANK_ADDRESS", "7 rue Beaumont, 06300 Nice")
+    assert "7 rue Beaumont, 06300 Nice" in pdf_text(services.receipt_pdf(handover))

@@ -109,3 +109,13 @@ def test_anonymous_visitors_are_sent_to_log_in_for_the_register(client):
     assert REGISTER not in client.get(PAGE).text
     response = client.get(REGISTER)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_without_a_configured_address_the_page_prints_no_gap(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "BANK_ADDRESS", None)
+    page = client.get(PAGE).text
+    assert "None" not in page and app.config["BANK_CITY"] in page
+    auth_staff = factories.user(Role.STAFF)
+    client.post("/login", data={"email": auth_staff.email, "password": factories.PASSWORD})
+    register = pdf_text(client.get(REGISTER).data)
+    assert "None" not in register and app.config["BANK_NAME"] in register
