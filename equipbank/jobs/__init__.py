@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app
+from redis import Redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -60,11 +61,26 @@ def has_uncommitted_writes() -> bool:
     return bool(session.new or session.dirty or session.deleted or session.info.get(_UNCOMMITTED))
 
 
-def redis_connection():
-    from redis import Redis
+_CLIENT = "equipbank-redis"
 
-    # A Redis that does not answer is an error within seconds, not a request hanging.
-    return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=5)
+
+def redis_connection() -> Redis:
+    """The app's Redis client, made at its first use: one connection pool for every request,
+    job and health check of the app, instead of a connection opened per call.
+
+    Kept with the URL it was made for: a new `REDIS_URL` (tests point the app at a redis-server
+    of their own) gets a new client. A connection the server dropped (Redis restarted) is
+    replaced by the pool at its next use, so a worker carries on with the same client.
+    """
+    url = current_app.config["REDIS_URL"]
+    made = current_app.extensions.get(_CLIENT)
+    if made is None or made[0] != url:
+        # A Redis that does not answer is an error within seconds, not a request hanging.
+        made = current_app.extensions[_CLIENT] = (
+            url,
+            Redis.from_url(url, socket_connect_timeout=5),
+        )
+    return made[1]
 
 
 def queue():
@@ -187,7 +203,8 @@ def beat(name: str) -> None:
 
 def beat_age(name: str) -> float | None:
     """Seconds since `beat(name)`, None when never (or not in the last 30 days)."""
-    value = redis_connection().get(beat_key(name))
+    # redis-py types a sync client's answers as possibly awaitable.
+    value = cast("bytes | None", redis_connection().get(beat_key(name)))
     return max(0.0, time.time() - float(value)) if value is not None else None
 
 
