@@ -15,9 +15,8 @@ from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from redis.exceptions import RedisError
 
-from equipbank import jobs
+from equipbank import health
 from equipbank.auth.permissions import public
 
 bp = Blueprint("metrics", __name__)
@@ -26,49 +25,41 @@ EXTENSION = "equipbank-metrics"
 
 
 class HealthCollector(Collector):
-    """The health figures and the queue's jobs, read when Prometheus scrapes."""
+    """The health figures (`equipbank.health.Report`), read when Prometheus scrapes."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from equipbank.health import report
-
-        body, healthy = report()
-        yield _gauge("equipbank_up", "1 when every part that must run runs", healthy)
-        yield _gauge(
-            "equipbank_database_up", "1 when the database answers", body["database"] == "ok"
-        )
-        if body["queue"] != "inline":
-            yield _gauge("equipbank_redis_up", "1 when Redis answers", body["queue"] == "ok")
-        figures = {
-            "equipbank_workers": ("rq workers that beat within a minute", "workers"),
-            "equipbank_scheduler_heartbeat_age_seconds": (
+        found = health.report()
+        yield _gauge("equipbank_up", "1 when every part that must run runs", found.healthy)
+        yield _gauge("equipbank_database_up", "1 when the database answers", found.database == "ok")
+        if found.queue != "inline":
+            yield _gauge("equipbank_redis_up", "1 when Redis answers", found.queue == "ok")
+        for name, documentation, value in (
+            ("equipbank_workers", "rq workers that beat within a minute", found.workers),
+            (
+                "equipbank_scheduler_heartbeat_age_seconds",
                 "Seconds since the scheduler last beat",
-                "scheduler_heartbeat_age_seconds",
+                found.scheduler_heartbeat_age_seconds,
             ),
-            "equipbank_last_sweep_age_seconds": (
+            (
+                "equipbank_last_sweep_age_seconds",
                 "Seconds since the periodic sweep last succeeded",
-                "last_sweep_age_seconds",
+                found.last_sweep_age_seconds,
             ),
-            "equipbank_unsent_reminders": (
+            (
+                "equipbank_unsent_reminders",
                 "Reminders of the last 7 days not sent before their appointment",
-                "unsent_reminders",
+                found.unsent_reminders,
             ),
-        }
-        for name, (documentation, key) in figures.items():
-            if body.get(key) is not None:  # not known: no sample, rather than a false 0
-                yield _gauge(name, documentation, body[key])
-        if body["queue"] == "ok":
-            yield from _job_counts()
-
-
-def _job_counts() -> Iterator[GaugeMetricFamily]:
-    family = GaugeMetricFamily("equipbank_jobs", "rq jobs of the app's queue", labels=["state"])
-    try:
-        queue = jobs.queue()
-        family.add_metric(["queued"], queue.count)
-        family.add_metric(["failed"], queue.failed_job_registry.count)
-    except RedisError:
-        return
-    yield family
+        ):
+            if value is not None:  # not known: no sample, rather than a false 0
+                yield _gauge(name, documentation, value)
+        if found.queued_jobs is not None and found.failed_jobs is not None:
+            family = GaugeMetricFamily(
+                "equipbank_jobs", "rq jobs of the app's queue", labels=["state"]
+            )
+            family.add_metric(["queued"], found.queued_jobs)
+            family.add_metric(["failed"], found.failed_jobs)
+            yield family
 
 
 def _gauge(name: str, documentation: str, value: float | bool) -> GaugeMetricFamily:

@@ -56,8 +56,7 @@ def staff():
 @roles(Role.STAFF)
 def service_status():
     """The figures of /api/v1/health, in French, for the staff."""
-    figures, healthy = health.report()
-    return render_template("home/service_status.html", figures=figures, healthy=healthy)
+    return render_template("home/service_status.html", figures=health.report())
 
 
 @bp.route("/donateur")
