@@ -1,23 +1,23 @@
 """GET /metrics: the figures Prometheus scrapes (prometheus-client).
 
-Request latency by endpoint and status, measured in this process; the queue's jobs and the
-health figures (`equipbank.health`), computed at each scrape. Closed unless `METRICS_TOKEN`
-is set (404), then only with `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).
+Request latency by endpoint and status, measured in this process; the health figures and the
+queue's jobs (`equipbank.health`), computed at each scrape. Closed unless `METRICS_TOKEN` is
+set (404), then only with `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).
 """
 
 from __future__ import annotations
 
 import hmac
-import time
 from collections.abc import Iterator
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from flask import Blueprint, Flask, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from equipbank import health
 from equipbank.auth.permissions import public
+from equipbank.timing import time_requests
 
 bp = Blueprint("metrics", __name__)
 
@@ -67,7 +67,11 @@ def _gauge(name: str, documentation: str, value: float | bool) -> GaugeMetricFam
 
 
 def init_app(app: Flask) -> None:
-    """One registry per app (tests build several), holding the latency histogram."""
+    """Without `METRICS_TOKEN`, nothing: no route (a 404) and no request timed. With it, one
+    registry per app (tests build several) and the latency measured around each request.
+    """
+    if not app.config.get("METRICS_TOKEN"):
+        return
     registry = CollectorRegistry()
     latency = Histogram(
         "equipbank_request_duration_seconds",
@@ -78,21 +82,11 @@ def init_app(app: Flask) -> None:
     registry.register(HealthCollector())
     app.extensions[EXTENSION] = registry
 
-    @app.before_request
-    def _start() -> None:
-        g.metrics_started = time.perf_counter()
+    def observe(response: Response, seconds: float) -> None:
+        # The endpoint, never the path: ids in paths would make a series per record.
+        latency.labels(request.endpoint or "none", str(response.status_code)).observe(seconds)
 
-    @app.after_request
-    def _observe(response: Response) -> Response:
-        started = g.pop("metrics_started", None)
-        if started is not None:
-            # The endpoint, never the path: ids in paths would make a series per record.
-            endpoint = request.endpoint or "none"
-            latency.labels(endpoint, str(response.status_code)).observe(
-                time.perf_counter() - started
-            )
-        return response
-
+    time_requests(app, observe)
     app.register_blueprint(bp)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import METRICS_TOKEN
+from equipbank import create_app
+from equipbank.extensions import db
+from tests.conftest import METRICS_TOKEN, request_hook_modules
 
 AUTHORIZED = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
@@ -57,3 +59,23 @@ def test_metrics_say_when_redis_is_down(client, app, monkeypatch):
     found = samples(client.get("/metrics", headers=AUTHORIZED))
     assert found[("equipbank_redis_up", ())] == 0.0
     assert found[("equipbank_up", ())] == 0.0
+
+
+def test_without_the_token_nor_json_logs_nothing_runs_around_the_requests(app):
+    """No route, and no request timed for nobody."""
+    closed = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "METRICS_TOKEN": None,
+            "LOG_FORMAT": "text",
+        }
+    )
+    assert not {"equipbank.timing", "equipbank.metrics", "equipbank.logs"} & request_hook_modules(
+        closed
+    )
+    assert "metrics.metrics" not in closed.view_functions
+    assert closed.test_client().get("/metrics", headers=AUTHORIZED).status_code == 404
+    assert "equipbank.timing" in request_hook_modules(app)  # the suite's: metrics on
+    with closed.app_context():
+        db.engine.dispose()
