@@ -1,18 +1,21 @@
 """GET /metrics: the figures Prometheus scrapes (prometheus-client).
 
-Request latency by endpoint and status, measured in this process; the health figures and the
-queue's jobs (`equipbank.health`), computed at each scrape. Closed unless `METRICS_TOKEN` is
-set (404), then only with `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).
+Request latency by endpoint and status, measured in this process (or summed over gunicorn's
+workers: `init_app`); the health figures and the queue's jobs (`equipbank.health`), computed
+at each scrape. Closed unless `METRICS_TOKEN` is set (404), then only with
+`Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).
 """
 
 from __future__ import annotations
 
 import hmac
+import os
 from collections.abc import Iterator
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from equipbank import health
@@ -22,6 +25,8 @@ from equipbank.timing import time_requests
 bp = Blueprint("metrics", __name__)
 
 EXTENSION = "equipbank-metrics"
+# prometheus-client's own variable: where the processes of one gunicorn write their figures.
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class HealthCollector(Collector):
@@ -69,15 +74,29 @@ def _gauge(name: str, documentation: str, value: float | bool) -> GaugeMetricFam
 def init_app(app: Flask) -> None:
     """Without `METRICS_TOKEN`, nothing: no route (a 404) and no request timed. With it, one
     registry per app (tests build several) and the latency measured around each request.
+
+    Under gunicorn, each worker is a process of its own with its own figures: with
+    `PROMETHEUS_MULTIPROC_DIR` set in its environment (prometheus-client reads it when it is
+    imported, so it is not a setting of `equipbank.config`), every worker writes its figures
+    to files there and the one that answers `/metrics` sums them all (`gunicorn.conf.py`).
     """
     if not app.config.get("METRICS_TOKEN"):
         return
     registry = CollectorRegistry()
+    shared = os.environ.get(MULTIPROCESS_DIR)
+    if shared:
+        if not os.path.isdir(shared):
+            raise RuntimeError(
+                f"{MULTIPROCESS_DIR}={shared!r} n'est pas un dossier : créez-le "
+                "(docs/operations.md, Prometheus)."
+            )
+        MultiProcessCollector(registry, path=shared)
     latency = Histogram(
         "equipbank_request_duration_seconds",
         "Time to answer an HTTP request, by endpoint and status",
         ["endpoint", "status"],
-        registry=registry,
+        # Shared: written to the files the collector reads, not registered a second time.
+        registry=None if shared else registry,
     )
     registry.register(HealthCollector())
     app.extensions[EXTENSION] = registry
