@@ -58,6 +58,12 @@ class HealthCollector(Collector):
         ):
             if value is not None:  # not known: no sample, rather than a false 0
                 yield _gauge(name, documentation, value)
+        # The setting, so that an alert on a late sweep follows it (docs/prometheus-alerts.yml).
+        yield _gauge(
+            "equipbank_sweep_interval_seconds",
+            "How often the scheduler queues the periodic sweep (SWEEP_INTERVAL_SECONDS)",
+            current_app.config["SWEEP_INTERVAL_SECONDS"],
+        )
         if found.queued_jobs is not None and found.failed_jobs is not None:
             family = GaugeMetricFamily(
                 "equipbank_jobs", "rq jobs of the app's queue", labels=["state"]
