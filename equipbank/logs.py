@@ -13,13 +13,14 @@ import json
 import logging
 import re
 import sys
-import time
 import traceback
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
+
+from equipbank.timing import time_requests
 
 EMAIL = re.compile(r"[^\s@<>()\"',;:]+@[^\s@<>()\"',;:]+")
 
@@ -54,30 +55,24 @@ def _user_id() -> int | None:
 
 
 def init_app(app: Flask) -> None:
+    """With `LOG_FORMAT=json`, the JSON handler and a line at the end of each request;
+    with text, Flask's own lines and nothing around the requests."""
     log_format = app.config.get("LOG_FORMAT", "text")
     if log_format not in {"text", "json"}:
         raise RuntimeError(f"LOG_FORMAT={log_format!r} inconnu ; valeurs possibles : text, json")
+    if log_format != "json":
+        return
+    configure_json()
+    app.logger.removeHandler(default_handler)
 
-    @app.before_request
-    def _start() -> None:
-        g.log_started = time.perf_counter()
+    time_requests(app, _log_request)
 
-    @app.after_request
-    def _log_request(response: Response) -> Response:
-        started = g.pop("log_started", None)
-        if app.config.get("LOG_FORMAT") == "json" and started is not None:
-            request_log.info(
-                "request",
-                extra={
-                    "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                },
-            )
-        return response
 
-    if log_format == "json":
-        configure_json()
-        app.logger.removeHandler(default_handler)
+def _log_request(response: Response, seconds: float) -> None:
+    request_log.info(
+        "request",
+        extra={"status": response.status_code, "duration_ms": round(seconds * 1000, 1)},
+    )
 
 
 def configure_json(stream=None) -> logging.Handler:

@@ -1,74 +1,76 @@
 """GET /metrics: the figures Prometheus scrapes (prometheus-client).
 
-Request latency by endpoint and status, measured in this process; the queue's jobs and the
-health figures (`equipbank.health`), computed at each scrape. Closed unless `METRICS_TOKEN`
-is set (404), then only with `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).
+Request latency by endpoint and status, measured in this process (or summed over gunicorn's
+workers: `init_app`); the health figures and the queue's jobs (`equipbank.health`), computed
+at each scrape. Closed unless `METRICS_TOKEN` is set (404), then only with
+`Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).
 """
 
 from __future__ import annotations
 
 import hmac
-import time
+import os
 from collections.abc import Iterator
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from flask import Blueprint, Flask, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from redis.exceptions import RedisError
 
-from equipbank import jobs
+from equipbank import health
 from equipbank.auth.permissions import public
+from equipbank.timing import time_requests
 
 bp = Blueprint("metrics", __name__)
 
 EXTENSION = "equipbank-metrics"
+# prometheus-client's own variable: where the processes of one gunicorn write their figures.
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class HealthCollector(Collector):
-    """The health figures and the queue's jobs, read when Prometheus scrapes."""
+    """The health figures (`equipbank.health.Report`), read when Prometheus scrapes."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from equipbank.health import report
-
-        body, healthy = report()
-        yield _gauge("equipbank_up", "1 when every part that must run runs", healthy)
-        yield _gauge(
-            "equipbank_database_up", "1 when the database answers", body["database"] == "ok"
-        )
-        if body["queue"] != "inline":
-            yield _gauge("equipbank_redis_up", "1 when Redis answers", body["queue"] == "ok")
-        figures = {
-            "equipbank_workers": ("rq workers that beat within a minute", "workers"),
-            "equipbank_scheduler_heartbeat_age_seconds": (
+        found = health.report()
+        yield _gauge("equipbank_up", "1 when every part that must run runs", found.healthy)
+        yield _gauge("equipbank_database_up", "1 when the database answers", found.database == "ok")
+        if found.queue != "inline":
+            yield _gauge("equipbank_redis_up", "1 when Redis answers", found.queue == "ok")
+        for name, documentation, value in (
+            ("equipbank_workers", "rq workers that beat within a minute", found.workers),
+            (
+                "equipbank_scheduler_heartbeat_age_seconds",
                 "Seconds since the scheduler last beat",
-                "scheduler_heartbeat_age_seconds",
+                found.scheduler_heartbeat_age_seconds,
             ),
-            "equipbank_last_sweep_age_seconds": (
+            (
+                "equipbank_last_sweep_age_seconds",
                 "Seconds since the periodic sweep last succeeded",
-                "last_sweep_age_seconds",
+                found.last_sweep_age_seconds,
             ),
-            "equipbank_unsent_reminders": (
+            (
+                "equipbank_unsent_reminders",
                 "Reminders of the last 7 days not sent before their appointment",
-                "unsent_reminders",
+                found.unsent_reminders,
             ),
-        }
-        for name, (documentation, key) in figures.items():
-            if body.get(key) is not None:  # not known: no sample, rather than a false 0
-                yield _gauge(name, documentation, body[key])
-        if body["queue"] == "ok":
-            yield from _job_counts()
-
-
-def _job_counts() -> Iterator[GaugeMetricFamily]:
-    family = GaugeMetricFamily("equipbank_jobs", "rq jobs of the app's queue", labels=["state"])
-    try:
-        queue = jobs.queue()
-        family.add_metric(["queued"], queue.count)
-        family.add_metric(["failed"], queue.failed_job_registry.count)
-    except RedisError:
-        return
-    yield family
+        ):
+            if value is not None:  # not known: no sample, rather than a false 0
+                yield _gauge(name, documentation, value)
+        # The setting, so that an alert on a late sweep follows it (docs/prometheus-alerts.yml).
+        yield _gauge(
+            "equipbank_sweep_interval_seconds",
+            "How often the scheduler queues the periodic sweep (SWEEP_INTERVAL_SECONDS)",
+            current_app.config["SWEEP_INTERVAL_SECONDS"],
+        )
+        if found.queued_jobs is not None and found.failed_jobs is not None:
+            family = GaugeMetricFamily(
+                "equipbank_jobs", "rq jobs of the app's queue", labels=["state"]
+            )
+            family.add_metric(["queued"], found.queued_jobs)
+            family.add_metric(["failed"], found.failed_jobs)
+            yield family
 
 
 def _gauge(name: str, documentation: str, value: float | bool) -> GaugeMetricFamily:
@@ -76,32 +78,40 @@ def _gauge(name: str, documentation: str, value: float | bool) -> GaugeMetricFam
 
 
 def init_app(app: Flask) -> None:
-    """One registry per app (tests build several), holding the latency histogram."""
+    """Without `METRICS_TOKEN`, nothing: no route (a 404) and no request timed. With it, one
+    registry per app (tests build several) and the latency measured around each request.
+
+    Under gunicorn, each worker is a process of its own with its own figures: with
+    `PROMETHEUS_MULTIPROC_DIR` set in its environment (prometheus-client reads it when it is
+    imported, so it is not a setting of `equipbank.config`), every worker writes its figures
+    to files there and the one that answers `/metrics` sums them all (`gunicorn.conf.py`).
+    """
+    if not app.config.get("METRICS_TOKEN"):
+        return
     registry = CollectorRegistry()
+    shared = os.environ.get(MULTIPROCESS_DIR)
+    if shared:
+        if not os.path.isdir(shared):
+            raise RuntimeError(
+                f"{MULTIPROCESS_DIR}={shared!r} n'est pas un dossier : créez-le "
+                "(docs/operations.md, Prometheus)."
+            )
+        MultiProcessCollector(registry, path=shared)
     latency = Histogram(
         "equipbank_request_duration_seconds",
         "Time to answer an HTTP request, by endpoint and status",
         ["endpoint", "status"],
-        registry=registry,
+        # Shared: written to the files the collector reads, not registered a second time.
+        registry=None if shared else registry,
     )
     registry.register(HealthCollector())
     app.extensions[EXTENSION] = registry
 
-    @app.before_request
-    def _start() -> None:
-        g.metrics_started = time.perf_counter()
+    def observe(response: Response, seconds: float) -> None:
+        # The endpoint, never the path: ids in paths would make a series per record.
+        latency.labels(request.endpoint or "none", str(response.status_code)).observe(seconds)
 
-    @app.after_request
-    def _observe(response: Response) -> Response:
-        started = g.pop("metrics_started", None)
-        if started is not None:
-            # The endpoint, never the path: ids in paths would make a series per record.
-            endpoint = request.endpoint or "none"
-            latency.labels(endpoint, str(response.status_code)).observe(
-                time.perf_counter() - started
-            )
-        return response
-
+    time_requests(app, observe)
     app.register_blueprint(bp)
 
 

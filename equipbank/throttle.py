@@ -34,17 +34,17 @@ from limits import parse_many
 
 from equipbank.auth.services import normalise_email
 from equipbank.auth.sessions import PENDING_SIGN_IN
+from equipbank.config import Config
 from equipbank.errors import DomainError, handle_domain_error
 
 F = TypeVar("F", bound=Callable)
 
-LIMIT_SETTINGS = (
-    "THROTTLE_LOGIN_FAILURES_PER_ACCOUNT",
-    "THROTTLE_LOGIN_ATTEMPTS_PER_ADDRESS",
-    "THROTTLE_SET_PASSWORD_PER_ADDRESS",
-    "THROTTLE_REGISTRATIONS_PER_ADDRESS",
-    "THROTTLE_DUPLICATE_REFUSALS_PER_ACCOUNT",
-    "THROTTLE_SECOND_FACTOR_FAILURES",
+# The limits are the settings named THROTTLE_* ("5 per 15 minutes"), but for the counters' key
+# prefix: a new limit is checked at start as soon as it is named so, and a THROTTLE_ setting
+# that is not a limit stops the app until it is listed here.
+NOT_LIMITS = frozenset({"THROTTLE_KEY_PREFIX"})
+LIMIT_SETTINGS = tuple(
+    name for name in dir(Config) if name.startswith("THROTTLE_") and name not in NOT_LIMITS
 )
 
 TOO_MANY_PASSWORDS = "Trop de tentatives de connexion."

@@ -113,6 +113,15 @@ def empty_tables() -> None:
             connection.execute(table.delete())
 
 
+def request_hook_modules(app) -> set[str]:
+    """The modules of the functions the app runs before and after every request."""
+    return {
+        function.__module__
+        for functions in (app.before_request_funcs, app.after_request_funcs)
+        for function in functions.get(None, [])
+    }
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -139,6 +139,7 @@ HEALTH_FIELDS = {
     "scheduler",
     "scheduler_heartbeat_age_seconds",
     "last_sweep_age_seconds",
+    "queued_jobs",
     "failed_jobs",
     "unsent_reminders",
 }
@@ -165,7 +166,11 @@ def test_health_is_503_while_no_worker_nor_scheduler_beats(client):
     body = response.get_json()
     assert (body["status"], body["database"], body["queue"]) == ("error", "ok", "ok")
     assert (body["worker"], body["workers"], body["scheduler"]) == ("missing", 0, "missing")
-    assert (body["last_sweep_age_seconds"], body["failed_jobs"]) == (None, 0)
+    assert (body["last_sweep_age_seconds"], body["queued_jobs"], body["failed_jobs"]) == (
+        None,
+        0,
+        0,
+    )
 
 
 @pytest.mark.usefixtures("redis_of_the_test")

@@ -344,3 +344,28 @@ def test_an_import_whose_worker_stopped_beating_is_released_within_a_minute(
     db.session.expire_all()
     status = db.session.get(InventoryImport, record_id).status
     assert status == ("checked" if released else "importing")
+
+
+def test_the_app_keeps_one_redis_client_per_url(app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    first = jobs.redis_connection()
+    assert jobs.redis_connection() is first
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:2/0")
+    other = jobs.redis_connection()
+    assert other is not first
+    settings = other.connection_pool.connection_kwargs
+    assert (settings["port"], settings["socket_connect_timeout"]) == (2, 5)
+
+
+def test_health_checks_and_scrapes_reuse_one_redis_connection(client, redis_of_the_test):
+    from redis import Redis
+
+    from tests.test_metrics import AUTHORIZED
+
+    server = Redis.from_url(redis_of_the_test.url)
+    assert client.get("/api/v1/health").status_code == 503  # no worker: Redis is asked all
+    opened = server.info("stats")["total_connections_received"]
+    for _ in range(3):
+        assert client.get("/api/v1/health").status_code == 503
+        assert client.get("/metrics", headers=AUTHORIZED).status_code == 200
+    assert server.info("stats")["total_connections_received"] == opened

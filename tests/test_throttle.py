@@ -13,7 +13,7 @@ import time
 import pytest
 from limits import parse
 
-from equipbank import create_app
+from equipbank import create_app, throttle
 from equipbank.auth.services import make_set_password_token
 from equipbank.codes import Role
 from equipbank.extensions import db
@@ -242,12 +242,30 @@ def test_redis_down_does_not_stop_logins_and_failures_are_still_counted(app, cap
         dispose(down)
 
 
-@pytest.mark.parametrize(
-    "setting", ["THROTTLE_LOGIN_FAILURES_PER_ACCOUNT", "THROTTLE_REGISTRATIONS_PER_ADDRESS"]
-)
+@pytest.mark.parametrize("setting", throttle.LIMIT_SETTINGS)
 def test_a_mistyped_limit_stops_the_app_at_start(app, setting):
     with pytest.raises(ValueError):
         another_app(app, **{setting: "five a minute"})
+
+
+class ReadSettings(dict):
+    """App settings that remember which of them were read."""
+
+    def __init__(self, settings) -> None:
+        super().__init__(settings)
+        self.read: set[str] = set()
+
+    def __getitem__(self, name: str):
+        self.read.add(name)
+        return super().__getitem__(name)
+
+
+def test_the_limits_checked_at_start_are_the_ones_the_policies_use(app):
+    """A limit added to a policy under another name than THROTTLE_* would escape the check
+    at start; a THROTTLE_* limit no policy uses would be a setting that does nothing."""
+    settings = ReadSettings(app.config)
+    throttle._policies(app.extensions["throttle"], settings)
+    assert settings.read == set(throttle.LIMIT_SETTINGS)
 
 
 def another_app(app, **settings):

@@ -31,6 +31,9 @@ class HealthSchema(Schema):
         allow_none=True,
         metadata={"description": "since the periodic sweep last succeeded; null: not known"},
     )
+    queued_jobs = fields.Integer(
+        allow_none=True, metadata={"description": "jobs waiting in the queue"}
+    )
     failed_jobs = fields.Integer(
         allow_none=True, metadata={"description": "failed jobs Redis still keeps"}
     )
@@ -46,5 +49,5 @@ class HealthSchema(Schema):
 @blp.alt_response(503, schema=HealthSchema, description="A part that must run is down")
 @blp.doc(security=[])
 def health():
-    body, healthy = report()
-    return body, 200 if healthy else 503
+    found = report()
+    return found, 200 if found.healthy else 503

@@ -58,11 +58,9 @@ def staff():
 @roles(Role.STAFF)
 def service_status():
     """The figures of /api/v1/health, in French, for the staff."""
-    figures, healthy = health.report()
     return render_template(
         "home/service_status.html",
-        figures=figures,
-        healthy=healthy,
+        figures=health.report(),
         to_fill=settings_to_fill(current_app.config),
     )
 

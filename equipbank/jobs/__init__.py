@@ -11,10 +11,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from flask import Flask, current_app
+from redis import Redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -60,11 +61,26 @@ def has_uncommitted_writes() -> bool:
     return bool(session.new or session.dirty or session.deleted or session.info.get(_UNCOMMITTED))
 
 
-def redis_connection():
-    from redis import Redis
+_CLIENT = "equipbank-redis"
 
-    # A Redis that does not answer is an error within seconds, not a request hanging.
-    return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=5)
+
+def redis_connection() -> Redis:
+    """The app's Redis client, made at its first use: one connection pool for every request,
+    job and health check of the app, instead of a connection opened per call.
+
+    Kept with the URL it was made for: a new `REDIS_URL` (tests point the app at a redis-server
+    of their own) gets a new client. A connection the server dropped (Redis restarted) is
+    replaced by the pool at its next use, so a worker carries on with the same client.
+    """
+    url = current_app.config["REDIS_URL"]
+    made = current_app.extensions.get(_CLIENT)
+    if made is None or made[0] != url:
+        # A Redis that does not answer is an error within seconds, not a request hanging.
+        made = current_app.extensions[_CLIENT] = (
+            url,
+            Redis.from_url(url, socket_connect_timeout=5),
+        )
+    return made[1]
 
 
 def queue():
@@ -142,37 +158,46 @@ def job_state(job_id: str) -> JobState | None:
     )
 
 
-def worker_alive(name: str) -> bool:
-    """Whether the rq worker `name` beat within `worker.GONE_AFTER` (it beats every 15 s,
-    also while a job runs): a killed worker is known dead within a minute."""
-    from rq import Worker
+# A worker, the scheduler: four beats missed (they beat every 15 s, also while a job runs),
+# the process is gone (killed, its machine down), not just busy.
+GONE_AFTER = timedelta(seconds=60)
+# A beat's time is kept this long: an old beat still tells its age (alerts on a stale one).
+BEAT_KEPT = timedelta(days=30)
 
-    from equipbank.jobs.worker import GONE_AFTER
+
+def recent(age: float | None) -> bool:
+    """Whether a beat `age` seconds old (None: none) says its process is alive."""
+    return age is not None and age < GONE_AFTER.total_seconds()
+
+
+def worker_alive(name: str) -> bool:
+    """Whether the rq worker `name` beat recently: a killed worker is known dead within a
+    minute."""
+    from rq import Worker
 
     found = Worker.find_by_key(
         Worker.redis_worker_namespace_prefix + name, connection=redis_connection()
     )
-    beat = found.last_heartbeat if found is not None else None
-    return beat is not None and _age(beat) < GONE_AFTER.total_seconds()
+    return found is not None and _worker_beats(found)
 
 
 def live_workers() -> int:
     """How many workers of the app's queue beat recently."""
     from rq import Worker
 
-    from equipbank.jobs.worker import GONE_AFTER
-
-    return sum(
-        1
-        for found in Worker.all(queue=queue())
-        if found.last_heartbeat is not None
-        and _age(found.last_heartbeat) < GONE_AFTER.total_seconds()
-    )
+    return sum(1 for found in Worker.all(queue=queue()) if _worker_beats(found))
 
 
-def failed_count() -> int:
-    """Failed jobs Redis still keeps (`JOB_RESULT_RETENTION_HOURS`)."""
-    return queue().failed_job_registry.count
+def _worker_beats(worker) -> bool:
+    beat = worker.last_heartbeat
+    return beat is not None and recent(_age(beat))
+
+
+def job_counts() -> tuple[int, int]:
+    """(jobs waiting in the app's queue, failed jobs Redis still keeps:
+    `JOB_RESULT_RETENTION_HOURS`)."""
+    app_queue = queue()
+    return app_queue.count, app_queue.failed_job_registry.count
 
 
 def beat_key(name: str) -> str:
@@ -182,12 +207,18 @@ def beat_key(name: str) -> str:
 def beat(name: str) -> None:
     """Record in Redis that `name` (the scheduler, a successful sweep) happened now."""
     if uses_redis():
-        redis_connection().set(beat_key(name), time.time(), ex=30 * 24 * 3600)
+        record_beat(redis_connection(), beat_key(name))
+
+
+def record_beat(connection: Redis, key: str) -> None:
+    """The one way a beat is written (`beat`, and the scheduler's own connection)."""
+    connection.set(key, time.time(), ex=BEAT_KEPT)
 
 
 def beat_age(name: str) -> float | None:
-    """Seconds since `beat(name)`, None when never (or not in the last 30 days)."""
-    value = redis_connection().get(beat_key(name))
+    """Seconds since `beat(name)`, None when never (or not within `BEAT_KEPT`)."""
+    # redis-py types a sync client's answers as possibly awaitable.
+    value = cast("bytes | None", redis_connection().get(beat_key(name)))
     return max(0.0, time.time() - float(value)) if value is not None else None
 
 

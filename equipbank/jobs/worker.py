@@ -4,7 +4,7 @@ Each job runs in an application context of its own, so in a database session of 
 removed when the job ends, success or failure: a connection lost to a database restart dies
 with the job that met it, and the next job gets a fresh one from the pool (`pool_pre_ping`).
 The worker beats every `HEARTBEAT_SECONDS`, also while a job runs, so a killed worker is known
-dead within `GONE_AFTER` (`equipbank.jobs.worker_alive`). Both loops outlive a Redis outage:
+dead within `jobs.GONE_AFTER` (`equipbank.jobs.worker_alive`). Both loops outlive a Redis outage:
 they log, wait (1 s, 2 s, 4 s... up to `MAX_RETRY_DELAY`) and connect again.
 """
 
@@ -15,7 +15,6 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 from flask import Flask
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -26,11 +25,10 @@ from rq.cron import CronScheduler
 from rq.job import Job
 from rq.queue import Queue
 
+from equipbank import jobs
 from equipbank.extensions import db
 
 HEARTBEAT_SECONDS = 15
-# Four beats missed: the process is gone (killed, its machine down), not just busy.
-GONE_AFTER = timedelta(seconds=60)
 MAX_RETRY_DELAY = 30.0
 
 log = logging.getLogger(__name__)
@@ -98,8 +96,7 @@ class AppScheduler(CronScheduler):
 
     def heartbeat(self) -> None:
         super().heartbeat()
-        ttl = int(GONE_AFTER.total_seconds()) * 10
-        self.connection.set(self.heartbeat_key, time.time(), ex=ttl)
+        jobs.record_beat(self.connection, self.heartbeat_key)
 
     def calculate_sleep_interval(self) -> float:
         return min(super().calculate_sleep_interval(), HEARTBEAT_SECONDS)

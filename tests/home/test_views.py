@@ -48,6 +48,9 @@ def test_staff_are_told_when_the_bank_address_is_not_configured(
     monkeypatch.setitem(app.config, "BANK_ADDRESS", None)
     page = client.get(path).text
     assert MISSING_ADDRESS in page and "sans adresse" in page
+    main = page[page.index("<main") :]
+    assert MISSING_ADDRESS in main  # in the page's content, not in its <title>
+    assert "Configuration" not in page[page.index("<title>") : page.index("</title>")]
     monkeypatch.setitem(app.config, "BANK_ADDRESS", "7 rue Beaumont, 06300 Nice")
     assert MISSING_ADDRESS not in client.get(path).text
 
