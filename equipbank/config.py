@@ -134,6 +134,9 @@ class Config:
     NOTIFICATION_STALE_MINUTES = 15
     NOTIFICATION_RETRY_MAX_MINUTES = 60
     SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", "600"))
+    # A worker (or the scheduler) that has not beaten for this long is taken for gone: killed,
+    # its machine down. Each beats four times in that delay, also while a job runs.
+    WORKER_GONE_AFTER_SECONDS = _positive_int("WORKER_GONE_AFTER_SECONDS", 60)
 
     # Inventory files: larger ones are refused; beyond the inline limit, a background job.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024

@@ -55,8 +55,6 @@ def _unsent_reminders() -> int | None:
 
 
 def _background() -> dict[str, Any]:
-    from equipbank.jobs.worker import GONE_AFTER
-
     try:
         workers = jobs.live_workers()
         scheduler_age = jobs.beat_age("scheduler")
@@ -72,7 +70,7 @@ def _background() -> dict[str, Any]:
             "last_sweep_age_seconds": None,
             "failed_jobs": None,
         }
-    scheduler_alive = scheduler_age is not None and scheduler_age < GONE_AFTER.total_seconds()
+    scheduler_alive = scheduler_age is not None and scheduler_age < jobs.gone_after()
     return {
         "queue": "ok",
         "worker": "ok" if workers else "missing",

@@ -291,7 +291,7 @@ def heartbeat_age_after_a_second() -> float:
 def test_a_worker_beats_while_a_job_runs(app, redis_of_the_test, monkeypatch):
     from equipbank.jobs import worker as worker_module
 
-    monkeypatch.setattr(worker_module, "HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setitem(app.config, "WORKER_GONE_AFTER_SECONDS", 0.8)  # a beat every 0.2 s
     job = jobs.queue().enqueue(heartbeat_age_after_a_second)
     rq_worker = worker_module.AppWorker([jobs.queue()], connection=jobs.redis_connection(), app=app)
     rq_worker.work(burst=True)

@@ -142,31 +142,38 @@ def job_state(job_id: str) -> JobState | None:
     )
 
 
-def worker_alive(name: str) -> bool:
-    """Whether the rq worker `name` beat within `worker.GONE_AFTER` (it beats every 15 s,
-    also while a job runs): a killed worker is known dead within a minute."""
-    from rq import Worker
+def gone_after() -> float:
+    """Seconds without a beat after which a worker or the scheduler is taken for gone
+    (`WORKER_GONE_AFTER_SECONDS`, a minute)."""
+    return float(current_app.config["WORKER_GONE_AFTER_SECONDS"])
 
-    from equipbank.jobs.worker import GONE_AFTER
+
+def heartbeat_seconds() -> float:
+    """How often the worker and the scheduler beat: four beats missed, the process is gone
+    (killed, its machine down), not just busy."""
+    return gone_after() / 4
+
+
+def worker_alive(name: str) -> bool:
+    """Whether the rq worker `name` beat within `gone_after()` (it beats four times in that
+    delay, also while a job runs): a killed worker is known dead within a minute."""
+    from rq import Worker
 
     found = Worker.find_by_key(
         Worker.redis_worker_namespace_prefix + name, connection=redis_connection()
     )
     beat = found.last_heartbeat if found is not None else None
-    return beat is not None and _age(beat) < GONE_AFTER.total_seconds()
+    return beat is not None and _age(beat) < gone_after()
 
 
 def live_workers() -> int:
     """How many workers of the app's queue beat recently."""
     from rq import Worker
 
-    from equipbank.jobs.worker import GONE_AFTER
-
     return sum(
         1
         for found in Worker.all(queue=queue())
-        if found.last_heartbeat is not None
-        and _age(found.last_heartbeat) < GONE_AFTER.total_seconds()
+        if found.last_heartbeat is not None and _age(found.last_heartbeat) < gone_after()
     )
 
 

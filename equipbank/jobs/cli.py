@@ -60,7 +60,9 @@ def scheduler() -> None:
             "REDIS_URL n'est pas défini : lancez « flask reminders send-due » depuis cron."
         )
     cron = AppScheduler(
-        connection=jobs.redis_connection(), heartbeat_key=jobs.beat_key("scheduler")
+        connection=jobs.redis_connection(),
+        heartbeat_key=jobs.beat_key("scheduler"),
+        heartbeat_seconds=jobs.heartbeat_seconds(),
     )
     cron.register(
         sweep,
