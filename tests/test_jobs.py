@@ -298,29 +298,77 @@ def test_a_worker_beats_while_a_job_runs(app, redis_of_the_test, monkeypatch):
     assert finished_result(job.id) < 0.6
 
 
-def claimed_by_a_started_job(client, heartbeat_seconds_ago: float):
-    """An upload being imported by a job that a worker started, last seen that long ago."""
+def started_by_a_worker_last_seen(app, job, heartbeat_seconds_ago: float) -> str:
+    """What a worker does as it takes `job` (out of the queue, into rq's started registry,
+    marked started by it), then nothing more: its last beat was that long ago. Its name."""
     from datetime import timedelta
 
     from rq.utils import utcformat
 
     from equipbank.clock import utcnow
+    from equipbank.jobs.worker import AppWorker
+
+    worker = AppWorker([jobs.queue()], connection=jobs.redis_connection(), app=app)
+    worker.register_birth()
+    jobs.queue().remove(job)
+    worker.prepare_execution(job)
+    worker.prepare_job_execution(job)
+    seen = utcnow().replace(tzinfo=None) - timedelta(seconds=heartbeat_seconds_ago)
+    jobs.redis_connection().hset(worker.key, "last_heartbeat", utcformat(seen))
+    return worker.name
+
+
+def test_a_retried_job_runs_again_with_its_arguments_owner_and_delays(app, redis_of_the_test):
+    from rq.job import Job
+
+    from equipbank.codes import Role
+    from equipbank.jobs.worker import AppWorker
+
+    owner = factories.user(Role.DONOR)
+    db.session.commit()
+    first = jobs.enqueue(echo, "encore", owner=owner, description="Écho")
+    abandoned = Job.fetch(first.id, connection=jobs.redis_connection())
+    started_by_a_worker_last_seen(app, abandoned, 90)
+    assert jobs.job_state(first.id).status == "started"
+
+    retried = jobs.retry(first.id)
+    assert (retried.status, retried.attempts, retried.owner_id, retried.description) == (
+        "queued",
+        2,
+        owner.id,
+        "Écho",
+    )
+    job = Job.fetch(retried.id, connection=jobs.redis_connection())
+    assert (job.func_name, job.args, job.timeout, job.result_ttl, job.failure_ttl) == (
+        abandoned.func_name,
+        ("encore",),
+        abandoned.timeout,
+        abandoned.result_ttl,
+        abandoned.failure_ttl,
+    )
+    assert jobs.job_state(first.id) is None  # gone from Redis: never run nor retried again
+    assert jobs.queue().started_job_registry.get_job_ids() == []
+    assert jobs.queue().job_ids == [retried.id]
+
+    AppWorker([jobs.queue()], connection=jobs.redis_connection(), app=app).work(burst=True)
+    assert finished_result(retried.id) == "encore"
+    assert jobs.job_state(retried.id).attempts == 2
+    assert jobs.retry(first.id) is None  # unknown to Redis: nothing to queue again
+
+
+def claimed_by_a_started_job(client, heartbeat_seconds_ago: float):
+    """An upload being imported by a job that a worker started, last seen that long ago."""
+    from rq.job import Job
+
     from equipbank.codes import InventoryImportStatus
     from equipbank.donations.inventory import services as inventory
     from equipbank.donations.models import InventoryImport
-    from equipbank.jobs.worker import AppWorker
     from tests.donations.inventory.test_imports import cp1252_csv, upload
 
     record_id = int(upload(client, cp1252_csv(5)).headers["Location"].rstrip("/").split("/")[-1])
     record = db.session.get(InventoryImport, record_id)
-    job = jobs.queue().enqueue(echo, "import")
-    worker = AppWorker([jobs.queue()], connection=jobs.redis_connection(), app=client.application)
-    worker.register_birth()
-    with jobs.redis_connection().pipeline() as pipeline:
-        job.prepare_for_execution(worker.name, pipeline)
-        seen = utcnow().replace(tzinfo=None) - timedelta(seconds=heartbeat_seconds_ago)
-        pipeline.hset(worker.key, "last_heartbeat", utcformat(seen))
-        pipeline.execute()
+    job = Job.fetch(jobs.queue().enqueue(echo, "import").id, connection=jobs.redis_connection())
+    started_by_a_worker_last_seen(client.application, job, heartbeat_seconds_ago)
     inventory.MACHINE.write(record, InventoryImportStatus.IMPORTING)
     record.job_id = job.id
     db.session.commit()
