@@ -260,9 +260,14 @@ def import_donation(
         return None, result
     pickup.lines = line_inputs(result.lines)
     donation = donations.declare_donation(record.donor, pickup, actor=actor)
-    _move(record, Status.IMPORTED)
     record.donation = donation
     record.content = None  # the file served its purpose; the donation holds the data now
+    # A compare-and-set: a second run of the import job at the same time (its first worker
+    # taken for gone while it was not) saves no second donation.
+    MACHINE.compare_and_set(record, Status.IMPORTING, Status.IMPORTED)
+    audit.record(
+        "inventory_import.status", record, summary={"from": Status.IMPORTING, "to": Status.IMPORTED}
+    )
     audit.record(
         "inventory_import.import",
         record,

@@ -1,7 +1,8 @@
 """Background work on donations: checking and importing large inventory files.
 
 Jobs receive ids and plain values, commit their own work, and are safe to run twice: the
-check is repeatable, and the import is claimed once (see `services.start_import`).
+check is repeatable, and the import is claimed once (see `services.start_import`) and saved
+once (its last move is a compare-and-set).
 """
 
 from __future__ import annotations
