@@ -6,6 +6,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from rq.job import Job
 
 from equipbank import jobs
 from equipbank.audit import services as audit
@@ -88,8 +89,6 @@ def organisation_count() -> int:
 
 
 def finished_result(job_id: str):
-    from rq.job import Job
-
     job = Job.fetch(job_id, connection=jobs.redis_connection())
     assert job.get_status() == "finished", job.latest_result()
     return job.return_value()
@@ -319,8 +318,6 @@ def started_by_a_worker_last_seen(app, job, heartbeat_seconds_ago: float) -> str
 
 
 def test_a_retried_job_runs_again_with_its_arguments_owner_and_delays(app, redis_of_the_test):
-    from rq.job import Job
-
     from equipbank.codes import Role
     from equipbank.jobs.worker import AppWorker
 
@@ -356,39 +353,163 @@ def test_a_retried_job_runs_again_with_its_arguments_owner_and_delays(app, redis
     assert jobs.retry(first.id) is None  # unknown to Redis: nothing to queue again
 
 
-def claimed_by_a_started_job(client, heartbeat_seconds_ago: float):
-    """An upload being imported by a job that a worker started, last seen that long ago."""
-    from rq.job import Job
-
-    from equipbank.codes import InventoryImportStatus
+def claimed_by_a_started_job(
+    client, heartbeat_seconds_ago: float, *, rows: int = 5, attempts: int = 1
+) -> int:
+    """An upload being imported, as the import page leaves it (claimed, its `run_import` job
+    queued), whose job a worker started and was last seen that long ago; `attempts`: the
+    runs of that job so far. The upload's id."""
+    from equipbank.auth.models import User
+    from equipbank.donations import services as donations
     from equipbank.donations.inventory import services as inventory
+    from equipbank.donations.inventory import tasks
     from equipbank.donations.models import InventoryImport
     from tests.donations.inventory.test_imports import cp1252_csv, upload
 
-    record_id = int(upload(client, cp1252_csv(5)).headers["Location"].rstrip("/").split("/")[-1])
+    response = upload(client, cp1252_csv(rows))
+    record_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
     record = db.session.get(InventoryImport, record_id)
-    job = Job.fetch(jobs.queue().enqueue(echo, "import").id, connection=jobs.redis_connection())
+    inventory.start_import(record)
+    db.session.commit()
+    owner = db.session.get(User, record.created_by_id)
+    pickup = tasks.pickup_values(donations.DonationInput(lines=[], notes="Reprise"))
+    state = jobs.enqueue(
+        tasks.run_import, record_id, pickup, owner.id, owner=owner, description="Import"
+    )
+    job = Job.fetch(state.id, connection=jobs.redis_connection())
+    job.meta["attempts"] = attempts
+    job.save_meta()
     started_by_a_worker_last_seen(client.application, job, heartbeat_seconds_ago)
-    inventory.MACHINE.write(record, InventoryImportStatus.IMPORTING)
     record.job_id = job.id
     db.session.commit()
     return record_id
 
 
-@pytest.mark.parametrize(
-    ("heartbeat_seconds_ago", "released"), [(90, True), (5, False)], ids=["killed", "alive"]
-)
-def test_an_import_whose_worker_stopped_beating_is_released_within_a_minute(
-    client, auth, redis_of_the_test, heartbeat_seconds_ago, released
-):
-    from equipbank.codes import Role
+def import_of(record_id: int):
     from equipbank.donations.models import InventoryImport
 
+    db.session.expire_all()
+    return db.session.get(InventoryImport, record_id)
+
+
+@pytest.mark.parametrize(
+    ("heartbeat_seconds_ago", "attempts", "told", "status"),
+    [
+        (90, 1, "elle a été reprise automatiquement", "importing"),
+        (5, 1, None, "importing"),
+        (90, 3, "vous pouvez recommencer", "checked"),
+    ],
+    ids=["killed", "alive", "killed-a-third-time"],
+)
+def test_the_import_page_queues_again_an_import_whose_worker_stopped_beating(
+    client, auth, redis_of_the_test, heartbeat_seconds_ago, attempts, told, status
+):
+    from equipbank.codes import Role
+
     auth.login(factories.user(Role.DONOR))
-    record_id = claimed_by_a_started_job(client, heartbeat_seconds_ago)
+    record_id = claimed_by_a_started_job(client, heartbeat_seconds_ago, attempts=attempts)
+    job_id = import_of(record_id).job_id
     page = client.get(f"/dons/importer/{record_id}")
     assert page.status_code == 200
-    assert ("de ce fichier s&#39;est interrompue" in page.text) is released
-    db.session.expire_all()
-    status = db.session.get(InventoryImport, record_id).status
-    assert status == ("checked" if released else "importing")
+    shown = [
+        message
+        for message in ("elle a été reprise automatiquement", "vous pouvez recommencer")
+        if message in page.text
+    ]
+    assert shown == ([told] if told else [])
+    record = import_of(record_id)
+    assert record.status == status
+    if told is None:  # alive: left to its worker
+        assert record.job_id == job_id and jobs.job_state(job_id).status == "started"
+    elif status == "importing":  # queued again, under a new id
+        assert record.job_id != job_id and jobs.job_state(record.job_id).status == "queued"
+
+
+def test_a_killed_import_is_queued_again_by_the_periodic_recovery_then_imported(
+    client, auth, redis_of_the_test
+):
+    from equipbank.codes import Role
+    from equipbank.donations.inventory.tasks import recover_imports, run_import
+    from equipbank.donations.models import Donation
+    from equipbank.jobs.worker import AppWorker
+
+    donor = factories.user(Role.DONOR)
+    auth.login(donor)
+    record_id = claimed_by_a_started_job(client, heartbeat_seconds_ago=90, rows=12)
+    killed = Job.fetch(import_of(record_id).job_id, connection=jobs.redis_connection())
+
+    assert recover_imports() == "1 reprise(s), 0 libérée(s)"
+    record = import_of(record_id)
+    assert record.status == "importing" and record.job_id != killed.id
+    queued = Job.fetch(record.job_id, connection=jobs.redis_connection())
+    assert queued.func_name == f"{run_import.__module__}.run_import"
+    assert (queued.args, queued.meta["attempts"], queued.meta["owner_id"]) == (
+        killed.args,
+        2,
+        donor.id,
+    )
+    assert jobs.job_state(killed.id) is None
+    retry = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "inventory_import.retry")
+    ).one()
+    assert retry.summary["attempt"] == 2 and retry.summary["job_id"] == queued.id
+
+    AppWorker([jobs.queue()], connection=jobs.redis_connection(), app=client.application).work(
+        burst=True
+    )
+    record = import_of(record_id)
+    assert record.status == "imported" and record.content is None
+    donation = db.session.scalars(sa.select(Donation)).one()  # one donation, not two
+    assert record.donation_id == donation.id
+    assert donation.declared_quantity == 12 and donation.notes == "Reprise"
+    assert recover_imports() == "0 reprise(s), 0 libérée(s)"
+    invariants.check_all()
+
+
+def test_a_check_whose_worker_stopped_beating_is_queued_again_then_done(
+    client, auth, redis_of_the_test, app, monkeypatch
+):
+    from equipbank.codes import Role
+    from equipbank.donations.inventory.tasks import recover_imports
+    from equipbank.jobs.worker import AppWorker
+    from tests.donations.inventory.test_imports import cp1252_csv, upload
+
+    monkeypatch.setitem(app.config, "INVENTORY_INLINE_MAX_ROWS", 3)
+    auth.login(factories.user(Role.DONOR))
+    record_id = int(upload(client, cp1252_csv(8)).headers["Location"].rstrip("/").split("/")[-1])
+    started = client.post(
+        f"/dons/importer/{record_id}/verification",
+        data={"category": "0", "brand": "1", "model": "2", "serial": "3"},
+    )
+    assert started.headers["Location"].startswith("/taches/")  # a check job, queued
+    job = Job.fetch(import_of(record_id).job_id, connection=jobs.redis_connection())
+    started_by_a_worker_last_seen(app, job, 90)
+
+    assert recover_imports() == "1 reprise(s), 0 libérée(s)"
+    AppWorker([jobs.queue()], connection=jobs.redis_connection(), app=app).work(burst=True)
+    record = import_of(record_id)
+    assert (record.status, record.valid_rows, record.error_count) == ("checked", 8, 0)
+
+
+def test_an_import_whose_worker_still_beats_is_left_alone(client, auth, redis_of_the_test):
+    from equipbank.codes import Role
+    from equipbank.donations.inventory.tasks import recover_imports
+
+    auth.login(factories.user(Role.DONOR))
+    record_id = claimed_by_a_started_job(client, heartbeat_seconds_ago=5)
+    job_id = import_of(record_id).job_id
+    assert recover_imports() == "0 reprise(s), 0 libérée(s)"
+    record = import_of(record_id)
+    assert (record.status, record.job_id) == ("importing", job_id)
+    assert jobs.job_state(job_id).status == "started"
+
+
+def test_an_import_abandoned_on_its_third_attempt_is_released(client, auth, redis_of_the_test):
+    from equipbank.codes import Role
+    from equipbank.donations.inventory.tasks import recover_imports
+
+    auth.login(factories.user(Role.DONOR))
+    record_id = claimed_by_a_started_job(client, heartbeat_seconds_ago=90, attempts=3)
+    assert recover_imports() == "0 reprise(s), 1 libérée(s)"
+    record = import_of(record_id)
+    assert (record.status, record.job_id) == ("checked", None)  # to be imported again

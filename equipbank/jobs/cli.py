@@ -50,9 +50,11 @@ def worker(burst: bool) -> None:
 @rq_cli.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
-    """Mettre la tournée périodique (rappels, récapitulatifs, ménage) dans la file, à intervalle régulier."""
+    """Mettre dans la file, à intervalle régulier, la tournée périodique (rappels,
+    récapitulatifs, ménage) et la reprise des imports interrompus."""
     from equipbank import jobs
     from equipbank.appointments.tasks import sweep
+    from equipbank.donations.inventory.tasks import recover_imports
     from equipbank.jobs.worker import AppScheduler, keep_running
 
     if not jobs.uses_redis():
@@ -68,6 +70,11 @@ def scheduler() -> None:
         sweep,
         queue_name=current_app.config["RQ_QUEUE"],
         interval=current_app.config["SWEEP_INTERVAL_SECONDS"],
+    )
+    cron.register(
+        recover_imports,
+        queue_name=current_app.config["RQ_QUEUE"],
+        interval=current_app.config["RECOVERY_INTERVAL_SECONDS"],
     )
 
     def run() -> bool:
