@@ -195,8 +195,18 @@ def throwaway_redis(tmp_path):
     server.stop()
 
 
-def start_command(app, tmp_path, redis_url: str, queue_name: str, *command: str):
-    """`flask rq <command>` in a process of its own, as in production."""
+def start_command(
+    app,
+    tmp_path,
+    redis_url: str,
+    queue_name: str,
+    *command: str,
+    flask_app: str = "wsgi.py",
+    settings: dict[str, str] | None = None,
+    log_name: str | None = None,
+):
+    """`flask rq <command>` in a process of its own, as in production (`flask_app`: the app
+    it loads; `settings`: more environment variables)."""
     import subprocess
     import sys
 
@@ -205,13 +215,14 @@ def start_command(app, tmp_path, redis_url: str, queue_name: str, *command: str)
     env = {
         **os.environ,
         "EQUIPBANK_CONFIG": "testing",
-        "FLASK_APP": "wsgi.py",
+        "FLASK_APP": flask_app,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REDIS_URL": redis_url,
         "RQ_QUEUE": queue_name,
         "SWEEP_INTERVAL_SECONDS": "1",
+        **(settings or {}),
     }
-    log = open(tmp_path / f"{'-'.join(command)}.log", "w")  # closed by the test
+    log = open(tmp_path / f"{log_name or '-'.join(command)}.log", "w")  # closed by the test
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "rq", *command],
         cwd=PROJECT_ROOT,
@@ -513,3 +524,94 @@ def test_an_import_abandoned_on_its_third_attempt_is_released(client, auth, redi
     assert recover_imports() == "0 reprise(s), 1 libérée(s)"
     record = import_of(record_id)
     assert (record.status, record.job_id) == ("checked", None)  # to be imported again
+
+
+def stop_all(processes) -> None:
+    import subprocess
+
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_a_worker_killed_in_the_middle_of_an_import_has_it_queued_again_and_done(
+    client, auth, app, tmp_path, redis_of_the_test, monkeypatch
+):
+    """Issue 12: a killed import is retried within 2 minutes (60 s for the worker to be taken
+    for gone, 60 s between two recoveries); here within 2 s + 1 s, with those settings."""
+    import signal
+    import time
+
+    from equipbank.audit.models import AuditEvent
+    from equipbank.codes import Role
+    from equipbank.donations.models import Donation
+    from tests.donations.inventory.test_imports import cp1252_csv, upload
+
+    gone_after, interval = 2, 1
+    settings = {
+        "WORKER_GONE_AFTER_SECONDS": str(gone_after),
+        "RECOVERY_INTERVAL_SECONDS": str(interval),
+        "SWEEP_INTERVAL_SECONDS": "3600",  # the workers stay free for the import
+    }
+    monkeypatch.setitem(app.config, "INVENTORY_INLINE_MAX_ROWS", 10)
+    auth.login(factories.user(Role.DONOR))
+    record_id = int(upload(client, cp1252_csv(40)).headers["Location"].rstrip("/").split("/")[-1])
+    queued = client.post(f"/dons/importer/{record_id}/import", data={})
+    assert queued.headers["Location"].startswith("/taches/")  # a job, not run yet
+    first_job = import_of(record_id).job_id
+
+    marker = tmp_path / "mid-import"
+    url, queue_name = redis_of_the_test.url, app.config["RQ_QUEUE"]
+    started = time.monotonic()
+    slow, slow_log = start_command(
+        app,
+        tmp_path,
+        url,
+        queue_name,
+        "worker",
+        flask_app="tests/slow_import_app.py",
+        settings={**settings, "SLOW_IMPORT_MARKER": str(marker)},
+        log_name="killed-worker",
+    )
+    processes, logs = [slow], [slow_log]
+    try:
+        wait_for(marker.exists, 60)  # the donation is written, not committed
+        mid_import = time.monotonic()
+        for command in ("scheduler", "worker"):
+            process, log = start_command(app, tmp_path, url, queue_name, command, settings=settings)
+            processes.append(process)
+            logs.append(log)
+        wait_for(lambda: jobs.live_workers() == 2 and jobs.beat_age("scheduler") is not None, 60)
+        assert import_of(record_id).job_id == first_job  # its worker beats: left alone
+
+        slow.send_signal(signal.SIGKILL)
+        slow.wait(10)
+        killed = time.monotonic()
+        wait_for(lambda: import_of(record_id).status == "imported", 60)
+        imported = time.monotonic()
+    finally:
+        stop_all(processes)
+        for log in logs:
+            log.close()
+
+    print(
+        f"kill test: worker up and mid-import after {mid_import - started:.1f} s, "
+        f"imported {imported - killed:.1f} s after the kill, {imported - started:.1f} s in all"
+    )
+    assert imported - killed < gone_after + interval + 10  # not at the job's one-hour timeout
+    record = import_of(record_id)
+    donation = db.session.scalars(sa.select(Donation)).one()  # the killed run's never committed
+    assert record.donation_id == donation.id and donation.declared_quantity == 40
+    retry = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "inventory_import.retry")
+    ).one()
+    assert retry.summary["abandoned_job_id"] == first_job and retry.summary["attempt"] == 2
+    assert jobs.job_state(first_job) is None
+    assert jobs.job_state(record.job_id).status == "finished"
+    invariants.check_all()
