@@ -96,9 +96,8 @@ def preview(import_id: int):
         )
     if recovery in (services.Recovery.RETRIED, services.Recovery.RETRYING):
         flash(
-            "La tâche de fond de ce fichier s'est interrompue (serveur de tâches arrêté) : elle "
-            "a été reprise automatiquement, rien n'est à refaire. Rechargez la page dans un "
-            "instant.",
+            "La tâche de fond de ce fichier s'est interrompue : elle a été reprise "
+            "automatiquement, vous n'avez rien à refaire. Rechargez la page dans un instant.",
             "info",
         )
     elif recovery is services.Recovery.RELEASED:
