@@ -141,6 +141,13 @@ class Config:
     # The daily housekeeping of personal data (privacy/tasks.py): a cron line, in UTC, for
     # `flask rq scheduler`; without Redis, the server's crontab runs `flask privacy housekeeping`.
     HOUSEKEEPING_CRON = os.environ.get("HOUSEKEEPING_CRON", "30 3 * * *")
+    # A worker (or the scheduler) that has not beaten for this long is taken for gone: killed,
+    # its machine down. Each beats four times in that delay, also while a job runs.
+    WORKER_GONE_AFTER_SECONDS = _positive_int("WORKER_GONE_AFTER_SECONDS", 60)
+    # How often `flask rq scheduler` queues the recovery of the inventory checks and imports
+    # whose worker is gone (donations/inventory/tasks.py: recover_imports): with the minute
+    # above, a killed import is queued again within two minutes.
+    RECOVERY_INTERVAL_SECONDS = _positive_int("RECOVERY_INTERVAL_SECONDS", 60)
 
     # Inventory files: larger ones are refused; beyond the inline limit, a background job.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024

@@ -183,7 +183,9 @@ def test_health_is_ok_with_a_live_worker_and_scheduler_after_a_sweep(client, app
     worker.register_birth()
     worker.heartbeat()
     AppScheduler(
-        connection=jobs.redis_connection(), heartbeat_key=jobs.beat_key("scheduler")
+        connection=jobs.redis_connection(),
+        heartbeat_key=jobs.beat_key("scheduler"),
+        heartbeat_seconds=jobs.heartbeat_seconds(),
     ).heartbeat()
     sweep()
 

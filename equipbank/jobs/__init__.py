@@ -34,6 +34,7 @@ class JobState:
     owner_id: int | None = None
     description: str = ""
     worker_name: str | None = None  # the worker that started it
+    attempts: int = 1  # 2 and more: queued again by `retry`, its earlier runs abandoned
 
     @property
     def done(self) -> bool:
@@ -155,24 +156,86 @@ def job_state(job_id: str) -> JobState | None:
         owner_id=job.meta.get("owner_id"),
         description=job.meta.get("description", ""),
         worker_name=job.worker_name,
+        attempts=job.meta.get("attempts", 1),
     )
 
 
-# A worker, the scheduler: four beats missed (they beat every 15 s, also while a job runs),
-# the process is gone (killed, its machine down), not just busy.
-GONE_AFTER = timedelta(seconds=60)
+def new_job_id() -> str:
+    """An id for a job queued later (`retry(..., new_id=)`), to be saved before it is queued."""
+    return str(uuid.uuid4())
+
+
+def retry(job_id: str, *, new_id: str | None = None) -> JobState | None:
+    """Queue again a job whose run was abandoned (its worker killed): same function,
+    arguments, owner, description and delays, one more attempt in its meta; the old job is
+    deleted from Redis and its registries, so it is never run or retried twice. None when
+    Redis no longer knows the job.
+
+    The job must be safe to run again: rq jobs are idempotent (DESIGN.md §4).
+    """
+    if has_uncommitted_writes():
+        raise RuntimeError("commit before enqueueing: the job would not see these changes")
+    from rq import Queue
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    connection = redis_connection()
+    try:
+        old = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return None
+    assert old.func_name is not None  # rq stores every job with its function's path
+    meta = {
+        **old.meta,
+        "attempts": old.meta.get("attempts", 1) + 1,
+        "retry_of": old.id,
+        "progress": 0,
+        "message": "",
+    }
+    job = Queue(old.origin, connection=connection).enqueue_call(
+        old.func_name,
+        args=old.args,
+        kwargs=old.kwargs,
+        timeout=int(old.timeout) if old.timeout is not None else None,
+        result_ttl=old.result_ttl,
+        failure_ttl=old.failure_ttl,
+        meta=meta,
+        job_id=new_id,
+    )
+    old.delete()
+    return JobState(
+        id=job.id,
+        status="queued",
+        owner_id=meta.get("owner_id"),
+        description=meta.get("description", ""),
+        attempts=meta["attempts"],
+    )
+
+
+def gone_after() -> float:
+    """Seconds without a beat after which a worker or the scheduler is taken for gone
+    (`WORKER_GONE_AFTER_SECONDS`, a minute)."""
+    return float(current_app.config["WORKER_GONE_AFTER_SECONDS"])
+
+
+def heartbeat_seconds() -> float:
+    """How often the worker and the scheduler beat: four beats missed, the process is gone
+    (killed, its machine down), not just busy."""
+    return gone_after() / 4
+
+
 # A beat's time is kept this long: an old beat still tells its age (alerts on a stale one).
 BEAT_KEPT = timedelta(days=30)
 
 
 def recent(age: float | None) -> bool:
     """Whether a beat `age` seconds old (None: none) says its process is alive."""
-    return age is not None and age < GONE_AFTER.total_seconds()
+    return age is not None and age < gone_after()
 
 
 def worker_alive(name: str) -> bool:
-    """Whether the rq worker `name` beat recently: a killed worker is known dead within a
-    minute."""
+    """Whether the rq worker `name` beat within `gone_after()` (it beats four times in that
+    delay, also while a job runs): a killed worker is known dead within a minute."""
     from rq import Worker
 
     found = Worker.find_by_key(

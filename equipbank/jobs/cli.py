@@ -50,9 +50,11 @@ def worker(burst: bool) -> None:
 @rq_cli.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
-    """Mettre la tournée périodique (rappels, récapitulatifs, ménage) dans la file, à intervalle régulier."""
+    """Mettre dans la file, à intervalle régulier, la tournée périodique (rappels,
+    récapitulatifs, ménage) et la reprise des imports interrompus."""
     from equipbank import jobs
     from equipbank.appointments.tasks import sweep
+    from equipbank.donations.inventory.tasks import recover_imports
     from equipbank.jobs.worker import AppScheduler, keep_running
     from equipbank.privacy.tasks import housekeeping
 
@@ -61,7 +63,9 @@ def scheduler() -> None:
             "REDIS_URL n'est pas défini : lancez « flask reminders send-due » depuis cron."
         )
     cron = AppScheduler(
-        connection=jobs.redis_connection(), heartbeat_key=jobs.beat_key("scheduler")
+        connection=jobs.redis_connection(),
+        heartbeat_key=jobs.beat_key("scheduler"),
+        heartbeat_seconds=jobs.heartbeat_seconds(),
     )
     cron.register(
         sweep,
@@ -75,6 +79,11 @@ def scheduler() -> None:
         cron=current_app.config["HOUSEKEEPING_CRON"],
         job_timeout=3600,
         failure_ttl=current_app.config["JOB_RESULT_RETENTION_HOURS"] * 3600,
+    )
+    cron.register(
+        recover_imports,
+        queue_name=current_app.config["RQ_QUEUE"],
+        interval=current_app.config["RECOVERY_INTERVAL_SECONDS"],
     )
 
     def run() -> bool:

@@ -3,9 +3,10 @@
 Each job runs in an application context of its own, so in a database session of its own,
 removed when the job ends, success or failure: a connection lost to a database restart dies
 with the job that met it, and the next job gets a fresh one from the pool (`pool_pre_ping`).
-The worker beats every `HEARTBEAT_SECONDS`, also while a job runs, so a killed worker is known
-dead within `jobs.GONE_AFTER` (`equipbank.jobs.worker_alive`). Both loops outlive a Redis outage:
-they log, wait (1 s, 2 s, 4 s... up to `MAX_RETRY_DELAY`) and connect again.
+The worker beats four times in `WORKER_GONE_AFTER_SECONDS` (every 15 s), also while a job runs,
+so a killed worker is known dead within that minute (`equipbank.jobs.worker_alive`). Both loops
+outlive a Redis outage: they log, wait (1 s, 2 s, 4 s... up to `MAX_RETRY_DELAY`) and connect
+again.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from rq.queue import Queue
 from equipbank import jobs
 from equipbank.extensions import db
 
-HEARTBEAT_SECONDS = 15
 MAX_RETRY_DELAY = 30.0
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ class AppWorker(SimpleWorker):
     def __init__(self, *args, app: Flask, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.app = app
+        with app.app_context():
+            self.heartbeat_seconds = jobs.heartbeat_seconds()
         self.stop_asked = False
         self._beating = threading.Event()
         self._beat_thread: threading.Thread | None = None
@@ -67,7 +69,7 @@ class AppWorker(SimpleWorker):
 
     def _beat(self) -> None:
         # rq beats only between jobs; a job runs up to an hour: beat beside it.
-        while not self._beating.wait(HEARTBEAT_SECONDS):
+        while not self._beating.wait(self.heartbeat_seconds):
             try:
                 self.heartbeat()
             except RedisError as error:
@@ -88,18 +90,19 @@ class AppWorker(SimpleWorker):
 
 
 class AppScheduler(CronScheduler):
-    """rq's interval scheduler, beating into `heartbeat_key` every `HEARTBEAT_SECONDS`."""
+    """rq's interval scheduler, beating into `heartbeat_key` every `heartbeat_seconds`."""
 
-    def __init__(self, *args, heartbeat_key: str, **kwargs) -> None:
+    def __init__(self, *args, heartbeat_key: str, heartbeat_seconds: float, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.heartbeat_key = heartbeat_key
+        self.heartbeat_seconds = heartbeat_seconds
 
     def heartbeat(self) -> None:
         super().heartbeat()
         jobs.record_beat(self.connection, self.heartbeat_key)
 
     def calculate_sleep_interval(self) -> float:
-        return min(super().calculate_sleep_interval(), HEARTBEAT_SECONDS)
+        return min(super().calculate_sleep_interval(), self.heartbeat_seconds)
 
 
 def keep_running(

@@ -7,6 +7,7 @@ saves the whole donation in one transaction, or nothing.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -15,6 +16,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from flask import current_app
 
+from equipbank import jobs, transaction
 from equipbank.audit import services as audit
 from equipbank.clock import utcnow
 from equipbank.codes import InventoryImportStatus, Role
@@ -260,9 +262,14 @@ def import_donation(
         return None, result
     pickup.lines = line_inputs(result.lines)
     donation = donations.declare_donation(record.donor, pickup, actor=actor)
-    _move(record, Status.IMPORTED)
     record.donation = donation
     record.content = None  # the file served its purpose; the donation holds the data now
+    # A compare-and-set: a second run of the import job at the same time (its first worker
+    # taken for gone while it was not, see `recover_if_orphaned`) saves no second donation.
+    MACHINE.compare_and_set(record, Status.IMPORTING, Status.IMPORTED)
+    audit.record(
+        "inventory_import.status", record, summary={"from": Status.IMPORTING, "to": Status.IMPORTED}
+    )
     audit.record(
         "inventory_import.import",
         record,
@@ -285,6 +292,17 @@ def check_upload(
 
 # What a job left behind: the upload goes back to the step before the job.
 BEFORE_JOB = {Status.CHECKING: Status.UPLOADED, Status.IMPORTING: Status.CHECKED}
+# Runs of an upload's check or import job, the first included, before it is given up.
+MAX_JOB_ATTEMPTS = 3
+
+
+class Recovery(enum.Enum):
+    """What `recover_if_orphaned` found, or did, for an upload."""
+
+    NOTHING = "nothing"  # waits for no job, or for its first run, queued or running
+    RETRIED = "retried"  # its job was abandoned: queued again, now
+    RETRYING = "retrying"  # its job, queued again earlier, is queued or running
+    RELEASED = "released"  # its job is lost or was abandoned too often: back a step
 
 
 def release(record: InventoryImport) -> None:
@@ -294,24 +312,82 @@ def release(record: InventoryImport) -> None:
         record.job_id = None
 
 
-def release_if_orphaned(record: InventoryImport) -> bool:
-    """An upload waiting for a job the queue no longer knows, that failed, or that a worker
-    no longer beating had started (killed, its machine down: known within a minute, not at
-    the job's timeout): released, so the person can start again. True if released."""
-    from equipbank import jobs
+def recover_if_orphaned(record: InventoryImport) -> Recovery:
+    """An upload waiting for a job that was abandoned (started by a worker that no longer
+    beats: killed, its machine down, known within `WORKER_GONE_AFTER_SECONDS`, not at the
+    job's one-hour timeout; or failed without taking the upload back a step) has the job
+    queued again, same function and arguments, up to `MAX_JOB_ATTEMPTS` runs in all. The
+    killed run's transaction never committed: the upload still says checking or importing,
+    and the new run does the whole work. A job Redis no longer knows (or without Redis), or
+    abandoned a third time: the upload is released, so the person can start again.
 
+    The new job is queued once this transaction commits, under an id saved now: the upload
+    never points at a job nobody queued, but for a Redis that fails in between, after which
+    the next recovery finds the job unknown and releases the upload."""
     if record.status not in BEFORE_JOB:
-        return False
+        return Recovery.NOTHING
     state = jobs.job_state(record.job_id) if record.job_id else None
-    abandoned = (
-        state is None
-        or state.status == "failed"
-        or (state.status == "started" and not jobs.worker_alive(state.worker_name or ""))
+    if state is not None and not _abandoned(state):
+        return Recovery.RETRYING if state.attempts > 1 else Recovery.NOTHING
+    if state is None or state.attempts >= MAX_JOB_ATTEMPTS:
+        release(record)
+        return Recovery.RELEASED
+    new_id = jobs.new_job_id()
+    if not _replace_job(record, state.id, new_id):
+        return Recovery.NOTHING  # moved or recovered meanwhile (its job, the page, the sweep)
+    audit.record(
+        "inventory_import.retry",
+        record,
+        summary={
+            "attempt": state.attempts + 1,
+            "job_id": new_id,
+            "abandoned_job_id": state.id,
+            "abandoned_as": state.status,
+        },
     )
-    if not abandoned:
-        return False
-    release(record)
-    return True
+    transaction.after_commit(jobs.retry, state.id, new_id=new_id)
+    return Recovery.RETRIED
+
+
+def _abandoned(state: jobs.JobState) -> bool:
+    """Failed, or started by a worker gone; a queued job waits for a worker, however long."""
+    if state.status == "failed":
+        return True
+    return state.status == "started" and not jobs.worker_alive(state.worker_name or "")
+
+
+def _replace_job(record: InventoryImport, abandoned_id: str, new_id: str) -> bool:
+    """Point the upload at its new job if it still waits for the abandoned one, in the same
+    status, atomically: two recoveries at once (the page, the periodic job) queue one job."""
+    # An UPDATE's result is a CursorResult, which has the row count; execute() says Result.
+    changed = cast(
+        sa.CursorResult[Any],
+        db.session.execute(
+            sa.update(InventoryImport)
+            .where(
+                InventoryImport.id == record.id,
+                InventoryImport.job_id == abandoned_id,
+                InventoryImport.status == record.status,
+            )
+            .values(job_id=new_id)
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
+    db.session.refresh(record)
+    return changed == 1
+
+
+def waiting_for_a_job() -> list[InventoryImport]:
+    """The uploads that say checking or importing, with the id of the job doing it."""
+    return list(
+        db.session.scalars(
+            sa.select(InventoryImport)
+            .where(
+                InventoryImport.status.in_(list(BEFORE_JOB)), InventoryImport.job_id.is_not(None)
+            )
+            .order_by(InventoryImport.id)
+        )
+    )
 
 
 def runs_in_background(record: InventoryImport) -> bool:

@@ -1,11 +1,14 @@
-"""Background work on donations: checking and importing large inventory files.
+"""Background work on donations: checking and importing large inventory files, and
+queuing again those a killed worker abandoned.
 
 Jobs receive ids and plain values, commit their own work, and are safe to run twice: the
-check is repeatable, and the import is claimed once (see `services.start_import`).
+check is repeatable, and the import is claimed once (see `services.start_import`) and saved
+once (its last move is a compare-and-set).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 from equipbank import jobs, transaction
@@ -87,3 +90,26 @@ def run_import(import_id: int, pickup: dict, actor_id: int) -> int | None:
         _release(import_id)
         raise
     return donation.id if donation else None
+
+
+@transaction.unit_of_work
+def recover_imports() -> str:
+    """Queue again the checks and imports whose worker was killed (issue 12: "a killed import
+    is retried within 2 minutes"); give up on those abandoned a third time
+    (`services.recover_if_orphaned`, which the import page also calls).
+
+    Queued by `flask rq scheduler` every `RECOVERY_INTERVAL_SECONDS` (60 s). A worker killed
+    at time T beat last at T at the latest (it beats four times a minute, also during a job),
+    so from T + `WORKER_GONE_AFTER_SECONDS` (60 s) it is taken for gone; the first recovery
+    after that runs by T + 60 s + 60 s: the killed import is queued again within 2 minutes.
+    Then a free worker runs it (systemd restarts the killed one within seconds). Two caveats
+    to that bound: this job waits in the queue like the others, behind a long import on the
+    only worker left; and with no worker at all, neither it nor the import runs until one
+    starts.
+    """
+    outcomes = Counter(
+        services.recover_if_orphaned(record) for record in services.waiting_for_a_job()
+    )
+    retried = outcomes[services.Recovery.RETRIED]
+    released = outcomes[services.Recovery.RELEASED]
+    return f"{retried} reprise(s), {released} libérée(s)"

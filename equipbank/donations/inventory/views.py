@@ -95,15 +95,21 @@ def preview(import_id: int):
         )
         return redirect(url_for("donations.detail", donation_id=record.donation_id))
     try:
-        released = services.release_if_orphaned(record)
+        recovery = services.recover_if_orphaned(record)
     except RedisError:  # the page still shows; whether its job runs is unknown for now
-        released = False
+        recovery = None
         flash(
             "La file des tâches de fond ne répond pas : l'état de la tâche de ce fichier est "
             "inconnu pour l'instant, réessayez dans un instant.",
             "error",
         )
-    if released:
+    if recovery in (services.Recovery.RETRIED, services.Recovery.RETRYING):
+        flash(
+            "La tâche de fond de ce fichier s'est interrompue : elle a été reprise "
+            "automatiquement, vous n'avez rien à refaire. Rechargez la page dans un instant.",
+            "info",
+        )
+    elif recovery is services.Recovery.RELEASED:
         flash(
             "La tâche de fond de ce fichier s'est interrompue : vous pouvez recommencer.", "error"
         )

@@ -337,6 +337,29 @@ def test_an_upload_whose_job_vanished_is_released(client, donor):
     assert db.session.get(InventoryImport, record_id).status == "checked"
 
 
+def test_an_import_run_twice_at_once_saves_one_donation(client, donor):
+    """Two runs of one import job at once (its first worker taken for gone while it was not,
+    then the job queued again): the run that finds the upload imported saves nothing."""
+    from equipbank.donations import services as donations
+    from equipbank.errors import InvalidTransition
+
+    record_id = int(upload(client, cp1252_csv(5)).headers["Location"].rstrip("/").split("/")[-1])
+    record = db.session.get(InventoryImport, record_id)
+    inventory.start_import(record)
+    db.session.commit()
+    record = db.session.get(InventoryImport, record_id)  # this run reads it importing...
+    with db.engine.begin() as other_run:  # ...while the other run saves its import
+        other_run.execute(
+            sa.update(InventoryImport)
+            .where(InventoryImport.id == record_id)
+            .values(status=InventoryImportStatus.IMPORTED)
+        )
+    with pytest.raises(InvalidTransition, match="vient d'être modifié"):
+        inventory.import_donation(record, donations.DonationInput(lines=[]), actor=donor)
+    db.session.rollback()
+    assert count(Donation) == 0
+
+
 def test_uploads_never_imported_are_purged_after_thirty_days(client, donor, runner):
     from datetime import timedelta
 
