@@ -110,7 +110,7 @@ def reschedule(appointment_id: int):
                 form.followup(),
                 actor=current_user,
                 previous_status=form.previous_status.data or None,
-                confirm_overlap=form.confirm_overlap.data,
+                allow_overlap=form.allow_overlap.data,
             ),
         )
         if new is not None:
