@@ -430,6 +430,40 @@ class OutcomeData:
     autonomy: str | None = None
     confidence: int | None = None
     next_step: str | None = None
+    # When the session took place (done only); None: as recorded before, else as planned.
+    held_at: datetime | None = None
+
+
+def when_held(appointment: Appointment, data: OutcomeData) -> datetime:
+    """When a session that took place was held: as said, else as recorded before (a
+    correction keeps it), else the planned time; to the minute, as the agenda shows it."""
+    moment = data.held_at or appointment.held_at or appointment.starts_at
+    if moment.tzinfo is None:
+        raise ValueError("held_at must be timezone-aware")
+    return moment.replace(second=0, microsecond=0)
+
+
+def _check_held_at(appointment: Appointment, data: OutcomeData) -> None:
+    """A session is recorded when it took place, which may be earlier than planned (the
+    person came early) but not in the future."""
+    moment = when_held(appointment, data)
+    if moment > utcnow():
+        if data.held_at is None:  # the planned time, still to come
+            planned = appointment.starts_at.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+            message = (
+                f"Ce rendez-vous est prévu le {planned} : si la séance a déjà eu lieu, "
+                "indiquez quand elle s'est tenue."
+            )
+        else:
+            message = (
+                "La séance ne peut pas avoir eu lieu dans le futur : "
+                "indiquez quand elle s'est tenue."
+            )
+    elif moment < appointment.starts_at - MAX_AHEAD:
+        message = "La séance serait plus d'un an avant le rendez-vous prévu : vérifiez l'année."
+    else:
+        return
+    raise ValidationFailed(message, fields={"held_at": [message]})
 
 
 def _check_outcome(appointment: Appointment, data: OutcomeData) -> None:
@@ -438,15 +472,13 @@ def _check_outcome(appointment: Appointment, data: OutcomeData) -> None:
         raise ValidationFailed(
             "Choisissez ce qui s'est passé.", fields={"status": ["Issue inconnue."]}
         )
-    if (
-        data.status in (AppointmentStatus.DONE, AppointmentStatus.NO_SHOW)
-        and appointment.starts_at > utcnow()
-    ):
+    if data.status == AppointmentStatus.NO_SHOW and appointment.starts_at > utcnow():
         raise ValidationFailed(
             "Ce rendez-vous n'a pas encore eu lieu : seule une annulation peut être enregistrée.",
             fields={"status": ["Le rendez-vous est à venir."]},
         )
     if data.status == AppointmentStatus.DONE:
+        _check_held_at(appointment, data)
         if (
             not isinstance(data.duration_minutes, int)
             or not 1 <= data.duration_minutes <= MAX_OUTCOME_MINUTES
@@ -479,6 +511,7 @@ def record_outcome(appointment: Appointment, data: OutcomeData, *, actor: User) 
     was, _ = MACHINE.check(appointment, data.status)
     done = data.status == AppointmentStatus.DONE
     MACHINE.write(appointment, AppointmentStatus(data.status))
+    appointment.held_at = when_held(appointment, data) if done else None
     appointment.outcome_duration_minutes = data.duration_minutes if done else None
     appointment.topics = sorted(set(data.topics)) if done else []
     appointment.autonomy = data.autonomy if done else None
@@ -487,9 +520,10 @@ def record_outcome(appointment: Appointment, data: OutcomeData, *, actor: User) 
     appointment.outcome_recorded_at, appointment.outcome_recorded_by_id = utcnow(), actor.id
     if data.status in CANCELLED and was not in CANCELLED:
         appointment.calendar_sequence += 1
-    audit.record(
-        "appointment.outcome", appointment, actor=actor, summary={"from": was, "to": data.status}
-    )
+    summary = {"from": was, "to": data.status}
+    if appointment.held_at is not None:
+        summary["held_at"] = appointment.held_at.isoformat()
+    audit.record("appointment.outcome", appointment, actor=actor, summary=summary)
     if appointment.status in CANCELLED:
         _send_cancellations(actor)
     return appointment
