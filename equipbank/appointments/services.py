@@ -320,8 +320,9 @@ def _lock_agenda(advisor_id: int) -> None:
 def claim_slot(data: FollowupData, *, allow_overlap: bool) -> list[str]:
     """Check the advisor's slot, their agenda locked for this transaction. Another active
     appointment in it is refused (`AdvisorOverlap`) unless `allow_overlap`; allowed, it comes
-    back as the warning to show. An incomplete follow-up is left to `check_followup`."""
-    if not (data.advisor_id and data.starts_at):
+    back as the warning to show. A follow-up without an advisor or a bookable time is left to
+    `check_followup`."""
+    if not (data.advisor_id and data.starts_at) or data.starts_at > utcnow() + MAX_AHEAD:
         return []
     _lock_agenda(data.advisor_id)
     overlaps = overlapping(

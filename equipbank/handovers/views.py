@@ -15,7 +15,7 @@ from equipbank.clock import today
 from equipbank.codes import Role
 from equipbank.db import as_id
 from equipbank.devices import services as devices
-from equipbank.errors import DomainError
+from equipbank.errors import DomainError, ValidationFailed
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
 from equipbank.handovers import services
@@ -107,12 +107,11 @@ def _advisor_day_of(form: HandoverForm) -> appointments.AdvisorDay | None:
     if not (form.advisor.data and form.starts_at.data):
         return None
     try:
-        advisor = appointments.bookable_advisor(form.advisor.data)
+        return _advisor_day(
+            form.advisor.data, form.starts_at.data.date(), form.duration_minutes.data
+        )
     except DomainError:
-        return None
-    return appointments.advisor_day(
-        advisor, form.starts_at.data.date(), duration_minutes=form.duration_minutes.data or 60
-    )
+        return None  # the form says what is wrong with the advisor or the date
 
 
 @bp.route("/disponibilites")
@@ -124,16 +123,26 @@ def advisor_day():
         day = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
         abort(400)
-    if abs(day - today()) > appointments.MAX_AHEAD:
-        abort(400)  # no appointment is booked that far, and the day's arithmetic may overflow
-    duration = request.args.get("duration_minutes", 60, type=int) or 60
-    if not 15 <= duration <= appointments.MAX_DURATION_MINUTES:
-        duration = 60
-    advisor = appointments.bookable_advisor(as_id(request.args.get("advisor")))
     return render_template(
         "handovers/_advisor_day.html",
-        advisor_day=appointments.advisor_day(advisor, day, duration_minutes=duration),
+        advisor_day=_advisor_day(
+            as_id(request.args.get("advisor")),
+            day,
+            request.args.get("duration_minutes", type=int),
+        ),
     )
+
+
+def _advisor_day(
+    advisor_id: int | None, day: date, duration: int | None
+) -> appointments.AdvisorDay:
+    if abs(day - today()) > appointments.MAX_AHEAD:
+        # No appointment is booked that far (and the day's arithmetic could overflow).
+        raise ValidationFailed("Choisissez une date dans l'année qui vient.")
+    if duration is None or not 15 <= duration <= appointments.MAX_DURATION_MINUTES:
+        duration = 60
+    advisor = appointments.bookable_advisor(advisor_id)
+    return appointments.advisor_day(advisor, day, duration_minutes=duration)
 
 
 def _save(form: HandoverForm):

@@ -192,9 +192,19 @@ def test_the_advisors_day_is_for_relays_and_staff_about_an_active_advisor(
     auth.login(relay_user)
     not_an_advisor = {**query, "advisor": relay_user.id}
     assert client.get("/remises/disponibilites", query_string=not_an_advisor).status_code == 404
-    for day in ("", "demain", "9999-12-31"):
+    for day in ("", "demain"):
         response = client.get("/remises/disponibilites", query_string={**query, "day": day})
         assert response.status_code == 400
+    far = client.get("/remises/disponibilites", query_string={**query, "day": "9999-12-31"})
+    assert far.status_code == 422
+
+
+def test_a_handover_form_with_a_date_years_away_says_so(client, auth, relay_user, advisor):
+    device, person = factories.at_relay(relay_user), factories.beneficiary(relay_user)
+    auth.login(relay_user)
+    form = handover_form(device, person, advisor, at(23, 30).replace(year=9999, month=12, day=31))
+    answer = client.post("/remises/nouvelle", data=form)
+    assert answer.status_code == 422 and "dans plus d&#39;un an" in answer.text
 
 
 def test_moving_an_appointment_by_half_an_hour_does_not_clash_with_itself(relay_user, advisor):
