@@ -25,6 +25,13 @@ def format_datetime(value: datetime | None) -> str:
     return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
 
 
+def format_time(value: datetime | None) -> str:
+    """The hour of a moment, Paris time: "09:30"."""
+    if value is None:
+        return ""
+    return value.astimezone(PARIS).strftime("%H:%M")
+
+
 def format_number(value: float | Decimal | None, decimals: int = 0) -> str:
     """French number: narrow no-break space between thousands, decimal comma."""
     if value is None:
@@ -85,6 +92,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=format_date,
         datetime=format_datetime,
+        time=format_time,
         number=format_number,
         label=label,
         commune_name=commune_name,

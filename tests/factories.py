@@ -157,8 +157,11 @@ def followup(advisor_, *, days: int = 7, **fields):
     )
 
 
-def handover(relay_user, *, advisor_=None, device_=None, beneficiary_=None, **fields):
-    """A device handed over by `relay_user`'s relay, with its follow-up appointment."""
+def handover(
+    relay_user, *, advisor_=None, device_=None, beneficiary_=None, allow_overlap=True, **fields
+):
+    """A device handed over by `relay_user`'s relay, with its follow-up appointment (at the
+    same hour as the advisor's others unless told: tests of the overlap rule say False)."""
     from equipbank.handovers import services as handovers
 
     device_ = device_ or at_relay(relay_user)
@@ -172,6 +175,7 @@ def handover(relay_user, *, advisor_=None, device_=None, beneficiary_=None, **fi
         ),
         followup(advisor_, **fields),
         actor=relay_user,
+        allow_overlap=allow_overlap,
     )
     db.session.commit()
     return created

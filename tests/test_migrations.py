@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from equipbank import create_app
 from equipbank.extensions import db
 
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
+MIGRATIONS = Path(__file__).parents[1] / "migrations"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -88,10 +91,39 @@ def test_a_downgrade_that_would_lose_data_refuses_without_force(tmp_path, caplog
         db.engine.dispose()
 
 
-# The latest migration whose downgrade drops data (the ones after it only add indexes).
-LAST_LOSING_DATA = "a4793118281b"
+# The latest migration whose downgrade drops data (later ones, if any, only add indexes).
+LAST_LOSING_DATA = "e718e10f2571"
 
 
 def current_revision() -> str | None:
     with db.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_outcomes_recorded_before_held_at_count_as_held_at_their_planned_time(tmp_path):
+    """The migration that adds `appointments.held_at` fills it for the sessions done."""
+    revision = "e718e10f2571"
+    before = ScriptDirectory(str(MIGRATIONS)).get_revision(revision).down_revision
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'held.sqlite'}"}
+    )
+    with app.app_context():
+        upgrade(revision=before)
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # no users or people here
+            connection.execute(
+                sa.text(
+                    "INSERT INTO appointments (id, beneficiary_id, advisor_id, starts_at,"
+                    " duration_minutes, location_type, status, calendar_sequence, topics,"
+                    " outcome_duration_minutes, created_at, updated_at) VALUES"
+                    " (1, 1, 1, :starts, 60, 'office', 'done', 0, '[]', 45, :starts, :starts),"
+                    " (2, 1, 1, :starts, 60, 'office', 'no_show', 0, '[]', NULL, :starts, :starts)"
+                ),
+                {"starts": "2026-11-20 09:00:00.000000"},
+            )
+            connection.commit()
+        upgrade(revision=revision)
+        held = dict(db.session.execute(sa.text("SELECT id, held_at FROM appointments")).all())
+        assert held == {1: "2026-11-20 09:00:00.000000", 2: None}
+        db.session.remove()
+        db.engine.dispose()

@@ -14,6 +14,7 @@ from equipbank.appointments import services as appointments
 from equipbank.appointments.models import Appointment
 from equipbank.auth.permissions import access_of
 from equipbank.auth.services import make_confirmation_token, make_set_password_token
+from equipbank.clock import today
 from equipbank.codes import Role
 from equipbank.donations.inventory import services as inventory
 from equipbank.extensions import db
@@ -47,8 +48,15 @@ def server_error(rule: Rule, response) -> bool:
 # Routes with their own check, and the headers that pass it.
 ROUTE_HEADERS = {"metrics.metrics": {"Authorization": f"Bearer {METRICS_TOKEN}"}}
 
-# Query arguments without which a route only says what it lacks.
-REQUIRED_QUERY = {"api-communes.list_communes": {"postal_code": "06440"}}
+# Query arguments without which a route only says what it lacks (or a function of the world
+# giving them).
+REQUIRED_QUERY = {
+    "api-communes.list_communes": {"postal_code": "06440"},
+    "handovers.advisor_day": lambda world: {
+        "advisor": world.values["user_id"],
+        "day": today().isoformat(),
+    },
+}
 
 
 @dataclass
@@ -174,7 +182,8 @@ def walk(app, world: World, query: dict | None = None) -> Iterator[tuple[Rule, s
     for rule in get_rules(app):
         if rule.endpoint in NOT_WALKED:
             continue
-        arguments = {**REQUIRED_QUERY.get(rule.endpoint, {}), **(query or {})}
+        required = REQUIRED_QUERY.get(rule.endpoint, {})
+        arguments = {**(required(world) if callable(required) else required), **(query or {})}
         for path in paths_of(rule, world):
             for who, call in callers(rule, world):
                 response = call["client"].get(path, query_string=arguments, headers=call["headers"])

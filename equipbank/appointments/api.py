@@ -55,9 +55,10 @@ def get_appointment(appointment_id: int):
 @blp.alt_response(
     422,
     schema=ErrorResponseSchema,
-    description="done without duration, topics, autonomy or confidence",
+    description="done without duration, topics, autonomy or confidence, or `held_at` in the "
+    "future (or, without `held_at`, an appointment still to come)",
 )
 def record_outcome(data, appointment_id: int):
-    """Le bilan : réalisé (durée, thèmes, autonomie, confiance, suite), absent, ou annulé."""
+    """Le bilan : réalisé (quand, durée, thèmes, autonomie, confiance, suite), absent, ou annulé."""
     appointment = services.get_appointment(appointment_id, viewer=current_user)
     return services.record_outcome(appointment, services.OutcomeData(**data), actor=current_user)

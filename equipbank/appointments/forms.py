@@ -56,6 +56,7 @@ class OutcomeForm(Form):
         validate_choice=False,
     )
     next_step = OptionalSelectField("Suite", choices=enum_choices(NextStep, blank="—"))
+    held_at = DateTimeLocalField("Séance tenue le", validators=[Optional()])
 
     def outcome(self) -> OutcomeData:
         return OutcomeData(
@@ -65,6 +66,7 @@ class OutcomeForm(Form):
             autonomy=self.autonomy.data or None,
             confidence=_optional_int(self.confidence.data),
             next_step=self.next_step.data or None,
+            held_at=self.held_at.data.replace(tzinfo=PARIS) if self.held_at.data else None,
         )
 
 
@@ -86,7 +88,8 @@ class RescheduleForm(Form):
     place = TextAreaField(
         "Adresse ou salle", validators=[Optional(), Length(max=300)], render_kw={"rows": 2}
     )
-    confirm_overlap = BooleanField("Je confirme ce créneau malgré le chevauchement")
+    # The service speaks of `allow_overlap` (the API's field); the page posts `confirm_overlap`.
+    allow_overlap = BooleanField("Confirmer malgré le chevauchement", name="confirm_overlap")
 
     def followup(self) -> FollowupData:
         return FollowupData(

@@ -41,6 +41,7 @@ class Appointment(TimestampMixin, Model):
         sa.CheckConstraint(
             "status <> 'done' OR outcome_duration_minutes > 0", name="done_has_duration"
         ),
+        sa.CheckConstraint("status <> 'done' OR held_at IS NOT NULL", name="done_has_held_at"),
         sa.Index("ix_appointments_advisor_starts", "advisor_id", "starts_at"),
         # "Has this handover a follow-up done?", asked for each handover by the reports.
         sa.Index("ix_appointments_handover_status", "handover_id", "status"),
@@ -61,7 +62,9 @@ class Appointment(TimestampMixin, Model):
     # RFC 5545 SEQUENCE: raised at each change, so calendar apps replace their copy.
     calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    # Outcome, when the advisor logs it.
+    # Outcome, when the advisor logs it. `held_at`: when a session that took place was really
+    # held (the planned time unless said otherwise; earlier when the person came early).
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome_duration_minutes: Mapped[int | None]
     topics: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     autonomy: Mapped[str | None] = mapped_column(sa.String(30))

@@ -75,7 +75,7 @@ def retry_delay(attempts: int) -> timedelta:
 
 def claim(notice: Notice, *, retry_now: bool = False) -> NotificationReceipt | None:
     """This sweep's right to send `notice`, or None when it is sent, being sent, waiting for
-    its next try, or too late to be of use.
+    its next try, too late to be of use, or a reminder of an appointment no longer planned.
 
     New: an insert, refused by the unique key if someone else claimed it first. Known: a
     compare-and-set on the attempt count that takes back a failed attempt once its retry delay
@@ -84,6 +84,8 @@ def claim(notice: Notice, *, retry_now: bool = False) -> NotificationReceipt | N
     now = utcnow()
     if now >= notice.send_before:
         return None
+    if notice.kind == K.REMINDER_48H and not _still_scheduled(notice.appointment_id):
+        return None  # done early or cancelled since the sweep listed it
     existing = db.session.scalar(
         sa.select(NotificationReceipt).where(
             NotificationReceipt.kind == notice.kind,
@@ -134,6 +136,14 @@ def claim(notice: Notice, *, retry_now: bool = False) -> NotificationReceipt | N
         return None
     db.session.refresh(existing)
     return existing
+
+
+def _still_scheduled(appointment_id: int | None) -> bool:
+    """Read from the database, not from the sweep's session, which listed it earlier."""
+    status = db.session.scalar(
+        sa.select(Appointment.status).where(Appointment.id == appointment_id)
+    )
+    return status == AppointmentStatus.SCHEDULED
 
 
 def record(receipt: NotificationReceipt, *, error: str | None) -> None:

@@ -12,6 +12,10 @@ class OutcomeSchema(Schema):
     autonomy = fields.String(allow_none=True)
     confidence = fields.Integer(allow_none=True)
     next_step = fields.String(allow_none=True)
+    held_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "when the session took place (the planned time, or earlier)"},
+    )
     recorded_at = fields.AwareDateTime(attribute="outcome_recorded_at", allow_none=True)
 
 
@@ -53,3 +57,9 @@ class OutcomeCreateSchema(BodySchema):
     autonomy = fields.String(validate=validate.OneOf(Autonomy.codes()))
     confidence = fields.Integer(validate=validate.Range(min=1, max=4))
     next_step = fields.String(validate=validate.OneOf(NextStep.codes()))
+    held_at = fields.AwareDateTime(
+        metadata={
+            "description": "for `done`: when the session took place, not in the future "
+            "(ISO 8601 with offset); default: as recorded before, else the planned start"
+        }
+    )

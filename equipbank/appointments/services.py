@@ -25,7 +25,7 @@ from equipbank.auth.models import User
 from equipbank.beneficiaries.models import Beneficiary
 from equipbank.clock import PARIS, today, utcnow
 from equipbank.codes import AppointmentStatus, Autonomy, LocationType, NextStep, Role, Topic
-from equipbank.errors import InvalidTransition, NotFound, ValidationFailed
+from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from equipbank.extensions import db
 from equipbank.status_machine import Move, StatusMachine
 from equipbank.urls import external_url
@@ -95,8 +95,15 @@ def check_followup(data: FollowupData, *, prefix: str = "followup.") -> User:
     return advisor
 
 
-def schedule(data: FollowupData, *, beneficiary, actor: User, handover=None) -> Appointment:
+def schedule(
+    data: FollowupData, *, beneficiary, actor: User, handover=None, allow_overlap: bool = False
+) -> Appointment:
+    """A new appointment: the follow-up checked, and the advisor's slot free unless
+    `allow_overlap` (then nothing is left to check: `record_handover` claims the slot earlier
+    for its warnings)."""
     advisor = check_followup(data)
+    if not allow_overlap:
+        claim_slot(data, allow_overlap=False)
     starts_at = data.starts_at
     assert starts_at is not None  # check_followup refused a missing one
     appointment = Appointment(
@@ -269,47 +276,148 @@ def agenda(advisor: User, *, horizon_days: int = 60) -> Agenda:
 def overlapping(
     advisor_id: int, starts_at: datetime, duration_minutes: int, *, exclude_id: int | None = None
 ) -> list[Appointment]:
-    """The advisor's scheduled appointments that overlap this slot: a warning, not a refusal
-    (a workshop may take several people at once)."""
+    """The advisor's active (scheduled) appointments that overlap this slot, first first."""
     ends_at = starts_at + timedelta(minutes=duration_minutes)
     candidates = db.session.scalars(
-        sa.select(Appointment).where(
+        sa.select(Appointment)
+        .where(
             Appointment.advisor_id == advisor_id,
             Appointment.status == AppointmentStatus.SCHEDULED,
             Appointment.id != (exclude_id or 0),
             Appointment.starts_at < ends_at,
             Appointment.starts_at > starts_at - timedelta(minutes=MAX_DURATION_MINUTES),
         )
+        .order_by(Appointment.starts_at)
     )
-    return [
-        a for a in candidates if a.starts_at + timedelta(minutes=a.duration_minutes) > starts_at
-    ]
+    return [a for a in candidates if ends_of(a) > starts_at]
 
 
-def overlap_warnings(
-    data: FollowupData, *, confirmed: bool, exclude_id: int | None = None
-) -> list[str]:
-    """An advisor's other appointment in the slot is a warning, not a refusal (a workshop may
-    take several people at once): unconfirmed, it stops the save so the person can look (the
-    form's `confirm_overlap` box); confirmed, it is what to tell them."""
-    if not (data.advisor_id and data.starts_at):
+def ends_of(appointment: Appointment) -> datetime:
+    return appointment.starts_at + timedelta(minutes=appointment.duration_minutes)
+
+
+class AdvisorOverlap(Conflict):
+    """The advisor has another appointment in the slot. Not a hard rule (a workshop may take
+    several people at once), so it is booked once the person confirms (`allow_overlap`)."""
+
+    code = "advisor_overlap"
+
+    def __init__(self, overlaps: list[Appointment]):
+        message = overlap_message(overlaps)
+        super().__init__(message, fields={"allow_overlap": [message]})
+        self.overlaps = overlaps
+
+
+def _lock_agenda(advisor_id: int) -> None:
+    """Lock the advisor's row until the commit (PostgreSQL): two bookings of one advisor at
+    the same moment wait for each other, and the second sees the first's appointment.
+    NO KEY UPDATE, so rows that merely refer to the advisor are not held up."""
+    db.session.execute(
+        sa.select(User.id).where(User.id == advisor_id).with_for_update(key_share=True)
+    )
+
+
+def claim_slot(data: FollowupData, *, allow_overlap: bool) -> list[str]:
+    """Check the advisor's slot, their agenda locked for this transaction. Another active
+    appointment in it is refused (`AdvisorOverlap`) unless `allow_overlap`; allowed, it comes
+    back as the warning to show. A follow-up without an advisor or a bookable time is left to
+    `check_followup`."""
+    if not (data.advisor_id and data.starts_at) or data.starts_at > utcnow() + MAX_AHEAD:
         return []
+    _lock_agenda(data.advisor_id)
     overlaps = overlapping(
-        data.advisor_id, data.starts_at, data.duration_minutes, exclude_id=exclude_id
+        data.advisor_id, data.starts_at.replace(second=0, microsecond=0), data.duration_minutes
     )
-    if not overlaps:
-        return []
-    message = overlap_message(overlaps)
-    if not confirmed:
-        raise ValidationFailed(message, code="overlap", fields={"confirm_overlap": [message]})
-    return [message]
+    if overlaps and not allow_overlap:
+        raise AdvisorOverlap(overlaps)
+    return [overlap_message(overlaps)] if overlaps else []
 
 
 def overlap_message(overlaps: list[Appointment]) -> str:
     first = overlaps[0]
-    moment = first.starts_at.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+    starts, ends = first.starts_at.astimezone(PARIS), ends_of(first).astimezone(PARIS)
     others = f" (et {len(overlaps) - 1} autre(s))" if len(overlaps) > 1 else ""
-    return f"{first.advisor.name} a déjà un rendez-vous le {moment}{others} sur ce créneau."
+    return (
+        f"{first.advisor.name} a déjà un rendez-vous le {starts:%d/%m/%Y} de {starts:%H:%M} "
+        f"à {ends:%H:%M}{others} sur ce créneau."
+    )
+
+
+# An advisor's day, for whoever books them ------------------------------------------------
+
+# The hours (Paris time) within which an advisor's free times are offered.
+WORKING_HOURS = (time(9), time(18))
+# Free times start on the quarter hour.
+SLOT_STEP_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: datetime
+    ends_at: datetime
+    location_type: str | None = None  # a booked slot's kind of place
+
+
+@dataclass(frozen=True)
+class AdvisorDay:
+    advisor: User
+    day: date
+    booked: list[Slot]
+    free: list[Slot]  # each at least `duration_minutes` long
+    duration_minutes: int
+    opens: datetime
+    closes: datetime
+
+
+def bookable_advisor(advisor_id: int | None) -> User:
+    """An active advisor, whom a relay may book; NotFound otherwise."""
+    advisor = db.session.get(User, advisor_id) if advisor_id else None
+    if advisor is None or advisor.role != Role.ADVISOR or not advisor.is_active:
+        raise NotFound("Conseiller introuvable.")
+    return advisor
+
+
+def advisor_day(advisor: User, day: date, *, duration_minutes: int = 60) -> AdvisorDay:
+    """The advisor's active appointments of `day` (their times and kind of place only: every
+    relay booking the advisor sees them), and the free times within `WORKING_HOURS` long
+    enough for `duration_minutes`, none in the past."""
+    midnight = _paris_midnight(day)
+    next_midnight = _paris_midnight(day + timedelta(days=1))
+    appointments = db.session.scalars(
+        sa.select(Appointment)
+        .where(
+            Appointment.advisor_id == advisor.id,
+            Appointment.status == AppointmentStatus.SCHEDULED,
+            Appointment.starts_at < next_midnight,
+            Appointment.starts_at > midnight - timedelta(minutes=MAX_DURATION_MINUTES),
+        )
+        .order_by(Appointment.starts_at)
+    )
+    booked = [
+        Slot(a.starts_at, ends_of(a), a.location_type)
+        for a in appointments
+        if ends_of(a) > midnight
+    ]
+    opens = datetime.combine(day, WORKING_HOURS[0], tzinfo=PARIS)
+    closes = datetime.combine(day, WORKING_HOURS[1], tzinfo=PARIS)
+    cursor = max(opens, _next_step(utcnow()))
+    length = timedelta(minutes=duration_minutes)
+    free = []
+    for slot in [*booked, Slot(closes, closes)]:
+        gap_ends = min(slot.starts_at, closes)
+        if gap_ends - cursor >= length:
+            free.append(Slot(cursor, gap_ends))
+        cursor = max(cursor, _next_step(slot.ends_at))
+    return AdvisorDay(advisor, day, booked, free, duration_minutes, opens, closes)
+
+
+def _next_step(moment: datetime) -> datetime:
+    """`moment` rounded up to the quarter hour, in Paris time."""
+    moment = moment.astimezone(PARIS)
+    floor = moment.replace(
+        minute=moment.minute - moment.minute % SLOT_STEP_MINUTES, second=0, microsecond=0
+    )
+    return floor if floor == moment else floor + timedelta(minutes=SLOT_STEP_MINUTES)
 
 
 # Outcomes and rescheduling -----------------------------------------------------------------
@@ -323,6 +431,40 @@ class OutcomeData:
     autonomy: str | None = None
     confidence: int | None = None
     next_step: str | None = None
+    # When the session took place (done only); None: as recorded before, else as planned.
+    held_at: datetime | None = None
+
+
+def when_held(appointment: Appointment, data: OutcomeData) -> datetime:
+    """When a session that took place was held: as said, else as recorded before (a
+    correction keeps it), else the planned time; to the minute, as the agenda shows it."""
+    moment = data.held_at or appointment.held_at or appointment.starts_at
+    if moment.tzinfo is None:
+        raise ValueError("held_at must be timezone-aware")
+    return moment.replace(second=0, microsecond=0)
+
+
+def _check_held_at(appointment: Appointment, data: OutcomeData) -> None:
+    """A session is recorded when it took place, which may be earlier than planned (the
+    person came early) but not in the future."""
+    moment = when_held(appointment, data)
+    if moment > utcnow():
+        if data.held_at is None:  # the planned time, still to come
+            planned = appointment.starts_at.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+            message = (
+                f"Ce rendez-vous est prévu le {planned} : si la séance a déjà eu lieu, "
+                "indiquez quand elle s'est tenue."
+            )
+        else:
+            message = (
+                "La séance ne peut pas avoir eu lieu dans le futur : "
+                "indiquez quand elle s'est tenue."
+            )
+    elif moment < appointment.starts_at - MAX_AHEAD:
+        message = "La séance serait plus d'un an avant le rendez-vous prévu : vérifiez l'année."
+    else:
+        return
+    raise ValidationFailed(message, fields={"held_at": [message]})
 
 
 def _check_outcome(appointment: Appointment, data: OutcomeData) -> None:
@@ -331,15 +473,13 @@ def _check_outcome(appointment: Appointment, data: OutcomeData) -> None:
         raise ValidationFailed(
             "Choisissez ce qui s'est passé.", fields={"status": ["Issue inconnue."]}
         )
-    if (
-        data.status in (AppointmentStatus.DONE, AppointmentStatus.NO_SHOW)
-        and appointment.starts_at > utcnow()
-    ):
+    if data.status == AppointmentStatus.NO_SHOW and appointment.starts_at > utcnow():
         raise ValidationFailed(
             "Ce rendez-vous n'a pas encore eu lieu : seule une annulation peut être enregistrée.",
             fields={"status": ["Le rendez-vous est à venir."]},
         )
     if data.status == AppointmentStatus.DONE:
+        _check_held_at(appointment, data)
         if (
             not isinstance(data.duration_minutes, int)
             or not 1 <= data.duration_minutes <= MAX_OUTCOME_MINUTES
@@ -372,6 +512,7 @@ def record_outcome(appointment: Appointment, data: OutcomeData, *, actor: User) 
     was, _ = MACHINE.check(appointment, data.status)
     done = data.status == AppointmentStatus.DONE
     MACHINE.write(appointment, AppointmentStatus(data.status))
+    appointment.held_at = when_held(appointment, data) if done else None
     appointment.outcome_duration_minutes = data.duration_minutes if done else None
     appointment.topics = sorted(set(data.topics)) if done else []
     appointment.autonomy = data.autonomy if done else None
@@ -380,9 +521,10 @@ def record_outcome(appointment: Appointment, data: OutcomeData, *, actor: User) 
     appointment.outcome_recorded_at, appointment.outcome_recorded_by_id = utcnow(), actor.id
     if data.status in CANCELLED and was not in CANCELLED:
         appointment.calendar_sequence += 1
-    audit.record(
-        "appointment.outcome", appointment, actor=actor, summary={"from": was, "to": data.status}
-    )
+    summary = {"from": was, "to": data.status}
+    if appointment.held_at is not None:
+        summary["held_at"] = appointment.held_at.isoformat()
+    audit.record("appointment.outcome", appointment, actor=actor, summary=summary)
     if appointment.status in CANCELLED:
         _send_cancellations(actor)
     return appointment
@@ -402,16 +544,23 @@ def reschedule(
     *,
     actor: User,
     previous_status: str | None = None,
-    confirm_overlap: bool = False,
+    allow_overlap: bool = False,
 ) -> Appointment:
     """A new appointment that continues this one (after a no-show, or to move it). A moved
-    appointment is closed as cancelled (by the beneficiary or the service)."""
+    appointment is closed as cancelled (by the beneficiary or the service), so its own slot
+    is free for the new one; another appointment of the advisor then needs `allow_overlap`."""
     if not (can_record_outcome(actor, appointment) or _relay_owns(actor, appointment)):
         raise NotFound("Rendez-vous introuvable.")
     if successor(appointment) is not None:
         raise InvalidTransition("Ce rendez-vous a déjà un rendez-vous suivant.")
-    overlap_warnings(data, confirmed=confirm_overlap)
     if appointment.status == AppointmentStatus.SCHEDULED:
+        if data.starts_at is not None and data.starts_at <= utcnow():
+            # What a person tries when the session took place earlier than planned.
+            raise ValidationFailed(
+                "Un rendez-vous ne se déplace pas dans le passé : si la séance a déjà eu lieu, "
+                "enregistrez son bilan en indiquant quand elle s'est tenue.",
+                fields={"followup.starts_at": ["Date passée : renseignez plutôt le bilan."]},
+            )
         if previous_status not in CANCELLED:
             raise ValidationFailed(
                 "Indiquez qui reporte le rendez-vous.",
@@ -422,7 +571,11 @@ def reschedule(
         appointment.calendar_sequence += 1
         appointment.outcome_recorded_at, appointment.outcome_recorded_by_id = utcnow(), actor.id
     new = schedule(
-        data, beneficiary=appointment.beneficiary, actor=actor, handover=appointment.handover
+        data,
+        beneficiary=appointment.beneficiary,
+        actor=actor,
+        handover=appointment.handover,
+        allow_overlap=allow_overlap,
     )
     new.rescheduled_from = appointment
     db.session.flush()

@@ -43,8 +43,12 @@ def _reschedule_form(appointment: Appointment, formdata=None) -> RescheduleForm:
 
 
 def _outcome_form(appointment: Appointment) -> OutcomeForm:
-    """Prefilled with the recorded outcome, for a correction."""
+    """Prefilled with the recorded outcome, for a correction. The session's time is the
+    planned one once it has passed; before, the advisor says when it was held."""
     recorded = appointment.status != AppointmentStatus.SCHEDULED
+    held_at = appointment.held_at or (
+        appointment.starts_at if appointment.starts_at <= utcnow() else None
+    )
     return OutcomeForm(
         formdata=None,
         status=appointment.status if recorded else None,
@@ -53,6 +57,7 @@ def _outcome_form(appointment: Appointment) -> OutcomeForm:
         autonomy=appointment.autonomy,
         confidence=str(appointment.confidence) if appointment.confidence else None,
         next_step=appointment.next_step,
+        held_at=held_at.astimezone(PARIS).replace(tzinfo=None) if held_at else None,
     )
 
 
@@ -110,7 +115,7 @@ def reschedule(appointment_id: int):
                 form.followup(),
                 actor=current_user,
                 previous_status=form.previous_status.data or None,
-                confirm_overlap=form.confirm_overlap.data,
+                allow_overlap=form.allow_overlap.data,
             ),
         )
         if new is not None:

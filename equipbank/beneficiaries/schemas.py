@@ -145,6 +145,7 @@ class ExportedAppointmentSchema(Schema):
     place = fields.String(allow_none=True)
     status = fields.String()
     advisor = fields.Function(lambda appointment: appointment.advisor.name)
+    held_at = fields.AwareDateTime(allow_none=True)
     outcome_duration_minutes = fields.Integer(allow_none=True)
     topics = fields.List(fields.String())
     autonomy = fields.String(allow_none=True)

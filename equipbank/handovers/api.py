@@ -39,7 +39,12 @@ advisors = Blueprint(
     schema=ErrorResponseSchema,
     description="invalid follow-up, device not at this relay...: nothing written",
 )
-@blp.alt_response(409, schema=ErrorResponseSchema, description="the device was handed over already")
+@blp.alt_response(
+    409,
+    schema=ErrorResponseSchema,
+    description="the device was handed over already; or `advisor_overlap`: the advisor has "
+    "another appointment then (send `allow_overlap: true` to book it all the same)",
+)
 def create_handover(data):
     """Remettre un équipement à un bénéficiaire, avec son rendez-vous de suivi, en une transaction."""
     followup = data["followup"]
@@ -56,8 +61,7 @@ def create_handover(data):
             place=followup.get("place"),
             duration_minutes=followup["duration_minutes"],
         ),
-        # The API answers with the warnings rather than asking for a confirmation.
-        confirm_overlap=True,
+        allow_overlap=data["allow_overlap"],
     )
     return services.record_handover(order, actor=current_user)
 

@@ -52,7 +52,8 @@ class HandoverForm(BeneficiaryFieldsMixin, Form):
     place = TextAreaField(
         "Adresse ou salle", validators=[Optional(), Length(max=300)], render_kw={"rows": 2}
     )
-    confirm_overlap = BooleanField("Je confirme ce créneau malgré le chevauchement")
+    # The service speaks of `allow_overlap` (the API's field); the page posts `confirm_overlap`.
+    allow_overlap = BooleanField("Confirmer malgré le chevauchement", name="confirm_overlap")
 
     def followup(self) -> FollowupData:
         starts_at = (

@@ -30,6 +30,13 @@ class HandoverCreateSchema(BodySchema):
             "description": "the relay attests the person accepted the charter; false refuses"
         },
     )
+    allow_overlap = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "book the advisor even when they have another appointment in the "
+            "slot (otherwise 409 `advisor_overlap`); the answer's `warnings` then names it"
+        },
+    )
 
 
 class HandoverSchema(Schema):

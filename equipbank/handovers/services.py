@@ -43,7 +43,8 @@ class HandoverData:
 @dataclass
 class HandoverOrder:
     """What the relay fills in: the device, the person (`beneficiary_id`, or a new one), the
-    handover itself and its follow-up, and whether an overlapping slot is confirmed."""
+    handover itself and its follow-up, and whether booking the advisor over another of their
+    appointments is confirmed."""
 
     device_tag: str
     handover: HandoverData
@@ -51,7 +52,7 @@ class HandoverOrder:
     beneficiary_id: int | None = None
     new_beneficiary: beneficiaries.BeneficiaryData | None = None
     confirmed_distinct: bool = False
-    confirm_overlap: bool = False
+    allow_overlap: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,11 +129,12 @@ def just_saved_by(device: Device, actor: User, *, within_minutes: int = 10) -> H
 def record_handover(order: HandoverOrder, *, actor: User) -> HandoverResult:
     """The relay hands a device over: checked in the order a person fixes things (the device,
     then the slot, then the person), and written in one transaction, or refused with nothing
-    written. An overlapping slot stops the handover until it is confirmed; confirmed, it comes
-    back as a warning. The same form sent twice is refused with `AlreadyHandedOver`, which
-    names the handover the first one made."""
+    written. The advisor's agenda is locked from the slot's check to the commit; a slot that
+    overlaps another of their appointments is refused (`AdvisorOverlap`) until confirmed, and
+    confirmed it comes back as a warning. The same form sent twice is refused with
+    `AlreadyHandedOver`, which names the handover the first one made."""
     device = check_device(devices.get_device(order.device_tag, viewer=actor), actor=actor)
-    warnings = appointments.overlap_warnings(order.followup, confirmed=order.confirm_overlap)
+    warnings = appointments.claim_slot(order.followup, allow_overlap=order.allow_overlap)
     if order.beneficiary_id is not None:
         beneficiary = beneficiaries.get_beneficiary(order.beneficiary_id, viewer=actor)
     elif order.new_beneficiary is not None:
@@ -144,7 +146,14 @@ def record_handover(order: HandoverOrder, *, actor: User) -> HandoverResult:
             "Choisissez la personne ou enregistrez-la.",
             fields={"beneficiary_id": ["Personne manquante."]},
         )
-    handover = _hand_over_checked(device, beneficiary, order.handover, order.followup, actor=actor)
+    handover = _hand_over_checked(
+        device,
+        beneficiary,
+        order.handover,
+        order.followup,
+        actor=actor,
+        allow_overlap=True,  # the slot is claimed above, its overlap answered
+    )
     return HandoverResult(handover, warnings)
 
 
@@ -155,12 +164,19 @@ def hand_over(
     followup: appointments.FollowupData,
     *,
     actor: User,
+    allow_overlap: bool = False,
 ) -> Handover:
     """Give `device` (at the actor's relay) to `beneficiary` (of that relay), with the first
     follow-up appointment. Refused, with nothing written, for a device not at this relay or
-    already given, a beneficiary of another relay, or a missing or invalid appointment."""
+    already given, a beneficiary of another relay, a missing or invalid appointment, or an
+    advisor busy then (unless `allow_overlap`)."""
     return _hand_over_checked(
-        check_device(device, actor=actor), beneficiary, data, followup, actor=actor
+        check_device(device, actor=actor),
+        beneficiary,
+        data,
+        followup,
+        actor=actor,
+        allow_overlap=allow_overlap,
     )
 
 
@@ -171,6 +187,7 @@ def _hand_over_checked(
     followup: appointments.FollowupData,
     *,
     actor: User,
+    allow_overlap: bool,
 ) -> Handover:
     """`hand_over` once `check_device` has locked the device and found it at the relay."""
     relay_id = actor.organisation_id
@@ -206,7 +223,11 @@ def _hand_over_checked(
         ) from None
     # Checks the follow-up; a refusal rolls the whole transaction back, handover included.
     appointment = appointments.schedule(
-        followup, beneficiary=beneficiary, actor=actor, handover=handover
+        followup,
+        beneficiary=beneficiary,
+        actor=actor,
+        handover=handover,
+        allow_overlap=allow_overlap,
     )
     db.session.flush()
     status.transition(

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from equipbank.appointments import services as appointments
 from equipbank.auth.permissions import roles
 from equipbank.beneficiaries import services as beneficiaries
 from equipbank.beneficiaries.models import Beneficiary
+from equipbank.clock import today
 from equipbank.codes import Role
 from equipbank.db import as_id
 from equipbank.devices import services as devices
-from equipbank.errors import DomainError
+from equipbank.errors import DomainError, ValidationFailed
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
 from equipbank.handovers import services
@@ -90,7 +93,53 @@ def create():
         done = _save(form)
         if done is not None:
             return done
-    return render_template("handovers/form.html", form=form), 422 if form.errors else 200
+    return render_template(
+        "handovers/form.html", form=form, advisor_day=_advisor_day_of(form)
+    ), 422 if form.errors else 200
+
+
+def _advisor_day_of(form: HandoverForm) -> appointments.AdvisorDay | None:
+    """The chosen advisor's day, shown with the form when it comes back (without JavaScript,
+    the only way to see it)."""
+    if not (form.advisor.data and form.starts_at.data):
+        return None
+    try:
+        return _advisor_day(
+            form.advisor.data, form.starts_at.data.date(), form.duration_minutes.data
+        )
+    except DomainError:
+        return None  # the form says what is wrong with the advisor or the date
+
+
+@bp.route("/disponibilites")
+@roles(Role.RELAY, Role.STAFF)
+def advisor_day():
+    """The advisor's booked and free times on a day, as the part of the form that shows them
+    (`static/js/handover.js` fetches it when the advisor or the date changes)."""
+    try:
+        day = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        abort(400)
+    return render_template(
+        "handovers/_advisor_day.html",
+        advisor_day=_advisor_day(
+            as_id(request.args.get("advisor")),
+            day,
+            request.args.get("duration_minutes", type=int),
+        ),
+    )
+
+
+def _advisor_day(
+    advisor_id: int | None, day: date, duration: int | None
+) -> appointments.AdvisorDay:
+    if abs(day - today()) > appointments.MAX_AHEAD:
+        # No appointment is booked that far (and the day's arithmetic could overflow).
+        raise ValidationFailed("Choisissez une date dans l'année qui vient.")
+    if duration is None or not 15 <= duration <= appointments.MAX_DURATION_MINUTES:
+        duration = 60
+    advisor = appointments.bookable_advisor(advisor_id)
+    return appointments.advisor_day(advisor, day, duration_minutes=duration)
 
 
 def _save(form: HandoverForm):
@@ -108,7 +157,7 @@ def _save(form: HandoverForm):
         beneficiary_id=form.beneficiary_id.data or None,
         new_beneficiary=form.beneficiary_data(commune) if new_person else None,
         confirmed_distinct=form.confirm_distinct.data,
-        confirm_overlap=form.confirm_overlap.data,
+        allow_overlap=form.allow_overlap.data,
     )
     try:
         result = save_or_raise(lambda: services.record_handover(order, actor=current_user))

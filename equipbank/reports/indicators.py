@@ -37,6 +37,8 @@ def indicators(period: Period, territory: Territory = EVERYWHERE) -> Indicators:
 
     Handovers are placed by the beneficiary's commune of the day, follow-ups by the
     beneficiary's commune, companies by their own commune (a company of the territory).
+    A follow-up counts in the period it was held in (`held_at`), which may be earlier than
+    planned.
     """
     handed = (
         sa.select(
@@ -55,7 +57,7 @@ def indicators(period: Period, territory: Territory = EVERYWHERE) -> Indicators:
         .join(Commune, Commune.code == Beneficiary.commune_code)
         .where(
             Appointment.status == AppointmentStatus.DONE,
-            period.covers(Appointment.starts_at),
+            period.covers(Appointment.held_at),
             territory.where(),
         )
     ).one()

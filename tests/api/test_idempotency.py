@@ -104,6 +104,7 @@ def test_the_same_key_from_another_user_is_independent(client, api_token, relay_
     other_user = factories.user(Role.RELAY)
     for user in (relay_user, other_user):
         body = handover_body(factories.at_relay(user), factories.beneficiary(user), advisor)
+        body["allow_overlap"] = True  # both book the advisor at the same hour
         headers = {**api_token(user), "Idempotency-Key": "the-same-key"}
         response = client.post("/api/v1/handovers", json=body, headers=headers)
         assert response.status_code == 201 and "Idempotent-Replayed" not in response.headers

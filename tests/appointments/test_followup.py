@@ -243,6 +243,7 @@ def test_the_api_hands_over_onto_a_busy_slot_and_says_so(client, api_token, rela
                 "starts_at": busy.starts_at.isoformat(),
                 "location_type": "office",
             },
+            "allow_overlap": True,  # without it, a 409 (tests/handovers/test_advisor_overlap.py)
         },
         headers=api_token(relay_user),
     )

@@ -191,7 +191,7 @@ def test_only_people_past_the_retention_are_anonymised_and_the_run_is_audited(ru
     db.session.execute(  # its appointment was a year ago and is done: no activity since
         sa.update(Appointment)
         .where(Appointment.beneficiary_id == old.id)
-        .values(starts_at=long_ago, status="done", outcome_duration_minutes=30)
+        .values(starts_at=long_ago, status="done", outcome_duration_minutes=30, held_at=long_ago)
     )
     db.session.commit()
     edited.phone = "0612345678"  # an edit today is activity

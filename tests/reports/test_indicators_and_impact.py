@@ -99,7 +99,7 @@ def test_indicators_match_the_raw_rows(activity, territory):
         a
         for a in db.session.scalars(sa.select(Appointment))
         if a.status == "done"
-        and _in(period, a.starts_at)
+        and _in(period, a.held_at)
         and _commune_in(territory, a.beneficiary.commune_code)
     ]
     donations = [
