@@ -54,7 +54,10 @@ class ThrowawayPostgres:
         if os.geteuid() == 0:
             shutil.chown(self.data.parent, "postgres")
             shutil.chown(self.data, "postgres")
-        as_postgres(f"{BIN}/initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres")
+        # --no-sync: a throwaway cluster need not survive a power cut (seconds saved).
+        as_postgres(
+            f"{BIN}/initdb", "--no-sync", "-D", str(self.data), "-A", "trust", "-U", "postgres"
+        )
 
     def pg_ctl(self, action: str) -> None:
         options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1"
