@@ -413,19 +413,27 @@ def test_postgres_restarted_while_partners_post_handovers(postgres, tmp_path):
 
 
 class MailServer(MailCollector):
-    """A real SMTP server that, once told, answers each message with a temporary failure (451,
-    as a full or overloaded mail server does) from its `refuse_after`-th on."""
+    """A real SMTP server that fails once told to, as one going down or overloaded does: from
+    the moment it has accepted its `refuse_after`-th message, it answers that message's QUIT
+    with 421 (closing) and each new message with 451 (try again later)."""
 
     def __init__(self):
         super().__init__()
         self.refuse_after: int | None = None
         self.refused = 0
 
+    @property
+    def failing(self) -> bool:
+        return self.refuse_after is not None and len(self.messages) >= self.refuse_after
+
     async def handle_DATA(self, server, session, envelope):
-        if self.refuse_after is not None and len(self.messages) >= self.refuse_after:
+        if self.failing:
             self.refused += 1
             return "451 4.3.0 Temporary failure, try again later"
         return await super().handle_DATA(server, session, envelope)
+
+    async def handle_QUIT(self, server, session, envelope):
+        return "421 4.3.2 Service shutting down" if self.failing else "221 Bye"
 
     def reminders(self) -> Counter:
         """(appointment UID, address) of each reminder received: one each when all is well."""
