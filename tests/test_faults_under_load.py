@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Self
 
 import pytest
 import sqlalchemy as sa
@@ -270,6 +271,38 @@ class HandoverClients:
         return self.tally.created + self.tally.replayed
 
 
+class Watch:
+    """GET `path` every `every` seconds while the block runs, as a monitor does: how many
+    answers of each status."""
+
+    def __init__(self, address, path: str, every: float = 0.25):
+        self.address, self.path, self.every = address, path, every
+        self.statuses: Counter = Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"watch {path}", daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            connection = http.client.HTTPConnection(*self.address, timeout=20)
+            try:
+                connection.request("GET", self.path)
+                response = connection.getresponse()
+                response.read()
+                self.statuses[response.status] += 1
+            except (OSError, http.client.HTTPException):
+                self.statuses["connection error"] += 1
+            finally:
+                connection.close()
+
+
 def token_for(app, user) -> str:
     response = app.test_client().post("/api/v1/tokens", auth=(user.email, factories.PASSWORD))
     assert response.status_code == 201, response.get_json()
@@ -279,12 +312,22 @@ def token_for(app, user) -> str:
 def stock(relay_user, advisor, count: int, *, hours_ahead: float, reminders: bool) -> list[Order]:
     """`count` devices at the relay and as many people to give them to, committed; one
     order each, its follow-up `hours_ahead` hours from now (within 48 h: a reminder is due)."""
-    staff = factories.user(Role.STAFF)
+    from equipbank.requests import services as requests
+
     donation = factories.donation()
+    devices = [factories.ready_device(donation) for _ in range(count)]
+    # One request for them all (factories.at_relay makes one a device: seconds more).
+    request = requests.create_request(
+        requests.RequestData(category=devices[0].category, quantity=count), actor=relay_user
+    )
+    db.session.flush()
+    requests.allocate(request, [device.tag for device in devices], actor=factories.user())
+    for device in devices:
+        requests.receive(device, actor=relay_user)
+    db.session.commit()
     orders = []
     starts_at = (utcnow() + timedelta(hours=hours_ahead)).replace(microsecond=0)
-    for n in range(count):
-        device = factories.at_relay(relay_user, staff=staff, donation_=donation)
+    for n, device in enumerate(devices):
         person = factories.beneficiary(
             relay_user,
             **({"email": f"personne{n}@example.org", "email_reminders": True} if reminders else {}),
@@ -382,6 +425,7 @@ def test_postgres_restarted_while_partners_post_handovers(postgres, tmp_path):
             advisor = factories.user(Role.ADVISOR, organisation_=relay_user.organisation)
             orders = stock(relay_user, advisor, 60, hours_ahead=72, reminders=False)
             token = token_for(app, relay_user)
+    ready = time.monotonic()
 
     restarts = 0
     with serving(app) as address:
@@ -405,6 +449,7 @@ def test_postgres_restarted_while_partners_post_handovers(postgres, tmp_path):
         **made,
         **clients.tally.summary(),
         **counts,
+        seconds_setting_up=round(ready - started, 1),
         seconds=round(time.monotonic() - started, 1),
     )
 
@@ -474,9 +519,9 @@ def worker_and_scheduler(app, tmp_path, redis_url: str) -> Iterator[tuple]:
     try:
         yield worker, scheduler
     finally:
-        for process in (worker, scheduler):
+        for process in (scheduler, worker):
             process.terminate()
-        for process in (worker, scheduler):
+        for process in (scheduler, worker):
             try:
                 process.wait(10)
             except subprocess.TimeoutExpired:
@@ -525,10 +570,11 @@ def test_redis_restarted_while_reminders_go_out_and_handovers_come_in(
     orders = stock(relay_user, advisor, 30, hours_ahead=2, reminders=True)
     token = token_for(app, relay_user)
     db.session.remove()
+    ready = time.monotonic()
 
     with worker_and_scheduler(app, tmp_path, redis.url) as (worker, scheduler):
         wait_for(swept, 30)
-        with serving(app) as address:
+        with serving(app) as address, Watch(address, "/api/v1/health") as health:
             clients = HandoverClients(address, token, orders, threads=1, pace=0.2).start()
             # Reminders going out for the first handovers, more handovers coming: stop Redis.
             wait_for(lambda: clients.answered >= len(orders) // 3, 30)
@@ -537,7 +583,7 @@ def test_redis_restarted_while_reminders_go_out_and_handovers_come_in(
             made_before_the_stop = clients.answered
             for process in ("worker", "scheduler"):  # both met the outage
                 log = tmp_path / f"{process}.log"
-                wait_for(lambda log=log: "starting again" in log.read_text(), 10)
+                wait_for(lambda log=log: "starting again" in log.read_text())
             made_while_down = clients.answered - made_before_the_stop
             redis.start()  # empty, as after a crash: --save ''
             clients.join(60)
@@ -546,6 +592,7 @@ def test_redis_restarted_while_reminders_go_out_and_handovers_come_in(
         alive = worker.poll() is None and scheduler.poll() is None
 
     assert alive, "the worker or the scheduler died"
+    assert health.statuses[503] > 0 and 500 not in health.statuses, health.statuses
     made = handovers_exactly_once(orders, clients.tally)
     sent = every_reminder_sent_once(mail_server)
     counts = invariants.check_all()
@@ -557,8 +604,10 @@ def test_redis_restarted_while_reminders_go_out_and_handovers_come_in(
         handovers_while_redis_down=made_while_down,
         worker_restarts=(tmp_path / "worker.log").read_text().count("starting again"),
         scheduler_restarts=(tmp_path / "scheduler.log").read_text().count("starting again"),
+        health_answers={str(status): n for status, n in sorted(health.statuses.items(), key=str)},
         **clients.tally.summary(),
         **counts,
+        seconds_setting_up=round(ready - started, 1),
         seconds=round(time.monotonic() - started, 1),
     )
 
@@ -599,6 +648,7 @@ def test_the_mail_server_fails_in_the_middle_of_a_sweep_then_recovers(
     advisor = factories.user(Role.ADVISOR, organisation_=relay_user.organisation)
     orders = stock(relay_user, advisor, 20, hours_ahead=2, reminders=True)
     token = token_for(app, relay_user)
+    ready = time.monotonic()
     first, later = orders[:15], orders[15:]
     post_all(app, token, first)  # 30 reminders due at the first sweep
     db.session.remove()
@@ -627,5 +677,6 @@ def test_the_mail_server_fails_in_the_middle_of_a_sweep_then_recovers(
         receipts_failed_when_it_came_back=failed,
         reminder_attempts=reminder_attempts(),
         **counts,
+        seconds_setting_up=round(ready - started, 1),
         seconds=round(time.monotonic() - started, 1),
     )
