@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -29,7 +28,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Self
 
 import pytest
@@ -51,7 +49,7 @@ from tests import factories, invariants
 from tests.appointments.test_reminders import calendar_of
 from tests.conftest import MailCollector
 from tests.test_jobs import ThrowawayRedis, start_command, wait_for
-from tests.test_postgres_restart import BIN, ThrowawayPostgres
+from tests.test_postgres_restart import BIN, throwaway_postgres
 
 pytestmark = pytest.mark.skipif(
     BIN is None
@@ -70,14 +68,8 @@ needs_postgres = pytest.mark.skipif(
 @pytest.fixture
 def postgres():
     """A PostgreSQL server of the test's own, which it restarts (`test_postgres_restart.py`)."""
-    # Not under pytest's tmp_path: the postgres user cannot enter root's private folders.
-    root = Path(tempfile.mkdtemp(prefix="equipbank-pg-"))
-    server = ThrowawayPostgres(root)
-    server.create()
-    server.pg_ctl("start")
-    yield server
-    server.pg_ctl("stop")
-    shutil.rmtree(root)
+    with throwaway_postgres() as server:
+        yield server
 
 
 @pytest.fixture
@@ -432,7 +424,7 @@ def test_postgres_restarted_while_partners_post_handovers(postgres, tmp_path):
         clients = HandoverClients(address, token, orders, threads=3, lose_every=4).start()
         for share in (0.25, 0.5, 0.75):  # three restarts, each with requests in flight
             wait_for(lambda share=share: clients.answered >= share * len(orders), 30)
-            postgres.pg_ctl("restart")  # every open connection is cut, commits in flight too
+            postgres.pg_ctl("restart")  # every connection is cut, transactions in flight too
             restarts += 1
         clients.join(60)
     with app.app_context():
