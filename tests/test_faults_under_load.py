@@ -565,7 +565,7 @@ def test_redis_restarted_while_reminders_go_out_and_handovers_come_in(
     ready = time.monotonic()
 
     with worker_and_scheduler(app, tmp_path, redis.url) as (worker, scheduler):
-        wait_for(swept, 30)
+        wait_for(swept, 60)  # two processes starting: slow on a busy machine
         with serving(app) as address, Watch(address, "/api/v1/health") as health:
             clients = HandoverClients(address, token, orders, threads=1, pace=0.2).start()
             # Reminders going out for the first handovers, more handovers coming: stop Redis.
@@ -647,7 +647,9 @@ def test_the_mail_server_fails_in_the_middle_of_a_sweep_then_recovers(
     mail_server.refuse_after = 10  # the 11th message of that sweep on: 451
 
     with worker_and_scheduler(app, tmp_path, redis.url) as (worker, scheduler):
-        wait_for(lambda: mail_server.refused >= 2 * len(first) - 10, 30)
+        wait_for(
+            lambda: mail_server.refused >= 2 * len(first) - 10, 60
+        )  # the worker starts, then sweeps
         post_all(app, token, later)  # due while the mail server still fails
         db.session.remove()
         wait_for(lambda: mail_server.refused >= 2 * len(orders) - 10 + 2, 30)  # probes
