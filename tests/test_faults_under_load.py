@@ -458,6 +458,7 @@ class MailServer(MailCollector):
         super().__init__()
         self.refuse_after: int | None = None
         self.refused = 0
+        self.goodbyes_refused = 0
 
     @property
     def failing(self) -> bool:
@@ -470,7 +471,10 @@ class MailServer(MailCollector):
         return await super().handle_DATA(server, session, envelope)
 
     async def handle_QUIT(self, server, session, envelope):
-        return "421 4.3.2 Service shutting down" if self.failing else "221 Bye"
+        if not self.failing:
+            return "221 Bye"
+        self.goodbyes_refused += 1
+        return "421 4.3.2 Service shutting down"
 
     def reminders(self) -> Counter:
         """(appointment UID, address) of each reminder received: one each when all is well."""
@@ -666,6 +670,7 @@ def test_the_mail_server_fails_in_the_middle_of_a_sweep_then_recovers(
         "smtp failure",
         **sent,
         accepted_before_the_failure=10,
+        quit_answered_421=mail_server.goodbyes_refused,
         refused_451=refused_while_down,
         receipts_failed_when_it_came_back=failed,
         reminder_attempts=reminder_attempts(),
