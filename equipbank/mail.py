@@ -85,16 +85,30 @@ def send(message: Message) -> None:
             client = smtplib.SMTP(
                 config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
             )
-        with client:
+        try:
             if config["MAIL_USE_TLS"]:
                 client.starttls(context=ssl.create_default_context())
             if config.get("MAIL_USERNAME"):
                 client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
             client.send_message(email)
+        except BaseException:
+            client.close()
+            raise
     except (OSError, smtplib.SMTPException) as error:
         # The class and code only: the exception text may quote the recipient's address.
         code = getattr(error, "smtp_code", None)
         raise MailError(f"{type(error).__name__}{f' {code}' if code else ''}") from error
+    _say_goodbye(client)
+
+
+def _say_goodbye(client: smtplib.SMTP) -> None:
+    """QUIT, once the server has accepted the message. Whatever it answers (a server going
+    down says 421) or if the connection drops, the message is sent: a MailError here would
+    make the caller send it again (`with client:` raised on any answer but 221)."""
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()
 
 
 def outbox_path() -> Path:

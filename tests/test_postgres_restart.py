@@ -9,6 +9,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,7 +56,10 @@ class ThrowawayPostgres:
         if os.geteuid() == 0:
             shutil.chown(self.data.parent, "postgres")
             shutil.chown(self.data, "postgres")
-        as_postgres(f"{BIN}/initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres")
+        # --no-sync: a throwaway cluster need not survive a power cut (seconds saved).
+        as_postgres(
+            f"{BIN}/initdb", "--no-sync", "-D", str(self.data), "-A", "trust", "-U", "postgres"
+        )
 
     def pg_ctl(self, action: str) -> None:
         options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1"
@@ -63,16 +68,26 @@ class ThrowawayPostgres:
         )
 
 
-@pytest.fixture
-def server():
+@contextmanager
+def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
     # Not under pytest's tmp_path: the postgres user cannot enter root's private folders.
     root = Path(tempfile.mkdtemp(prefix="equipbank-pg-"))
-    postgres = ThrowawayPostgres(root)
-    postgres.create()
-    postgres.pg_ctl("start")
-    yield postgres
-    postgres.pg_ctl("stop")
-    shutil.rmtree(root)
+    try:
+        postgres = ThrowawayPostgres(root)
+        postgres.create()
+        postgres.pg_ctl("start")
+        try:
+            yield postgres
+        finally:
+            postgres.pg_ctl("stop")
+    finally:
+        shutil.rmtree(root)
+
+
+@pytest.fixture
+def server():
+    with throwaway_postgres() as postgres:
+        yield postgres
 
 
 def test_after_a_real_postgres_restart_the_same_worker_and_the_app_carry_on(server):

@@ -153,6 +153,25 @@ def test_a_mail_server_down_is_a_failure_retried_by_the_next_sweep(
     assert (receipt.result, receipt.attempts) == ("sent", 2)
 
 
+def test_a_reminder_the_mail_server_accepted_is_not_sent_again_when_its_goodbye_fails(
+    app, smtp_server, relay_user, advisor, monkeypatch
+):
+    """Issue 12, found by tests/test_faults_under_load.py: a mail server going down right
+    after accepting a message answers the QUIT that follows with 421. The message is
+    delivered: it used to be recorded as failed, and sent again by the next sweep."""
+    tomorrow_handover(relay_user, advisor)
+
+    async def shutting_down(server, session, envelope):
+        return "421 4.3.2 Service shutting down"
+
+    monkeypatch.setattr(smtp_server, "handle_QUIT", shutting_down, raising=False)
+    assert tasks.send_due().sent == 1
+    assert tasks.send_due().sent == 0
+    assert len(smtp_server.to("thomas@cnfs.example")) == 1
+    receipt = db.session.scalar(sa.select(NotificationReceipt))
+    assert (receipt.result, receipt.attempts) == ("sent", 1)
+
+
 def test_a_crash_between_sending_and_recording_repeats_the_reminder_never_loses_it(
     app, smtp_server, relay_user, advisor, monkeypatch
 ):
