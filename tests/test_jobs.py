@@ -130,7 +130,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(condition, seconds: float = 20.0):
+def wait_for(condition, seconds: float = 60.0):
     import time
 
     deadline = time.monotonic() + seconds
