@@ -100,6 +100,10 @@ class Config:
     THROTTLE_SECOND_FACTOR_FAILURES = os.environ.get(
         "THROTTLE_SECOND_FACTOR_FAILURES", "5 per 15 minutes"
     )
+    # A person types a few postal codes a form; a shared office (France Services) many more.
+    THROTTLE_COMMUNE_LOOKUPS_PER_ADDRESS = os.environ.get(
+        "THROTTLE_COMMUNE_LOOKUPS_PER_ADDRESS", "300 per hour"
+    )
     THROTTLE_DUPLICATE_REFUSALS_PER_ACCOUNT = os.environ.get(
         "THROTTLE_DUPLICATE_REFUSALS_PER_ACCOUNT", "20 per hour"
     )

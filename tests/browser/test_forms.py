@@ -1,0 +1,86 @@
+"""The forms as a person meets them: the postal code's communes offered as it is typed, every
+error of a submit listed at once in a summary that takes the focus, the charter shown."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from equipbank.clock import PARIS, utcnow
+from equipbank.codes import Role
+from equipbank.extensions import db
+from equipbank.handovers.models import Handover
+from tests import factories
+
+
+def in_a_week() -> str:
+    return (utcnow() + timedelta(days=7)).astimezone(PARIS).strftime("%Y-%m-%dT10:00")
+
+
+def test_a_relay_hands_over_a_device_to_a_new_person_with_a_postal_code_of_several_communes_in_one_submit(
+    walk,
+):
+    relay = factories.user(Role.RELAY)
+    advisor = factories.user(Role.ADVISOR, organisation_=relay.organisation, name="Thomas Lambert")
+    device = factories.at_relay(relay)
+    way = walk("relay")
+    way.login(relay)
+    way.goto("/remises/nouvelle")
+    page = way.page
+    page.get_by_label("Équipement").select_option(device.tag)
+    page.get_by_label("Prénom").fill("Nadia")
+    page.get_by_label("Nom", exact=True).fill("Benali")
+    page.get_by_label("Année de naissance").fill("1961")
+    page.get_by_label("Code postal").fill("06440")
+    commune = page.get_by_label("Commune", exact=True)
+    # The communes of 06440 arrive while the person goes on: no submit to get them.
+    commune.locator("option", has_text="Blausasc").wait_for(state="attached")
+    assert commune.locator("option").all_inner_texts() == [
+        "Choisissez la commune…",
+        "Blausasc",
+        "L'Escarène",
+        "Lucéram",
+        "Peille",
+        "Peillon",
+        "Touët-de-l'Escarène",
+    ]
+    way.step("communes of 06440 offered")
+    way.check()
+    commune.select_option(label="Blausasc")
+    page.get_by_label("Public").select_option(label="Senior isolé")
+    page.get_by_label("La personne a été informée").check()
+    page.get_by_label("La personne a lu et accepté la charte").check()
+    page.get_by_label("Conseiller numérique").select_option(
+        label=f"{advisor.name} · {relay.organisation.name}"
+    )
+    page.get_by_label("Date et heure du rendez-vous").fill(in_a_week())
+    page.get_by_role("button", name="Enregistrer la remise et le rendez-vous").click()
+    page.wait_for_url(re.compile(r"/remises/\d+$"))
+    way.step("handed over")
+    db.session.expire_all()
+    handover = db.session.scalars(sa.select(Handover)).one()
+    assert (handover.device_id, handover.commune_code) == (device.id, "06019")
+
+
+def test_a_postal_code_typed_again_offers_its_own_communes_and_one_alone_is_chosen(walk):
+    relay = factories.user(Role.RELAY)
+    way = walk("relay")
+    way.login(relay)
+    way.goto("/beneficiaires/nouveau")
+    page = way.page
+    postal_code, commune = (
+        page.get_by_label("Code postal"),
+        page.get_by_label("Commune", exact=True),
+    )
+    postal_code.fill("06390")
+    commune.locator("option", has_text="Coaraze").wait_for(state="attached")
+    commune.select_option(label="Coaraze")
+    postal_code.fill("06000")  # Nice alone: nothing to choose
+    commune.locator("option", has_text="Nice").wait_for(state="attached")
+    assert commune.locator("option").all_inner_texts() == ["Nice"]
+    assert page.get_by_role("status").filter(has_text="Nice").count() == 1
+    postal_code.fill("99999")
+    commune.locator("option", has_text="Aucune commune").wait_for(state="attached")
+    assert commune.input_value() == ""
