@@ -9,10 +9,14 @@ from equipbank.organisations.services import organisations_of_kinds
 
 class LoginForm(Form):
     email = EmailField(
-        "Adresse e-mail", validators=[DataRequired("Indiquez votre adresse e-mail.")]
+        "Adresse e-mail",
+        validators=[DataRequired("Indiquez votre adresse e-mail.")],
+        render_kw={"autofocus": True, "autocomplete": "username"},
     )
     password = PasswordField(
-        "Mot de passe", validators=[DataRequired("Indiquez votre mot de passe.")]
+        "Mot de passe",
+        validators=[DataRequired("Indiquez votre mot de passe.")],
+        render_kw={"autocomplete": "current-password"},
     )
 
 
@@ -66,6 +70,8 @@ class UserEditForm(Form):
 
 
 class UserForm(UserEditForm):
+    page_order = ("email",)
+
     email = EmailField(
         "Adresse e-mail",
         validators=[

@@ -13,10 +13,13 @@ from equipbank.beneficiaries.forms import BeneficiaryFieldsMixin
 from equipbank.clock import PARIS
 from equipbank.codes import LocationType
 from equipbank.forms import Form, enum_choices, optional_id
+from equipbank.handovers import services
 
 
 class HandoverForm(BeneficiaryFieldsMixin, Form):
     """One flow: the device, the beneficiary (chosen, or new), the charter, the follow-up."""
+
+    page_order = ("device", "accessories", "beneficiary_id", *BeneficiaryFieldsMixin.page_order)
 
     device = SelectField(
         "Équipement", validate_choice=False, validators=[DataRequired("Choisissez l'équipement.")]
@@ -42,6 +45,31 @@ class HandoverForm(BeneficiaryFieldsMixin, Form):
         "Adresse ou salle", validators=[Optional(), Length(max=300)], render_kw={"rows": 2}
     )
     confirm_overlap = BooleanField("Je confirme ce créneau malgré le chevauchement")
+
+    def new_person(self) -> bool:
+        return not self.beneficiary_id.data
+
+    def check_rules(self) -> None:
+        """Everything typed, checked at once: the new person's commune and file (when no one
+        is chosen), the charter, the follow-up (`services.check_order`)."""
+        if self.new_person():
+            super().check_rules()  # the commune of the pair
+        self.check(lambda: services.check_order(self.order()))
+
+    def order(self) -> services.HandoverOrder:
+        return services.HandoverOrder(
+            device_tag=self.device.data,
+            handover=services.HandoverData(
+                charter_accepted=self.charter_accepted.data, accessories=self.accessories.data
+            ),
+            followup=self.followup(),
+            beneficiary_id=self.beneficiary_id.data or None,
+            new_beneficiary=(
+                self.beneficiary_data(self.chosen_commune) if self.new_person() else None
+            ),
+            confirmed_distinct=self.confirm_distinct.data,
+            confirm_overlap=self.confirm_overlap.data,
+        )
 
     def followup(self) -> FollowupData:
         starts_at = (

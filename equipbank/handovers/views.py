@@ -98,21 +98,7 @@ def create():
 
 def _save(form: HandoverForm):
     """Write the beneficiary (when new), the handover and its appointment, or nothing."""
-    new_person = not form.beneficiary_id.data
-    commune = form.resolve_commune(required=True) if new_person else None
-    if form.errors:
-        return None
-    order = services.HandoverOrder(
-        device_tag=form.device.data,
-        handover=services.HandoverData(
-            charter_accepted=form.charter_accepted.data, accessories=form.accessories.data
-        ),
-        followup=form.followup(),
-        beneficiary_id=form.beneficiary_id.data or None,
-        new_beneficiary=form.beneficiary_data(commune) if new_person else None,
-        confirmed_distinct=form.confirm_distinct.data,
-        confirm_overlap=form.confirm_overlap.data,
-    )
+    order = form.order()
     try:
         result = save_or_raise(lambda: services.record_handover(order, actor=current_user))
     except services.AlreadyHandedOver as error:

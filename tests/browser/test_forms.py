@@ -84,3 +84,49 @@ def test_a_postal_code_typed_again_offers_its_own_communes_and_one_alone_is_chos
     postal_code.fill("99999")
     commune.locator("option", has_text="Aucune commune").wait_for(state="attached")
     assert commune.input_value() == ""
+
+
+def test_an_empty_submit_lists_every_missing_field_at_once_with_a_summary_that_takes_focus(walk):
+    relay = factories.user(Role.RELAY)
+    factories.user(Role.ADVISOR, organisation_=relay.organisation)
+    factories.at_relay(relay)
+    way = walk("relay")
+    way.login(relay)
+    way.goto("/remises/nouvelle")
+    way.page.get_by_role("button", name="Enregistrer la remise et le rendez-vous").click()
+    way.page.wait_for_load_state()
+    way.step("empty submit")
+    summary = way.page.locator(".error-summary")
+    assert way.page.evaluate("() => document.activeElement.classList.contains('error-summary')")
+    links = dict(
+        zip(
+            summary.get_by_role("link").evaluate_all("links => links.map(a => a.hash)"),
+            summary.get_by_role("link").all_inner_texts(),
+            strict=True,
+        )
+    )
+    for field in (
+        "device",
+        "first_name",
+        "last_name",
+        "birth_year",
+        "postal_code",
+        "category",
+        "consent",
+        "charter_accepted",
+        "advisor",
+        "starts_at",
+    ):
+        assert f"#{field}" in links, (field, links)
+    # In the page's order, as the person will fix them.
+    assert list(links)[:2] == ["#device", "#first_name"]
+    assert list(links)[-2:] == ["#advisor", "#starts_at"]
+    # Each field in error says so, and points at its message.
+    first_name = way.page.get_by_label("Prénom")
+    assert first_name.get_attribute("aria-invalid") == "true"
+    message = way.page.locator(f"#{first_name.get_attribute('aria-describedby')}")
+    assert "obligatoire" in message.inner_text()
+    way.check()
+    # A link of the summary takes the person to its field.
+    summary.get_by_role("link", name="Charte").click()
+    assert way.page.evaluate("() => document.activeElement.id") == "charter_accepted"
