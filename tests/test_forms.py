@@ -197,6 +197,16 @@ def test_the_public_of_a_new_person_is_chosen_never_preset(client, auth, path):
     assert "Public : Choisissez le public." in summary(refused)
 
 
+def test_the_handover_form_shows_the_charter_the_person_accepts(client, auth):
+    from equipbank.handovers.charter import CHARTER
+
+    auth.login(factories.user(Role.RELAY))
+    page = client.get("/remises/nouvelle")
+    charter = re.search(r"<details class=\"charter\">(.*?)</details>", page.text, re.S).group(1)
+    for paragraph in CHARTER:
+        assert paragraph.replace("'", "&#39;") in charter
+
+
 def test_the_login_page_puts_the_cursor_in_the_email_field(client):
     page = client.get("/login")
     email = re.search(r"<input[^>]*\bid=\"email\"[^>]*>", page.text).group(0)

@@ -16,6 +16,7 @@ from equipbank.errors import DomainError
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
 from equipbank.handovers import services
+from equipbank.handovers.charter import CHARTER
 from equipbank.handovers.forms import HandoverForm, ReturnForm
 from equipbank.handovers.models import Handover
 from equipbank.jobs.views import send_file_result
@@ -93,7 +94,8 @@ def create():
         done = _save(form)
         if done is not None:
             return done
-    return render_template("handovers/form.html", form=form), 422 if form.errors else 200
+    page = render_template("handovers/form.html", form=form, charter=CHARTER)
+    return page, 422 if form.errors else 200
 
 
 def _save(form: HandoverForm):
