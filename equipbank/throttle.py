@@ -11,6 +11,8 @@ marked view. The limits are settings (`THROTTLE_*`, README "Security"):
 - a set-password link, a donor registration: submissions per client address;
 - the possible-duplicate check on beneficiaries: refused submissions per logged-in account
   (each refusal tells whether a person is known, in any relay);
+- "Mot de passe oublié ?": requests per email typed (known or not: the same answer) and per
+  address, as each one sends a message;
 - the forms' postal code -> commune look-up, open to anyone (the donor registration form is
   public): look-ups per client address.
 
@@ -49,6 +51,8 @@ LIMIT_SETTINGS = (
     "THROTTLE_DUPLICATE_REFUSALS_PER_ACCOUNT",
     "THROTTLE_SECOND_FACTOR_FAILURES",
     "THROTTLE_COMMUNE_LOOKUPS_PER_ADDRESS",
+    "THROTTLE_PASSWORD_RESETS_PER_ACCOUNT",
+    "THROTTLE_PASSWORD_RESETS_PER_ADDRESS",
 )
 
 TOO_MANY_PASSWORDS = "Trop de tentatives de connexion."
@@ -58,6 +62,7 @@ TOO_MANY_DUPLICATE_CHECKS = "Trop de fiches refusées comme doublons possibles e
 TOO_MANY_CODES = "Trop de codes de connexion refusés."
 TOO_MANY_CONFIRMATIONS = "Trop de liens de confirmation demandés depuis cette adresse."
 TOO_MANY_LOOKUPS = "Trop de codes postaux cherchés depuis cette adresse."
+TOO_MANY_RESETS = "Trop de demandes de nouveau mot de passe."
 
 
 class TooManyRequests(DomainError):
@@ -101,6 +106,12 @@ def confirmation_requests(view: F) -> F:
 def duplicate_checks(view: F) -> F:
     """Beneficiary creation and edits: possible-duplicate refusals per logged-in account."""
     return _mark(view, "duplicate_check")
+
+
+def password_reset_requests(view: F) -> F:
+    """ "Mot de passe oublié ?": requests per email typed (each sends it a message), known or
+    not, and per address."""
+    return _mark(view, "password_reset")
 
 
 def commune_lookups(view: F) -> F:
@@ -272,6 +283,19 @@ def _policies(limiter: Limiter, config) -> dict[str, list[Callable]]:
                 methods=["POST"],
                 error_message=TOO_MANY_CONFIRMATIONS,
             )
+        ],
+        "password_reset": [
+            limiter.limit(
+                config["THROTTLE_PASSWORD_RESETS_PER_ACCOUNT"],
+                key_func=account_in_form,
+                methods=["POST"],
+                error_message=TOO_MANY_RESETS,
+            ),
+            limiter.limit(
+                config["THROTTLE_PASSWORD_RESETS_PER_ADDRESS"],
+                methods=["POST"],
+                error_message=TOO_MANY_RESETS,
+            ),
         ],
         "commune_lookup": [
             limiter.limit(

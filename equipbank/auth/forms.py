@@ -32,6 +32,8 @@ class EmailForm(Form):
     email = EmailField(
         "Adresse e-mail",
         validators=[DataRequired("Indiquez votre adresse e-mail."), Email("Adresse invalide.")],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "email"},
     )
 
 

@@ -130,3 +130,43 @@ def test_an_empty_submit_lists_every_missing_field_at_once_with_a_summary_that_t
     # A link of the summary takes the person to its field.
     summary.get_by_role("link", name="Charte").click()
     assert way.page.evaluate("() => document.activeElement.id") == "charter_accepted"
+
+
+def test_a_forgotten_password_is_replaced_from_the_login_page_and_old_sessions_end(
+    app, walk, smtp_server
+):
+    user = factories.user(Role.RELAY, email="ines@relais.example")
+    before = walk("elsewhere")  # a browser where the person is still signed in
+    before.login(user)
+    way = walk("reset")
+    way.goto("/login")
+    way.page.get_by_role("link", name="Mot de passe oublié ?").click()
+    way.page.wait_for_url("**/mot-de-passe-oublie")
+    way.check()
+    way.page.get_by_label("Adresse e-mail").fill(user.email)
+    way.page.get_by_role("button", name="Recevoir le lien").click()
+    way.page.wait_for_url("**/login")
+    assert "Si un compte existe à cette adresse" in way.page.inner_text("main")
+    way.step("link asked")
+    if app.config.get("REDIS_URL"):  # the email waits for a worker
+        assert app.test_cli_runner().invoke(args=["rq", "worker", "--burst"]).exit_code == 0
+    (message,) = smtp_server.to(user.email)
+    body = message.get_body(("plain",)).get_content()
+    link = re.search(r"http://equipbank\.test(/mot-de-passe-oublie/\S+)", body).group(1)
+
+    way.goto(link)
+    way.check()
+    way.page.get_by_label("Nouveau mot de passe").fill("une autre phrase bien longue")
+    way.page.get_by_label("Confirmez le mot de passe").fill("une autre phrase bien longue")
+    way.page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    way.page.wait_for_url("**/login")
+    assert "toutes vos sessions sont fermées" in way.page.inner_text("main")
+    way.step("password replaced")
+    way.login(user, "une autre phrase bien longue")
+    way.step("signed in with it")
+
+    before.page.reload()
+    assert "/login" in before.page.url  # the old session ended with the new password
+    again = way.page.goto(link)
+    assert again is not None and again.status == 404
+    assert "plus valable" in way.page.inner_text("main")
