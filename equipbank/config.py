@@ -72,6 +72,8 @@ class Config:
 
     PASSWORD_HASH_METHOD = "scrypt"
     SET_PASSWORD_LINK_MAX_AGE = int(os.environ.get("SET_PASSWORD_LINK_MAX_AGE", "604800"))
+    # A reset link anyone may ask for ("Mot de passe oublié ?"): short-lived.
+    PASSWORD_RESET_LINK_MAX_AGE = int(os.environ.get("PASSWORD_RESET_LINK_MAX_AGE", "3600"))
     API_TOKEN_MAX_AGE_DAYS = int(os.environ.get("API_TOKEN_MAX_AGE_DAYS", "90"))
     AUDIT_IP_RETENTION_MONTHS = int(os.environ.get("AUDIT_IP_RETENTION_MONTHS", "6"))
     EMAIL_CONFIRMATION_MAX_AGE = 2 * 24 * 3600
@@ -103,6 +105,17 @@ class Config:
     )
     THROTTLE_SECOND_FACTOR_FAILURES = os.environ.get(
         "THROTTLE_SECOND_FACTOR_FAILURES", "5 per 15 minutes"
+    )
+    # "Mot de passe oublié ?": each request sends an email to the address typed.
+    THROTTLE_PASSWORD_RESETS_PER_ACCOUNT = os.environ.get(
+        "THROTTLE_PASSWORD_RESETS_PER_ACCOUNT", "3 per hour"
+    )
+    THROTTLE_PASSWORD_RESETS_PER_ADDRESS = os.environ.get(
+        "THROTTLE_PASSWORD_RESETS_PER_ADDRESS", "10 per hour"
+    )
+    # A person types a few postal codes a form; a shared office (France Services) many more.
+    THROTTLE_COMMUNE_LOOKUPS_PER_ADDRESS = os.environ.get(
+        "THROTTLE_COMMUNE_LOOKUPS_PER_ADDRESS", "300 per hour"
     )
     THROTTLE_DUPLICATE_REFUSALS_PER_ACCOUNT = os.environ.get(
         "THROTTLE_DUPLICATE_REFUSALS_PER_ACCOUNT", "20 per hour"

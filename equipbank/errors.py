@@ -7,6 +7,7 @@ them to re-render a form. Under `/api/` every error is JSON shaped as DESIGN.md 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,25 @@ class DomainError(Exception):
 class ValidationFailed(DomainError):
     status = 422
     code = "validation_error"
+
+
+def check_all(message: str, *checks: Callable[[], object]) -> None:
+    """Run every check to its end, even after one refuses, then refuse once naming every
+    wrong field (with `message` when several refused): one answer says all there is to fix."""
+    refusals: list[ValidationFailed] = []
+    for check in checks:
+        try:
+            check()
+        except ValidationFailed as refusal:
+            refusals.append(refusal)
+    if len(refusals) == 1:
+        raise refusals[0]
+    if refusals:
+        fields: dict[str, list[str]] = {}
+        for each in refusals:
+            for name, messages in each.fields.items():
+                fields.setdefault(name, []).extend(messages)
+        raise ValidationFailed(message, fields=fields)
 
 
 class NotFound(DomainError):

@@ -9,6 +9,7 @@ from flask import Flask, request, url_for
 
 from equipbank import codes
 from equipbank.clock import PARIS
+from equipbank.forms import error_summary
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -98,7 +99,9 @@ def init_app(app: Flask) -> None:
         commune_name=commune_name,
         days_ago=days_ago,
     )
-    app.jinja_env.globals.update(codes=codes, url_with=url_with, url_with_page=url_with_page)
+    app.jinja_env.globals.update(
+        codes=codes, url_with=url_with, url_with_page=url_with_page, error_summary=error_summary
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

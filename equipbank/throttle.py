@@ -1,4 +1,5 @@
-"""Throttling: how often a password may be tried, a company registered, a duplicate checked.
+"""Throttling: how often a password may be tried, a company registered, a duplicate checked,
+a postal code looked up.
 
 Views declare a policy with one decorator (`@throttle.login_attempts`...), which only marks
 them; `init_app` builds one Flask-Limiter per app and puts the policy's limits around each
@@ -9,7 +10,11 @@ marked view. The limits are settings (`THROTTLE_*`, README "Security"):
   too until the window passes; and attempts per client address, whatever their outcome;
 - a set-password link, a donor registration: submissions per client address;
 - the possible-duplicate check on beneficiaries: refused submissions per logged-in account
-  (each refusal tells whether a person is known, in any relay).
+  (each refusal tells whether a person is known, in any relay);
+- "Mot de passe oublié ?": requests per email typed (known or not: the same answer) and per
+  address, as each one sends a message;
+- the forms' postal code -> commune look-up, open to anyone (the donor registration form is
+  public): look-ups per client address.
 
 Past a limit the answer is a 429 with `Retry-After`, a French page or the API's error JSON
 (`too_many_requests`), the same whether the account typed exists or not. Counters live in
@@ -53,6 +58,8 @@ TOO_MANY_REGISTRATIONS = "Trop d'inscriptions envoyées depuis cette adresse."
 TOO_MANY_DUPLICATE_CHECKS = "Trop de fiches refusées comme doublons possibles en peu de temps."
 TOO_MANY_CODES = "Trop de codes de connexion refusés."
 TOO_MANY_CONFIRMATIONS = "Trop de liens de confirmation demandés depuis cette adresse."
+TOO_MANY_LOOKUPS = "Trop de codes postaux cherchés depuis cette adresse."
+TOO_MANY_RESETS = "Trop de demandes de nouveau mot de passe."
 
 
 class TooManyRequests(DomainError):
@@ -96,6 +103,17 @@ def confirmation_requests(view: F) -> F:
 def duplicate_checks(view: F) -> F:
     """Beneficiary creation and edits: possible-duplicate refusals per logged-in account."""
     return _mark(view, "duplicate_check")
+
+
+def password_reset_requests(view: F) -> F:
+    """ "Mot de passe oublié ?": requests per email typed (each sends it a message), known or
+    not, and per address."""
+    return _mark(view, "password_reset")
+
+
+def commune_lookups(view: F) -> F:
+    """The postal code -> commune look-up of the forms: requests per address."""
+    return _mark(view, "commune_lookup")
 
 
 def _mark(view: F, policy: str) -> F:
@@ -261,6 +279,24 @@ def _policies(limiter: Limiter, config) -> dict[str, list[Callable]]:
                 config["THROTTLE_REGISTRATIONS_PER_ADDRESS"],
                 methods=["POST"],
                 error_message=TOO_MANY_CONFIRMATIONS,
+            )
+        ],
+        "password_reset": [
+            limiter.limit(
+                config["THROTTLE_PASSWORD_RESETS_PER_ACCOUNT"],
+                key_func=account_in_form,
+                methods=["POST"],
+                error_message=TOO_MANY_RESETS,
+            ),
+            limiter.limit(
+                config["THROTTLE_PASSWORD_RESETS_PER_ADDRESS"],
+                methods=["POST"],
+                error_message=TOO_MANY_RESETS,
+            ),
+        ],
+        "commune_lookup": [
+            limiter.limit(
+                config["THROTTLE_COMMUNE_LOOKUPS_PER_ADDRESS"], error_message=TOO_MANY_LOOKUPS
             )
         ],
         "duplicate_check": [

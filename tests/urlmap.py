@@ -13,7 +13,11 @@ from werkzeug.routing import Rule
 from equipbank.appointments import services as appointments
 from equipbank.appointments.models import Appointment
 from equipbank.auth.permissions import access_of
-from equipbank.auth.services import make_confirmation_token, make_set_password_token
+from equipbank.auth.services import (
+    make_confirmation_token,
+    make_password_reset_token,
+    make_set_password_token,
+)
 from equipbank.clock import today
 from equipbank.codes import Role
 from equipbank.donations.inventory import services as inventory
@@ -67,6 +71,7 @@ class World:
     tokens: dict[str, dict[str, str]]  # role -> bearer header
     values: dict[str, object]  # URL argument name -> a real value
     set_password_token: str
+    password_reset_token: str
     confirmation_token: str
     calendar_token: str
 
@@ -124,6 +129,7 @@ def build_world(app, api_token) -> World:
             "job_id": "inline-0",
         },
         set_password_token=make_set_password_token(newcomer),
+        password_reset_token=make_password_reset_token(newcomer),
         confirmation_token=make_confirmation_token(newcomer),
         calendar_token=calendar_token,
     )
@@ -141,6 +147,8 @@ def paths_of(rule: Rule, world: World) -> list[str]:
     values = dict(world.values)
     if rule.endpoint == "auth.set_password":
         values["token"] = world.set_password_token
+    elif rule.endpoint == "auth.reset_password":
+        values["token"] = world.password_reset_token
     elif rule.endpoint == "auth.confirm_email":
         values["token"] = world.confirmation_token
     elif rule.endpoint == "appointments.feed":

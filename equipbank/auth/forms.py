@@ -9,10 +9,14 @@ from equipbank.organisations.services import organisations_of_kinds
 
 class LoginForm(Form):
     email = EmailField(
-        "Adresse e-mail", validators=[DataRequired("Indiquez votre adresse e-mail.")]
+        "Adresse e-mail",
+        validators=[DataRequired("Indiquez votre adresse e-mail.")],
+        render_kw={"autofocus": True, "autocomplete": "username"},
     )
     password = PasswordField(
-        "Mot de passe", validators=[DataRequired("Indiquez votre mot de passe.")]
+        "Mot de passe",
+        validators=[DataRequired("Indiquez votre mot de passe.")],
+        render_kw={"autocomplete": "current-password"},
     )
 
 
@@ -28,6 +32,8 @@ class EmailForm(Form):
     email = EmailField(
         "Adresse e-mail",
         validators=[DataRequired("Indiquez votre adresse e-mail."), Email("Adresse invalide.")],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "email"},
     )
 
 
@@ -66,6 +72,8 @@ class UserEditForm(Form):
 
 
 class UserForm(UserEditForm):
+    page_order = ("email",)
+
     email = EmailField(
         "Adresse e-mail",
         validators=[

@@ -204,9 +204,14 @@ def issue_set_password_link(user: User, *, actor: User) -> str:
 
 
 def user_from_set_password_token(token: str) -> User | None:
-    max_age = current_app.config["SET_PASSWORD_LINK_MAX_AGE"]
+    return _user_from_link(_serializer(), token, current_app.config["SET_PASSWORD_LINK_MAX_AGE"])
+
+
+def _user_from_link(serializer: URLSafeTimedSerializer, token: str, max_age: int) -> User | None:
+    """The active account a one-time link is for, while its password is the one it was
+    made with and the link is younger than `max_age` seconds; None otherwise."""
     try:
-        data = _serializer().loads(token, max_age=max_age)
+        data = serializer.loads(token, max_age=max_age)
     except (SignatureExpired, BadSignature):
         return None
     user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
@@ -217,14 +222,64 @@ def user_from_set_password_token(token: str) -> User | None:
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """A new password: every open session and API token of the account stops working."""
+def set_password(user: User, password: str, *, action: str = "user.set_password") -> None:
+    """A new password: every open session and API token of the account stops working.
+    `action` names it in the journal (a link from an admin, or a reset the person asked)."""
     check_password_strength(password, email=user.email, name=user.name)
     user.password_hash = hash_password(password)
     # Following a link sent to the address proves it too (the admin's link is emailed).
     user.email_confirmed_at = user.email_confirmed_at or utcnow()
     sessions.revoke_everything(user, actor=user, reason="password")
-    audit.record("user.set_password", user, actor=user)
+    audit.record(action, user, actor=user)
+
+
+# A forgotten password: a reset link asked for by email --------------------------------------
+# The same one-time mechanism as the set-password link (the fingerprint of the password hash
+# in the signed token: a new password, by this link or any other way, ends every link), with
+# its own salt and a short life (PASSWORD_RESET_LINK_MAX_AGE), as anyone may ask for one.
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="reset-password")
+
+
+def make_password_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"uid": user.id, "fp": _password_fingerprint(user)})
+
+
+def user_from_password_reset_token(token: str) -> User | None:
+    return _user_from_link(
+        _reset_serializer(), token, current_app.config["PASSWORD_RESET_LINK_MAX_AGE"]
+    )
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link to the active account with this address; nothing otherwise. The
+    caller answers the same either way: the page never tells whether an address has an
+    account (the job makes the token, so it never travels through the queue)."""
+    from equipbank import jobs, transaction
+    from equipbank.auth import tasks
+
+    user = get_user_by_email(email)
+    if user is None or not user.active:
+        return
+    audit.record("user.request_password_reset", user, actor=None)
+    transaction.after_commit(
+        jobs.enqueue, tasks.send_password_reset, user.id, description="Mot de passe oublié"
+    )
+
+
+def reset_link_lifetime() -> str:
+    """How long a reset link lasts, in words: "1 heure", "30 minutes"."""
+    minutes = current_app.config["PASSWORD_RESET_LINK_MAX_AGE"] // 60
+    if minutes % 60:
+        return f"{minutes} minutes"
+    return f"{minutes // 60} heure{'s' if minutes >= 120 else ''}"
+
+
+def reset_password(user: User, password: str) -> None:
+    """The new password chosen through a reset link: the usual rules, every session ended."""
+    set_password(user, password, action="user.reset_password")
 
 
 # Email confirmation of a self-registered account -----------------------------------------

@@ -1,5 +1,6 @@
 """Background work on accounts: the emails with a link (welcome, confirmation of a
-self-registered address, and the notice that an address already has an account)."""
+self-registered address, a forgotten password, and the notice that an address already has an
+account)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from flask import current_app
 
 from equipbank import mail
 from equipbank.auth.models import User
-from equipbank.auth.services import make_confirmation_token, make_set_password_token
+from equipbank.auth.services import (
+    make_confirmation_token,
+    make_password_reset_token,
+    make_set_password_token,
+    reset_link_lifetime,
+)
 from equipbank.extensions import db
 from equipbank.urls import external_url
 
@@ -63,8 +69,31 @@ def send_registration_notice(user_id: int) -> bool:
             f"Inscription avec votre adresse, {current_app.config['BANK_NAME']}",
             f"Bonjour {user.name},\n\nUne inscription vient d'être tentée sur equipbank avec votre "
             "adresse, qui a déjà un compte : rien n'a été créé. Pour vous connecter : "
-            f"{external_url('auth.login')}\nMot de passe oublié : demandez un nouveau lien à "
-            "l'équipe de la Banque du Numérique.\n\nSi ce n'était pas vous, ignorez ce message.\n",
+            f"{external_url('auth.login')}\nMot de passe oublié : "
+            f"{external_url('auth.forgot_password')}\n\nSi ce n'était pas vous, ignorez ce message.\n",
+        )
+    )
+    return True
+
+
+def send_password_reset(user_id: int) -> bool:
+    """The link to choose a new password, asked for on "Mot de passe oublié ?". Made here,
+    in the job: the token never travels through the queue."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        return False
+    link = external_url("auth.reset_password", token=make_password_reset_token(user))
+    lifetime = reset_link_lifetime()
+    mail.send(
+        mail.Message(
+            user.email,
+            f"Choisir un nouveau mot de passe, {current_app.config['BANK_NAME']}",
+            f"Bonjour {user.name},\n\nQuelqu'un, sans doute vous, a demandé à changer le mot de passe "
+            f"de votre compte equipbank ({user.organisation.name}). Choisissez-en un nouveau avec ce "
+            f"lien, valable {lifetime} et une seule fois :\n\n{link}\n\n"
+            "Une fois le nouveau mot de passe enregistré, toutes les sessions ouvertes sur votre "
+            "compte sont fermées.\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot "
+            "de passe reste le même.\n",
         )
     )
     return True

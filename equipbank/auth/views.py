@@ -1,6 +1,7 @@
 """Sign in (password, then a second factor when the account has one), sign out (POST only),
-confirm an email address, set a password from a one-time link, and one's own account page:
-open sessions, API tokens, two-factor."""
+confirm an email address, set a password from a one-time link (an admin's, or one asked for
+on "Mot de passe oublié ?"), and one's own account page: open sessions, API tokens,
+two-factor."""
 
 from __future__ import annotations
 
@@ -184,6 +185,53 @@ def set_password(token: str):
             flash("Votre mot de passe est enregistré. Vous pouvez vous connecter.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user)
+
+
+RESET_ASKED = (
+    "Si un compte existe à cette adresse, un lien pour choisir un nouveau mot de passe vient "
+    "d'y être envoyé. Il est valable {lifetime} et ne sert qu'une fois ; pensez à regarder "
+    "dans les indésirables."
+)
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@public
+@throttle.password_reset_requests
+def forgot_password():
+    """Ask for a reset link by email: the same answer whether the address has an account."""
+    form = EmailForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data or "")
+        flash(RESET_ASKED.format(lifetime=services.reset_link_lifetime()), "info")
+        return redirect(url_for("auth.login"))
+    page = render_template("auth/forgot_password.html", form=form)
+    return page, 422 if form.errors else 200
+
+
+@bp.route("/mot-de-passe-oublie/<token>", methods=["GET", "POST"])
+@public
+@throttle.set_password_attempts
+def reset_password(token: str):
+    """The emailed link: a new password, then every session of the account is closed."""
+    user = services.user_from_password_reset_token(token)
+    if user is None:
+        return render_template("auth/link_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            save_or_raise(lambda: services.reset_password(user, form.password.data or ""))
+        except DomainError as error:
+            add_errors([form, form.password], [error.message])
+        else:
+            sessions.sign_out_browser()
+            flash(
+                "Votre nouveau mot de passe est enregistré et toutes vos sessions sont fermées. "
+                "Connectez-vous avec lui.",
+                "success",
+            )
+            return redirect(url_for("auth.login"))
+    page = render_template("auth/set_password.html", form=form, user=user, reset=True)
+    return page, 422 if form.errors else 200
 
 
 @bp.route("/compte")

@@ -10,6 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from equipbank.beneficiaries import services
 from equipbank.beneficiaries.services import BeneficiaryData
 from equipbank.codes import BeneficiaryCategory, EligibilityBasis, ErasureReason, ReferrerKind
 from equipbank.forms import FilterForm, Form, OptionalSelectField, enum_choices
@@ -18,6 +19,14 @@ from equipbank.geo.forms import CommuneFieldsMixin
 
 class BeneficiaryFieldsMixin(CommuneFieldsMixin):
     """The fields of a beneficiary, shared by its own form and the handover form."""
+
+    page_order: tuple[str, ...] = (
+        "first_name",
+        "last_name",
+        "birth_year",
+        "postal_code",
+        "commune_code",
+    )
 
     first_name = StringField(
         "Prénom", validators=[Optional(), Length(max=100)], render_kw={"autocomplete": "off"}
@@ -33,7 +42,10 @@ class BeneficiaryFieldsMixin(CommuneFieldsMixin):
         ],
         render_kw={"inputmode": "numeric", "placeholder": "1958"},
     )
-    category = SelectField("Public", choices=enum_choices(BeneficiaryCategory))
+    # No preset: the relay chooses, rather than leave a guess standing (required by
+    # `services.check_data`, as the other fields of a new person: the handover form asks for
+    # them only when no one known is chosen).
+    category = SelectField("Public", choices=enum_choices(BeneficiaryCategory, blank="Choisissez…"))
     referrer_kind = OptionalSelectField(
         "Orienté(e) par", choices=enum_choices(ReferrerKind, blank="—")
     )
@@ -79,7 +91,9 @@ class BeneficiaryFieldsMixin(CommuneFieldsMixin):
 
 
 class BeneficiaryForm(BeneficiaryFieldsMixin, Form):
-    pass
+    def check_rules(self) -> None:
+        super().check_rules()
+        self.check(lambda: services.check_data(self.beneficiary_data(self.chosen_commune)))
 
 
 class BeneficiaryFilters(FilterForm):

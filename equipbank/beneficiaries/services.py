@@ -91,7 +91,9 @@ def name_key(first_name: str, last_name: str) -> str:
     return re.sub(r"[^a-z]", "", text)
 
 
-def _check(data: BeneficiaryData) -> dict:
+def check_data(data: BeneficiaryData) -> dict:
+    """Every field of a person's file checked at once (nothing read but the data); the
+    normalised email, or ValidationFailed naming each wrong field."""
     errors: dict[str, list[str]] = {}
     for name in ("first_name", "last_name"):
         value = (getattr(data, name) or "").strip()
@@ -104,7 +106,9 @@ def _check(data: BeneficiaryData) -> dict:
         errors["birth_year"] = [f"Une année entre {year - 110} et {year}."]
     if data.commune is None or data.commune.kind != "commune":
         errors["commune"] = ["Choisissez la commune."]
-    if data.category not in BeneficiaryCategory.codes():
+    if not data.category:
+        errors["category"] = ["Choisissez le public."]
+    elif data.category not in BeneficiaryCategory.codes():
         errors["category"] = ["Catégorie inconnue."]
     if data.referrer_kind and data.referrer_kind not in ReferrerKind.codes():
         errors["referrer_kind"] = ["Prescripteur inconnu."]
@@ -130,7 +134,7 @@ def _check(data: BeneficiaryData) -> dict:
 
 
 def _apply(beneficiary: Beneficiary, data: BeneficiaryData, email: str | None) -> None:
-    assert data.birth_year is not None and data.commune is not None  # _check refused them
+    assert data.birth_year is not None and data.commune is not None  # check_data refused them
     beneficiary.first_name = data.first_name.strip()
     beneficiary.last_name = data.last_name.strip()
     beneficiary.birth_year = data.birth_year
@@ -195,7 +199,7 @@ def last_equipped_on(beneficiary: Beneficiary) -> date | None:
 def create(data: BeneficiaryData, *, actor: User, confirmed_distinct: bool = False) -> Beneficiary:
     if actor.role != Role.RELAY:
         raise ValidationFailed("Seule une structure relais enregistre un bénéficiaire.")
-    checked = _check(data)
+    checked = check_data(data)
     if not confirmed_distinct:
         duplicates = possible_duplicates(data, relay_id=actor.organisation_id)
         if duplicates:
@@ -226,7 +230,7 @@ def update(
 ) -> Beneficiary:
     if beneficiary.anonymised_at is not None:
         raise ValidationFailed("Cette fiche est anonymisée : elle ne se modifie plus.")
-    checked = _check(data)
+    checked = check_data(data)
     if not confirmed_distinct:
         duplicates = possible_duplicates(
             data, relay_id=beneficiary.relay_id, exclude_id=beneficiary.id

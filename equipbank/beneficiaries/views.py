@@ -66,23 +66,19 @@ def create():
     form.fill_commune_choices()
     duplicates: list[services.PossibleDuplicate] = []
     if form.validate_on_submit():
-        commune = form.resolve_commune(required=True)
-        if not form.errors:
-            created, duplicates = _save_person(
-                form,
-                lambda: services.create(
-                    form.beneficiary_data(commune),
-                    actor=current_user,
-                    confirmed_distinct=form.confirm_distinct.data,
-                ),
-            )
-            if created is not None:
-                # No name in a flash: it travels in the session cookie, which anyone can read.
-                flash("Bénéficiaire enregistré(e).", "success")
-                next_page = local_path(request.args.get("next"))
-                return redirect(
-                    next_page or url_for("beneficiaries.detail", beneficiary_id=created.id)
-                )
+        created, duplicates = _save_person(
+            form,
+            lambda: services.create(
+                form.beneficiary_data(form.chosen_commune),
+                actor=current_user,
+                confirmed_distinct=form.confirm_distinct.data,
+            ),
+        )
+        if created is not None:
+            # No name in a flash: it travels in the session cookie, which anyone can read.
+            flash("Bénéficiaire enregistré(e).", "success")
+            next_page = local_path(request.args.get("next"))
+            return redirect(next_page or url_for("beneficiaries.detail", beneficiary_id=created.id))
     return (
         render_template(
             "beneficiaries/form.html",
@@ -179,20 +175,18 @@ def edit(beneficiary_id: int):
     form.fill_commune_choices()
     duplicates: list[services.PossibleDuplicate] = []
     if form.validate_on_submit():
-        commune = form.resolve_commune(required=True)
-        if not form.errors:
-            saved, duplicates = _save_person(
-                form,
-                lambda: services.update(
-                    beneficiary,
-                    form.beneficiary_data(commune),
-                    actor=current_user,
-                    confirmed_distinct=form.confirm_distinct.data,
-                ),
-            )
-            if saved is not None:
-                flash("Fiche enregistrée.", "success")
-                return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
+        saved, duplicates = _save_person(
+            form,
+            lambda: services.update(
+                beneficiary,
+                form.beneficiary_data(form.chosen_commune),
+                actor=current_user,
+                confirmed_distinct=form.confirm_distinct.data,
+            ),
+        )
+        if saved is not None:
+            flash("Fiche enregistrée.", "success")
+            return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
     services.record_access(beneficiary, viewer=current_user, purpose="edit")
     return (
         render_template(

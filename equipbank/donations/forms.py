@@ -17,11 +17,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
-from equipbank.auth.services import MIN_PASSWORD_LENGTH
+from equipbank.auth.services import MIN_PASSWORD_LENGTH, check_password_strength
 from equipbank.codes import DeviceCategory, DonationStatus
+from equipbank.donations import services
 from equipbank.donations.services import MAX_TYPED_QUANTITY, DonationInput, LineInput
 from equipbank.forms import FilterForm, Form, SubForm, choices, enum_choices, optional_id
 from equipbank.geo.forms import CommuneFieldsMixin
+from equipbank.organisations.services import normalise_siret
 
 MAX_FORM_LINES = 50
 
@@ -53,6 +55,8 @@ class LineForm(SubForm):
 
 
 class PickupFieldsMixin(CommuneFieldsMixin):
+    commune_required = False  # the pickup's commune, when the address is elsewhere
+
     pickup_address = StringField("Adresse d'enlèvement", validators=[Optional(), Length(max=300)])
     preferred_pickup_on = DateField("Date d'enlèvement souhaitée", validators=[Optional()])
     erasure_certificate_requested = BooleanField(
@@ -73,6 +77,10 @@ class PickupFieldsMixin(CommuneFieldsMixin):
             self.postal_code.data = donor.postal_code
             self.commune_code.data = donor.commune_code
 
+    def check_rules(self) -> None:
+        super().check_rules()  # the commune
+        self.check(lambda: services.check_pickup(self.donation_input([], self.chosen_commune)))
+
     def donation_input(self, lines: list[LineInput], commune) -> DonationInput:
         return DonationInput(
             lines=lines,
@@ -85,7 +93,9 @@ class PickupFieldsMixin(CommuneFieldsMixin):
 
 
 class LinesMixin:
-    lines = FieldList(FormField(LineForm), min_entries=1, max_entries=MAX_FORM_LINES)
+    lines = FieldList(
+        FormField(LineForm), "Équipements donnés", min_entries=1, max_entries=MAX_FORM_LINES
+    )
 
     def line_inputs(self) -> list[LineInput]:
         return [
@@ -103,6 +113,12 @@ class LinesMixin:
 
 class DonationForm(LinesMixin, PickupFieldsMixin, Form):
     donor_id = SelectField("Donateur", coerce=optional_id, validate_choice=False)  # staff only
+
+    page_order = ("donor_id", "lines", "pickup_address", "postal_code", "commune_code")
+
+    def check_rules(self) -> None:
+        super().check_rules()
+        self.check(lambda: services.check_lines(services.normalise_lines(self.line_inputs())))
 
 
 class PickupPlanForm(Form):
@@ -138,6 +154,35 @@ class DonationFilters(FilterForm):
 
 class DonorRegistrationForm(LinesMixin, PickupFieldsMixin, Form):
     """A company the bank does not know yet: itself, its contact person, its first donation."""
+
+    commune_required = True  # the company's own commune (its pickup address by default)
+    page_order = (
+        "company_name",
+        "siret",
+        "company_address",
+        "postal_code",
+        "commune_code",
+        "contact_name",
+        "email",
+        "phone",
+        "password",
+        "confirm",
+        "lines",
+    )
+
+    def check_rules(self) -> None:
+        super().check_rules()
+        self.check(lambda: services.check_lines(services.normalise_lines(self.line_inputs())))
+        if not self.siret.errors:
+            self.check(lambda: normalise_siret(self.siret.data))
+        if not self.password.errors:
+            self.check(
+                lambda: check_password_strength(
+                    self.password.data or "",
+                    email=self.email.data or "",
+                    name=self.contact_name.data or "",
+                )
+            )
 
     company_name = StringField(
         "Raison sociale", validators=[DataRequired("Indiquez la raison sociale."), Length(max=200)]
@@ -237,4 +282,4 @@ class MappingForm(Form):
 
 
 class ImportConfirmForm(PickupFieldsMixin, Form):
-    pass
+    page_order = ("pickup_address", "postal_code", "commune_code")

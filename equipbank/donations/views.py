@@ -67,22 +67,20 @@ def create():
     if request.method == "POST" and _add_line_requested(form):
         return render_template("donations/form.html", form=form)
     if form.validate_on_submit():
-        commune = form.resolve_commune(required=False)
-        if not form.errors:
-            donation = save_or_show(
-                form,
-                lambda: services.declare(
-                    form.donation_input(form.line_inputs(), commune),
-                    donor_id=form.donor_id.data if current_user.role == STAFF else None,
-                    actor=current_user,
-                ),
+        donation = save_or_show(
+            form,
+            lambda: services.declare(
+                form.donation_input(form.line_inputs(), form.chosen_commune),
+                donor_id=form.donor_id.data if current_user.role == STAFF else None,
+                actor=current_user,
+            ),
+        )
+        if donation is not None:
+            flash(
+                f"Don {donation.reference} déclaré. Merci ! La Banque du Numérique vous contacte pour l'enlèvement.",
+                "success",
             )
-            if donation is not None:
-                flash(
-                    f"Don {donation.reference} déclaré. Merci ! La Banque du Numérique vous contacte pour l'enlèvement.",
-                    "success",
-                )
-                return redirect(url_for("donations.detail", donation_id=donation.id))
+            return redirect(url_for("donations.detail", donation_id=donation.id))
     return render_template("donations/form.html", form=form), 422 if form.errors else 200
 
 
@@ -223,27 +221,26 @@ def register():
     if form.validate_on_submit():
         if form.website.data:  # the hidden field only robots fill
             return redirect(url_for("auth.login"))
-        commune = form.resolve_commune(required=True)
-        if not form.errors:
-            save_or_show(
-                form,
-                lambda: services.register_donor_company(
-                    services.CompanyRegistration(
-                        company_name=form.company_name.data,
-                        siret=form.siret.data,
-                        contact_name=form.contact_name.data,
-                        email=form.email.data,
-                        password=form.password.data,
-                        address=form.company_address.data,
-                        postal_code=form.postal_code.data,
-                        commune=commune,
-                        phone=form.phone.data,
-                    ),
-                    form.donation_input(form.line_inputs(), commune),
+        commune = form.chosen_commune
+        save_or_show(
+            form,
+            lambda: services.register_donor_company(
+                services.CompanyRegistration(
+                    company_name=form.company_name.data,
+                    siret=form.siret.data,
+                    contact_name=form.contact_name.data,
+                    email=form.email.data,
+                    password=form.password.data,
+                    address=form.company_address.data,
+                    postal_code=form.postal_code.data,
+                    commune=commune,
+                    phone=form.phone.data,
                 ),
-            )
-            if not form.errors:  # the same page whether the address had an account or not
-                return redirect(url_for("donations.registered"))
+                form.donation_input(form.line_inputs(), commune),
+            ),
+        )
+        if not form.errors:  # the same page whether the address had an account or not
+            return redirect(url_for("donations.registered"))
     return render_template("donations/register.html", form=form), 422 if form.errors else 200
 
 

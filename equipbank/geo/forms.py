@@ -5,17 +5,25 @@ from __future__ import annotations
 from wtforms import SelectField, StringField
 from wtforms.validators import Optional, Regexp
 
-from equipbank.forms import add_errors, choices
+from equipbank.forms import Form, add_errors, choices
 from equipbank.geo import services
+from equipbank.geo.models import Commune
 
 POSTAL_HINT = "La commune est choisie parmi celles du code postal."
 
 
-class CommuneFieldsMixin:
-    """Add to a Form: `postal_code` and `commune_code`, then call `resolve_commune()`.
+class CommuneFieldsMixin(Form):
+    """Add to a Form: `postal_code` and `commune_code`. Validating the form resolves the pair
+    into `chosen_commune`, or puts why not on the two fields, along with the other fields'
+    errors (`Form.check_rules`; a form that checks more calls `super().check_rules()`).
 
     The select is filled from the postal code (server side here, live by `commune-picker.js`).
     """
+
+    commune_required = True  # False: the pair may be left empty (no commune then)
+    chosen_commune: Commune | None = None
+    # A service's "commune" is this pair.
+    error_aliases: dict[str, tuple[str, ...]] = {"commune": ("postal_code", "commune_code")}
 
     postal_code = StringField(
         "Code postal",
@@ -31,8 +39,13 @@ class CommuneFieldsMixin:
             blank = "Choisissez la commune…" if communes else "Saisissez le code postal"
         self.commune_code.choices = choices(((c.code, c.name) for c in communes), blank=blank)
 
-    def resolve_commune(self, required: bool = True):
+    def check_rules(self) -> None:
+        self.chosen_commune = self.resolve_commune(required=self.commune_required)
+
+    def resolve_commune(self, required: bool = True) -> Commune | None:
         """The chosen Commune; None when optional and empty; field errors otherwise."""
+        if self.postal_code.errors:  # not five digits: nothing to look up
+            return None
         if not required and not (self.postal_code.data or "").strip():
             return None
         try:

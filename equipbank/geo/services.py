@@ -223,6 +223,10 @@ def commune_from_postal_choice(postal_code: str | None, commune_code: str | None
     Raises ValidationFailed with French messages on `postal_code` or `commune_code`.
     """
     postal_code = (postal_code or "").strip()
+    if not postal_code:
+        raise ValidationFailed(
+            "Indiquez le code postal.", fields={"postal_code": ["Indiquez le code postal."]}
+        )
     if not POSTAL_CODE.match(postal_code):
         raise ValidationFailed(
             "Code postal invalide.", fields={"postal_code": ["Un code postal a 5 chiffres."]}

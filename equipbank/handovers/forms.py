@@ -22,12 +22,15 @@ from equipbank.forms import (
     enum_choices,
     optional_id,
 )
+from equipbank.handovers import services
 from equipbank.handovers.services import HandoverCriteria
 from equipbank.organisations.services import organisations_of_kinds
 
 
 class HandoverForm(BeneficiaryFieldsMixin, Form):
     """One flow: the device, the beneficiary (chosen, or new), the charter, the follow-up."""
+
+    page_order = ("device", "accessories", "beneficiary_id", *BeneficiaryFieldsMixin.page_order)
 
     device = SelectField(
         "Équipement", validate_choice=False, validators=[DataRequired("Choisissez l'équipement.")]
@@ -54,6 +57,31 @@ class HandoverForm(BeneficiaryFieldsMixin, Form):
     )
     # The service speaks of `allow_overlap` (the API's field); the page posts `confirm_overlap`.
     allow_overlap = BooleanField("Confirmer malgré le chevauchement", name="confirm_overlap")
+
+    def new_person(self) -> bool:
+        return not self.beneficiary_id.data
+
+    def check_rules(self) -> None:
+        """Everything typed, checked at once: the new person's commune and file (when no one
+        is chosen), the charter, the follow-up (`services.check_order`)."""
+        if self.new_person():
+            super().check_rules()  # the commune of the pair
+        self.check(lambda: services.check_order(self.order()))
+
+    def order(self) -> services.HandoverOrder:
+        return services.HandoverOrder(
+            device_tag=self.device.data,
+            handover=services.HandoverData(
+                charter_accepted=self.charter_accepted.data, accessories=self.accessories.data
+            ),
+            followup=self.followup(),
+            beneficiary_id=self.beneficiary_id.data or None,
+            new_beneficiary=(
+                self.beneficiary_data(self.chosen_commune) if self.new_person() else None
+            ),
+            confirmed_distinct=self.confirm_distinct.data,
+            allow_overlap=self.allow_overlap.data,
+        )
 
     def followup(self) -> FollowupData:
         starts_at = (

@@ -20,6 +20,7 @@ from fpdf.enums import Align, MethodReturnValue, TableBordersLayout, VAlign, XPo
 from fpdf.fonts import FontFace
 
 from equipbank.donations.documents import Bank
+from equipbank.handovers.charter import CHARTER
 from equipbank.pdf import BODY_SIZE, FAMILY, GREY, SMALL_SIZE, Document
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -33,34 +34,6 @@ MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )  # fmt: skip
-
-CHARTER: tuple[str, ...] = (
-    (
-        "Ce matériel vous est donné gratuitement, pour votre usage et celui de votre foyer. "
-        "Il ne peut pas être vendu."
-    ),
-    (
-        "Vous en prenez soin : évitez les chocs, les liquides et la chaleur, et utilisez son "
-        "chargeur ou son câble d'origine."
-    ),
-    (
-        "Vos données sont à vous : l'appareil a été entièrement effacé avant de vous être remis, "
-        "et la Banque du Numérique n'a pas accès à ce que vous y enregistrez. Elle n'en garde rien."
-    ),
-    (
-        "Le rendez-vous avec un conseiller numérique fait partie du don : il vous aide à prendre "
-        "en main le matériel et à l'utiliser en sécurité. Si vous ne pouvez pas venir, prévenez "
-        "la structure qui vous l'a remis pour fixer une autre date."
-    ),
-    (
-        "Si ce matériel ne vous sert plus, rapportez-le à la structure qui vous l'a remis : il "
-        "sera donné à une autre personne ou recyclé. Ne le jetez pas à la poubelle."
-    ),
-    (
-        "En cas de problème (panne, question, perte ou vol), contactez la structure qui vous l'a "
-        "remis ou la Banque du Numérique : leurs coordonnées figurent en haut de ce bon."
-    ),
-)
 
 BOX_PADDING = 3  # mm between the appointment box's frame and its text
 BOX_FILL = 242

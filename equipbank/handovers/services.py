@@ -29,7 +29,7 @@ from equipbank.db import contains_text
 from equipbank.devices import services as devices
 from equipbank.devices import status
 from equipbank.devices.models import Device, parse_tag
-from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from equipbank.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, check_all
 from equipbank.extensions import db
 from equipbank.handovers.models import Handover
 
@@ -126,14 +126,56 @@ def just_saved_by(device: Device, actor: User, *, within_minutes: int = 10) -> H
     return handover if utcnow() - handover.handed_at < timedelta(minutes=within_minutes) else None
 
 
+def check_handover_data(data: HandoverData) -> None:
+    """The charter accepted, the accessories in 300 characters: both said at once."""
+    errors: dict[str, list[str]] = {}
+    if not data.charter_accepted:
+        errors["charter_accepted"] = ["Charte non acceptée."]
+    if data.accessories and len(data.accessories) > 300:
+        errors["accessories"] = ["300 caractères au plus."]
+    if errors:
+        raise ValidationFailed(
+            "La personne doit accepter la charte d'utilisation."
+            if "charter_accepted" in errors
+            else "300 caractères au plus.",
+            fields=errors,
+        )
+
+
+def check_order(order: HandoverOrder) -> None:
+    """What the relay typed, every part checked at once (the person, the charter, the
+    follow-up), nothing locked or written: ValidationFailed names every wrong field. The
+    handover form shows it with the form's own errors; `record_handover` starts with it."""
+    new_person = order.new_beneficiary
+
+    def person() -> None:
+        if order.beneficiary_id is not None:
+            return  # read, for the actor, by record_handover
+        if new_person is None:
+            raise ValidationFailed(
+                "Choisissez la personne ou enregistrez-la.",
+                fields={"beneficiary_id": ["Personne manquante."]},
+            )
+        beneficiaries.check_data(new_person)
+
+    check_all(
+        "La remise est incomplète : corrigez les champs signalés.",
+        person,
+        lambda: check_handover_data(order.handover),
+        lambda: appointments.check_followup(order.followup),
+    )
+
+
 def record_handover(order: HandoverOrder, *, actor: User) -> HandoverResult:
     """The relay hands a device over: checked in the order a person fixes things (the device,
-    then the slot, then the person), and written in one transaction, or refused with nothing
-    written. The advisor's agenda is locked from the slot's check to the commit; a slot that
-    overlaps another of their appointments is refused (`AdvisorOverlap`) until confirmed, and
-    confirmed it comes back as a warning. The same form sent twice is refused with
-    `AlreadyHandedOver`, which names the handover the first one made."""
+    then everything typed at once, then the slot, then whether the person is known already),
+    and written in one transaction, or refused with nothing written. The advisor's agenda is
+    locked from the slot's check to the commit; a slot that overlaps another of their
+    appointments is refused (`AdvisorOverlap`) until confirmed, and confirmed it comes back as
+    a warning. The same form sent twice is refused with `AlreadyHandedOver`, which names the
+    handover the first one made."""
     device = check_device(devices.get_device(order.device_tag, viewer=actor), actor=actor)
+    check_order(order)
     warnings = appointments.claim_slot(order.followup, allow_overlap=order.allow_overlap)
     if order.beneficiary_id is not None:
         beneficiary = beneficiaries.get_beneficiary(order.beneficiary_id, viewer=actor)
@@ -193,15 +235,7 @@ def _hand_over_checked(
     relay_id = actor.organisation_id
     if beneficiary.relay_id != relay_id or beneficiary.anonymised_at is not None:
         raise NotFound("Bénéficiaire introuvable.")
-    if not data.charter_accepted:
-        raise ValidationFailed(
-            "La personne doit accepter la charte d'utilisation.",
-            fields={"charter_accepted": ["Charte non acceptée."]},
-        )
-    if data.accessories and len(data.accessories) > 300:
-        raise ValidationFailed(
-            "300 caractères au plus.", fields={"accessories": ["300 caractères au plus."]}
-        )
+    check_handover_data(data)
     handover = Handover(
         device=device,
         beneficiary=beneficiary,

@@ -19,6 +19,7 @@ from equipbank.errors import DomainError, ValidationFailed
 from equipbank.extensions import db
 from equipbank.forms import choices, show_domain_error
 from equipbank.handovers import services
+from equipbank.handovers.charter import CHARTER
 from equipbank.handovers.forms import HandoverFilters, HandoverForm, ReturnForm
 from equipbank.jobs.views import send_file_result
 from equipbank.web import paginate, save_and_flash, save_or_raise
@@ -94,7 +95,7 @@ def create():
         if done is not None:
             return done
     return render_template(
-        "handovers/form.html", form=form, advisor_day=_advisor_day_of(form)
+        "handovers/form.html", form=form, advisor_day=_advisor_day_of(form), charter=CHARTER
     ), 422 if form.errors else 200
 
 
@@ -144,21 +145,7 @@ def _advisor_day(
 
 def _save(form: HandoverForm):
     """Write the beneficiary (when new), the handover and its appointment, or nothing."""
-    new_person = not form.beneficiary_id.data
-    commune = form.resolve_commune(required=True) if new_person else None
-    if form.errors:
-        return None
-    order = services.HandoverOrder(
-        device_tag=form.device.data,
-        handover=services.HandoverData(
-            charter_accepted=form.charter_accepted.data, accessories=form.accessories.data
-        ),
-        followup=form.followup(),
-        beneficiary_id=form.beneficiary_id.data or None,
-        new_beneficiary=form.beneficiary_data(commune) if new_person else None,
-        confirmed_distinct=form.confirm_distinct.data,
-        allow_overlap=form.allow_overlap.data,
-    )
+    order = form.order()
     try:
         result = save_or_raise(lambda: services.record_handover(order, actor=current_user))
     except services.AlreadyHandedOver as error:

@@ -4,10 +4,13 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from equipbank.codes import OrganisationKind
 from equipbank.forms import FilterForm, Form, choices, enum_choices
 from equipbank.geo.forms import CommuneFieldsMixin
-from equipbank.organisations.services import OrganisationData
+from equipbank.organisations.services import OrganisationData, normalise_siret
 
 
 class OrganisationForm(CommuneFieldsMixin, Form):
+    commune_required = False
+    page_order = ("kind", "name", "siret", "address", "postal_code", "commune_code")
+
     kind = SelectField("Type", choices=enum_choices(OrganisationKind))
     name = StringField("Nom", validators=[DataRequired("Indiquez le nom."), Length(max=200)])
     siret = StringField(
@@ -27,6 +30,11 @@ class OrganisationForm(CommuneFieldsMixin, Form):
     )
     mediation_services = TextAreaField("Services proposés", validators=[Optional()])
     opening_hours = TextAreaField("Horaires d'ouverture", validators=[Optional()])
+
+    def check_rules(self) -> None:
+        super().check_rules()  # the commune
+        if not self.siret.errors:
+            self.check(lambda: normalise_siret(self.siret.data))
 
     def to_data(self, commune) -> OrganisationData:
         return OrganisationData(

@@ -48,23 +48,19 @@ def _form_page(organisation: Organisation | None):
     form = OrganisationForm(obj=organisation)
     form.fill_commune_choices()
     if form.validate_on_submit():
-        commune = form.resolve_commune(required=False)
-        if not form.errors:
-            if organisation is None:
-                saved = save_or_show(
-                    form,
-                    lambda: services.create_organisation(form.to_data(commune), actor=current_user),
-                )
-            else:
-                saved = save_or_show(
-                    form,
-                    lambda: services.update_organisation(
-                        organisation, form.to_data(commune), actor=current_user
-                    ),
-                )
-            if saved is not None:
-                flash(f"Organisation « {saved.name} » enregistrée.", "success")
-                return redirect(url_for("organisations.index"))
+        data = form.to_data(form.chosen_commune)
+        if organisation is None:
+            saved = save_or_show(
+                form, lambda: services.create_organisation(data, actor=current_user)
+            )
+        else:
+            saved = save_or_show(
+                form,
+                lambda: services.update_organisation(organisation, data, actor=current_user),
+            )
+        if saved is not None:
+            flash(f"Organisation « {saved.name} » enregistrée.", "success")
+            return redirect(url_for("organisations.index"))
     status = 422 if form.errors else 200
     return render_template("organisations/form.html", form=form, organisation=organisation), status
 

@@ -42,6 +42,33 @@
       boxes.forEach(function (box) { box.checked = master.checked; });
     });
   });
+  // A form that came back with errors: its summary lists them in the page's order, takes
+  // the focus (a screen reader reads it out), and each link takes the person to its field.
+  function fieldOf(link) {
+    return link && link.hash ? document.getElementById(decodeURIComponent(link.hash.slice(1))) : null;
+  }
+  document.querySelectorAll("[data-error-summary]").forEach(function (summary) {
+    var list = summary.querySelector("ul");
+    if (!list) { return; }
+    var items = Array.prototype.slice.call(list.children);
+    items.sort(function (a, b) {
+      var x = fieldOf(a.querySelector("a")), y = fieldOf(b.querySelector("a"));
+      if (!x || !y) { return (x ? 1 : 0) - (y ? 1 : 0); } // the whole form's errors first
+      return x.compareDocumentPosition(y) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+    });
+    items.forEach(function (item) { list.appendChild(item); });
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a");
+      var field = fieldOf(link);
+      if (!field) { return; }
+      event.preventDefault();
+      var label = field.id && document.querySelector('label[for="' + field.id + '"]');
+      (label || field).scrollIntoView({ block: "center" });
+      field.focus({ preventScroll: true });
+    });
+  });
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) { summary.focus(); }
   // Blocks with data-show-when-kind="<code>" are shown only when the form's kind is that code.
   document.querySelectorAll("[data-show-when-kind]").forEach(function (block) {
     var form = block.closest("form");

@@ -154,10 +154,9 @@ def run(import_id: int):
         return redirect(url_for("donations.detail", donation_id=record.donation_id))
     form = ImportConfirmForm()
     form.fill_commune_choices()
-    commune = form.resolve_commune(required=False) if form.validate() else None
-    if form.errors:
+    if not form.validate():
         return _page(record, confirm_form=form, code=422)
-    pickup = form.donation_input([], commune)
+    pickup = form.donation_input([], form.chosen_commune)
     background = services.runs_in_background(record)
 
     def start():
