@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask, request, url_for
+from markupsafe import Markup
 
 from equipbank import codes
 from equipbank.clock import PARIS
@@ -58,6 +59,12 @@ def commune_name(code: str | None) -> str:
     return commune.name if commune else (code or "")
 
 
+def reference(value: object) -> Markup:
+    """A reference (DON-000005, EB-000123, n° 12) on one line: never broken at its hyphen or
+    its space on a narrow screen."""
+    return Markup('<span class="ref">{}</span>').format(value)
+
+
 def label(code: str | None, enum_name: str) -> str:
     return codes.label(codes.ENUMS[enum_name], code)
 
@@ -98,6 +105,7 @@ def init_app(app: Flask) -> None:
         label=label,
         commune_name=commune_name,
         days_ago=days_ago,
+        ref=reference,
     )
     app.jinja_env.globals.update(
         codes=codes, url_with=url_with, url_with_page=url_with_page, error_summary=error_summary

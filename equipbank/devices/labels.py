@@ -29,6 +29,9 @@ from qrcode.constants import ERROR_CORRECT_M
 from equipbank.pdf import FAMILY, Document
 
 QUIET_ZONE = 2  # light modules around the code; the label's own margin adds to it
+# Millimetres kept clear between the text and the label's edges: a roll printer shifts its
+# paper by a millimetre or two and leaves its last millimetres blank.
+TEXT_MARGIN = 4.0
 PROGRESS_EVERY = 50
 ELLIPSIS = "…"
 _DARK_MODULES = re.compile("1+")
@@ -150,7 +153,7 @@ def _draw_label(
     _draw_qr(doc, _qr_rows(label.url), x + margin, y + (height - qr_size) / 2, qr_size)
 
     text_x = x + margin + qr_size + 1  # the code's quiet zone already separates them
-    text_width = x + width - 2.5 - text_x
+    text_width = x + width - TEXT_MARGIN - text_x
     title_size, tag_size, caption_size = 5.5, _tag_size(doc, label.tag, text_width), 7.0
     caption = _wrap(doc, label.caption, text_width, max_lines=2, size=caption_size)
     title_line = _fit(doc, title, text_width, size=title_size) if title else ""

@@ -279,7 +279,7 @@ def intake(donation_id: int):
             ),
         )
         if device:
-            flash(f"{device.tag} enregistré.", "success")
+            # No flash: the page names the unit just registered (`last`), with its label.
             keep = {
                 "line_id": form.line_id.data or "",
                 "category": form.category.data,

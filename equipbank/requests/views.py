@@ -68,9 +68,10 @@ def detail(request_id: int):
 def allocate(request_id: int):
     device_request = services.get_request(request_id, viewer=current_user)
     tags = request.form.getlist("tags")
+    plural = "s" if len(tags) > 1 else ""  # French: 0 and 1 are singular
     save_and_flash(
         lambda: services.allocate(device_request, tags, actor=current_user),
-        f"{len(tags)} équipement(s) réservé(s) pour {device_request.relay.name}.",
+        f"{len(tags)} équipement{plural} réservé{plural} pour {device_request.relay.name}.",
     )
     return redirect(url_for("requests.detail", request_id=request_id))
 

@@ -69,6 +69,30 @@
   });
   var summary = document.querySelector("[data-error-summary]");
   if (summary) { summary.focus(); }
+  // A table (or a chart) wider than the screen scrolls inside its frame: the frame then
+  // takes the keyboard focus, so the arrow keys scroll it, and is named as a region.
+  function frameName(frame) {
+    var caption = frame.querySelector("caption, figcaption");
+    var heading = frame.previousElementSibling;
+    while (heading && !/^H[1-6]$/.test(heading.tagName)) { heading = heading.previousElementSibling; }
+    var name = (caption || heading || {}).textContent || "";
+    return name.trim() || (frame.tagName === "FIGURE" ? "Graphique" : "Tableau");
+  }
+  function markScrollingFrames() {
+    document.querySelectorAll(".table-wrap, figure.chart").forEach(function (frame) {
+      if (frame.scrollWidth > frame.clientWidth) {
+        frame.tabIndex = 0;
+        frame.setAttribute("role", "region");
+        frame.setAttribute("aria-label", frameName(frame) + " (défile horizontalement)");
+      } else if (frame.hasAttribute("tabindex")) {
+        frame.removeAttribute("tabindex");
+        frame.removeAttribute("role");
+        frame.removeAttribute("aria-label");
+      }
+    });
+  }
+  markScrollingFrames();
+  window.addEventListener("resize", markScrollingFrames);
   // Blocks with data-show-when-kind="<code>" are shown only when the form's kind is that code.
   document.querySelectorAll("[data-show-when-kind]").forEach(function (block) {
     var form = block.closest("form");

@@ -7,8 +7,11 @@ a threaded WSGI server on a free port for the whole session; each test sets up i
 
 Every step a test names (`walk.step("...")`) is photographed; the photographs are kept in
 `BROWSER_ARTIFACTS` (default: `browser-artifacts/` at the project's root) only when the test
-fails, so a red CI run shows what the browser saw. `walk.check()` runs axe-core on the page
-(no violation allowed) and checks the page at phone width (390 px): nothing scrolls sideways.
+fails (or always, with `BROWSER_KEEP=1`), so a red CI run shows what the browser saw.
+`walk.check()` runs axe-core on the page (no violation allowed) and checks the page at phone
+width (390 px): nothing scrolls sideways, the header leaves the content near the top, and
+every link, button and field of the header and the content is a touch target at least 44 px
+high or wide. With `BROWSER_CHECKED=<file>`, each page checked is listed in that file.
 
 Without a Chromium the suite is skipped, except where `BROWSER_REQUIRED=1` (`.ci/run`): there
 a missing browser is a failure, never a silent skip.
@@ -34,6 +37,8 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+TOUCH_TARGET = 44  # px, high or wide: a fingertip's width (WCAG 2.5.5's size)
+PHONE_HEADER = 130  # px: the brand's row and the folded menu, the content right below
 # Flags for a container without a display, a GPU or a network: no sandbox (root in CI),
 # no background traffic towards Google's services.
 CHROMIUM_ARGS = [
@@ -99,29 +104,44 @@ def browser():
 
 class Walk:
     """A role's way through the app in one browser context: named steps photographed, each
-    page checked on demand (axe-core, phone width)."""
+    page checked on demand (axe-core, phone width). A `phone` walk is a phone from the start
+    (390 px, touch, the page's viewport honoured) and checks its pages at that size only."""
 
-    def __init__(self, browser, base_url: str, folder: Path, name: str):
+    def __init__(self, browser, base_url: str, folder: Path, name: str, *, phone: bool = False):
         self.base_url = base_url
         self.folder = folder
         self.name = name
+        self.phone = phone
+        screen = (
+            {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+            if phone
+            else {"viewport": DESKTOP}
+        )
         self.context = browser.new_context(
-            base_url=base_url, viewport=DESKTOP, locale="fr-FR", timezone_id="Europe/Paris"
+            base_url=base_url, locale="fr-FR", timezone_id="Europe/Paris", **screen
         )
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("console", self._console)
+        # The data-confirm questions ("Libérer EB-000001 ?") are answered yes, as a person
+        # who clicked on purpose would.
+        self.page.on("dialog", lambda dialog: dialog.accept())
         self.steps = 0
-        self.checked: dict[str, int] = {}  # path -> axe violations found (always 0 on success)
+        self.checked: list[tuple[str, list[str]]] = []  # each page checked, its problems
 
     def _console(self, message) -> None:
+        where = message.location.get("url", "")
         if message.type != "error":
             return
-        if "status of 422" in message.text and message.location.get("url") == self.page.url:
+        # Chromium's PDF viewer asks for /favicon.ico, which the app does not serve: the
+        # browser's request, not an error of a page.
+        if where.endswith("/favicon.ico"):
+            return
+        if "status of 422" in message.text and where == self.page.url:
             return  # the page itself: a form that came back with its errors, as it should
-        self.errors.append(message.text)
+        self.errors.append(f"{message.text} at {where}")
 
     def login(self, user, password: str = factories.PASSWORD) -> None:
         self.page.goto("/login")
@@ -139,7 +159,9 @@ class Walk:
 
     def step(self, label: str) -> None:
         self.steps += 1
-        slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        self.photograph(re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-"))
+
+    def photograph(self, slug: str) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(
             path=self.folder / f"{self.name}-{self.steps:02d}-{slug}.png", full_page=True
@@ -147,25 +169,94 @@ class Walk:
 
     def check(self) -> None:
         """axe-core finds nothing on this page, at desktop and at phone width; at phone
-        width, nothing scrolls sideways."""
+        width, nothing scrolls sideways, the header is compact and no touch target is too
+        small. Every problem of the page is reported at once; the phone view is photographed
+        beside the step."""
         path = self.page.url.removeprefix(self.base_url)
-        violations = axe_violations(self.page)
-        assert not violations, f"{path}: {format_violations(violations)}"
-        self.page.set_viewport_size(PHONE)
-        try:
-            overflow = self.page.evaluate(
-                "() => document.documentElement.scrollWidth - window.innerWidth"
-            )
-            assert overflow <= 0, f"{path} scrolls {overflow} px sideways at 390 px"
+        problems = []
+        if not self.phone:
             violations = axe_violations(self.page)
-            assert not violations, f"{path} at 390 px: {format_violations(violations)}"
+            if violations:
+                problems.append(f"axe: {format_violations(violations)}")
+            self.page.set_viewport_size(PHONE)
+        try:
+            self.settle()
+            problems += phone_problems(self.page)
+            if not self.phone:
+                self.photograph("phone")
         finally:
-            self.page.set_viewport_size(DESKTOP)
-        self.checked[path] = 0
-        assert not self.errors, f"{path}: JavaScript errors {self.errors}"
+            if not self.phone:
+                self.page.set_viewport_size(DESKTOP)
+        if self.errors:
+            problems.append(f"JavaScript errors {self.errors}")
+        self.checked.append((path, problems))
+        assert not problems, f"{path}: " + " | ".join(problems)
+
+    def settle(self) -> None:
+        """Two frames later: the page's resize handlers have run at the new size."""
+        self.page.evaluate(
+            "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+        )
+
+    def fetch(self, path: str):
+        """A GET with this browser's session, for what the browser would download or show in
+        its PDF viewer: the response (status, headers, body)."""
+        return self.context.request.get(path)
 
     def close(self) -> None:
         self.context.close()
+
+
+# What a finger taps: links, buttons, fields and disclosure summaries of the header and the
+# content, as laid out (hidden ones have no box and are skipped). A checkbox or a radio button
+# is tapped through its label as well: the label's box counts with its own.
+_SMALL_TARGETS = """(minimum) => {
+    const selector = ["a[href]", "button", "input:not([type=hidden])", "select", "textarea",
+                      "summary"].map(s => `header ${s}, main ${s}`).join(", ");
+    const offenders = [];
+    for (const element of document.querySelectorAll(selector)) {
+        const box = element.getBoundingClientRect();
+        if (box.width === 0 || box.height === 0) continue;
+        let [left, top, right, bottom] = [box.left, box.top, box.right, box.bottom];
+        if (["checkbox", "radio"].includes(element.type)) {
+            for (const label of element.labels || []) {
+                const around = label.getBoundingClientRect();
+                left = Math.min(left, around.left); top = Math.min(top, around.top);
+                right = Math.max(right, around.right); bottom = Math.max(bottom, around.bottom);
+            }
+        }
+        const [width, height] = [right - left, bottom - top];
+        if (Math.max(width, height) < minimum) {
+            const name = (element.innerText || element.value || element.name || "").trim();
+            offenders.push(`${element.tagName.toLowerCase()} "${name.slice(0, 30)}" ` +
+                           `${Math.round(width)}×${Math.round(height)}`);
+        }
+    }
+    return offenders;
+}"""
+
+
+def small_targets(page) -> list[str]:
+    """The touch targets of the page under TOUCH_TARGET px both high and wide."""
+    return page.evaluate(_SMALL_TARGETS, TOUCH_TARGET)
+
+
+def phone_problems(page) -> list[str]:
+    """What is wrong with the page as laid out at phone width."""
+    problems = []
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    if overflow > 0:
+        problems.append(f"scrolls {overflow} px sideways at 390 px")
+    header = page.evaluate("() => document.querySelector('header').offsetHeight")
+    if header > PHONE_HEADER:
+        problems.append(f"a header {header} px high at 390 px (at most {PHONE_HEADER})")
+    violations = axe_violations(page)
+    if violations:
+        problems.append(f"axe at 390 px: {format_violations(violations)}")
+    small = small_targets(page)
+    if small:
+        problems.append(f"touch targets under {TOUCH_TARGET} px at 390 px: {small}")
+    return problems
 
 
 def axe_violations(page) -> list[dict]:
@@ -197,18 +288,25 @@ def format_violations(violations: list[dict]) -> str:
 
 @pytest.fixture
 def walk(request, browser, live_server):
-    """`walk(name)` opens a browser context for one role; its photographs are kept when the
-    test fails."""
+    """`walk(name)` opens a browser context for one role (`walk(name, phone=True)`: a phone);
+    its photographs are kept when the test fails (or always, with `BROWSER_KEEP=1`)."""
     folder = Path(os.environ.get("BROWSER_ARTIFACTS", PROJECT_ROOT / "browser-artifacts"))
     folder = folder / request.node.name
     opened: list[Walk] = []
 
-    def open_walk(name: str) -> Walk:
-        opened.append(Walk(browser, live_server, folder, name))
+    def open_walk(name: str, *, phone: bool = False) -> Walk:
+        opened.append(Walk(browser, live_server, folder, name, phone=phone))
         return opened[-1]
 
     yield open_walk
+    listing = os.environ.get("BROWSER_CHECKED")
+    if listing:
+        with open(listing, "a", encoding="utf-8") as out:
+            for each in opened:
+                for path, problems in each.checked:
+                    found = " | ".join(problems) or "no axe violation, no phone problem"
+                    out.write(f"{request.node.name} {each.name} {path}: {found}\n")
     for each in opened:
         each.close()
-    if not getattr(request.node, "call_failed", False):
+    if not getattr(request.node, "call_failed", False) and not os.environ.get("BROWSER_KEEP"):
         shutil.rmtree(folder, ignore_errors=True)

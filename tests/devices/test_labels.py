@@ -12,7 +12,14 @@ import zxingcpp
 from PIL import Image, ImageDraw
 from qrcode.constants import ERROR_CORRECT_M
 
-from equipbank.devices.labels import LAYOUTS, Label, _qr_rows, label_position, render_labels
+from equipbank.devices.labels import (
+    LAYOUTS,
+    TEXT_MARGIN,
+    Label,
+    _qr_rows,
+    label_position,
+    render_labels,
+)
 
 DPI = 300
 POINT_MM = 25.4 / 72
@@ -214,8 +221,21 @@ def test_single_layout_prints_one_label_per_label_sized_page():
         assert label.tag in page.text
 
 
+@pytest.mark.parametrize("tag", ["EB-000001", "EB-999999", "EB-1234567"])
+def test_the_text_keeps_clear_of_a_roll_label_edges(tag):
+    """A label printer shifts its roll and leaves its last millimetres blank: the tag, the
+    title and the caption stay TEXT_MARGIN inside the label, the tag whole."""
+    assert TEXT_MARGIN >= 3
+    label = Label(tag, f"https://equipbank.example.org/d/{tag}", CAPTIONS[1])
+    (page,) = read_pdf(render_labels([label], "single", title=TITLE))
+    assert tag in page.text
+    for glyph in page.glyphs:
+        assert TEXT_MARGIN <= glyph.left and glyph.right <= page.width - TEXT_MARGIN, glyph
+        assert TEXT_MARGIN <= glyph.top and glyph.bottom <= page.height - TEXT_MARGIN, glyph
+
+
 def test_user_text_is_printed_as_typed():
-    caption = "**Dell** <b>Latitude</b> {nb}"
+    caption = "**Dell** <b>E5490</b> {nb}"  # short enough for the text column
     label = Label("EB-000001", "https://equipbank.example.org/d/EB-000001", caption)
     (page,) = read_pdf(render_labels([label], "single"))
     assert caption in words(page.text)

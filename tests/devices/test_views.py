@@ -40,7 +40,8 @@ def test_intake_with_a_scanner_keeps_the_model_and_clears_the_serial(client, wor
     assert first.status_code == 302
     page = client.get(first.headers["Location"]).text
     device = db.session.scalar(sa.select(Device))
-    assert f"<strong>{device.tag}</strong> enregistré" in page
+    assert f'<strong class="ref">{device.tag}</strong> enregistré' in page
+    assert page.count('class="notice') == 1  # one banner, not a flash beside it
     assert 'value="Latitude 5490"' in page
     assert re.search(r'<input[^>]*autofocus[^>]*name="serial"[^>]*value=""', page)
     assert "(1/3)" in page  # the declared line counts what arrived
