@@ -6,6 +6,7 @@ two-factor."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -171,20 +172,30 @@ def resend_confirmation():
 @public
 @throttle.set_password_attempts
 def set_password(token: str):
-    user = services.user_from_set_password_token(token)
+    return _new_password_page(
+        services.user_from_set_password_token(token),
+        services.set_password,
+        "Votre mot de passe est enregistré. Vous pouvez vous connecter.",
+    )
+
+
+def _new_password_page(user, save: Callable[[User, str], None], done: str, *, reset=False):
+    """A one-time link's page (set-password, reset): a new password for `user` (None: the
+    link is invalid or used), then this browser signed out and sent to the login page."""
     if user is None:
         return render_template("auth/link_invalid.html"), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            save_or_raise(lambda: services.set_password(user, form.password.data or ""))
+            save_or_raise(lambda: save(user, form.password.data or ""))
         except DomainError as error:
             add_errors([form, form.password], [error.message])
         else:
             sessions.sign_out_browser()
-            flash("Votre mot de passe est enregistré. Vous pouvez vous connecter.", "success")
+            flash(done, "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/set_password.html", form=form, user=user)
+    page = render_template("auth/set_password.html", form=form, user=user, reset=reset)
+    return page, 422 if form.errors else 200
 
 
 RESET_ASKED = (
@@ -213,25 +224,13 @@ def forgot_password():
 @throttle.set_password_attempts
 def reset_password(token: str):
     """The emailed link: a new password, then every session of the account is closed."""
-    user = services.user_from_password_reset_token(token)
-    if user is None:
-        return render_template("auth/link_invalid.html"), 404
-    form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            save_or_raise(lambda: services.reset_password(user, form.password.data or ""))
-        except DomainError as error:
-            add_errors([form, form.password], [error.message])
-        else:
-            sessions.sign_out_browser()
-            flash(
-                "Votre nouveau mot de passe est enregistré et toutes vos sessions sont fermées. "
-                "Connectez-vous avec lui.",
-                "success",
-            )
-            return redirect(url_for("auth.login"))
-    page = render_template("auth/set_password.html", form=form, user=user, reset=True)
-    return page, 422 if form.errors else 200
+    return _new_password_page(
+        services.user_from_password_reset_token(token),
+        services.reset_password,
+        "Votre nouveau mot de passe est enregistré et toutes vos sessions sont fermées. "
+        "Connectez-vous avec lui.",
+        reset=True,
+    )
 
 
 @bp.route("/compte")

@@ -204,7 +204,7 @@ def test_the_set_password_page_refuses_a_weak_password(client):
     page = client.post(
         f"/set-password/{token}", data={"password": "aaaaaaaaaa", "confirm": "aaaaaaaaaa"}
     )
-    assert page.status_code == 200 and "trop facile à deviner" in page.text
+    assert page.status_code == 422 and "trop facile à deviner" in page.text
 
 
 # Two-factor -------------------------------------------------------------------------------------
