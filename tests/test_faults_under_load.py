@@ -324,9 +324,11 @@ def stock(relay_user, advisor, count: int, *, hours_ahead: float, reminders: boo
             relay_user,
             **({"email": f"personne{n}@example.org", "email_reminders": True} if reminders else {}),
         )
+        # Quarter-hour sessions one after the other: the advisor is never booked twice.
         followup = {
             "advisor": advisor.id,
-            "starts_at": (starts_at + timedelta(minutes=n)).isoformat(),
+            "starts_at": (starts_at + timedelta(minutes=15 * n)).isoformat(),
+            "duration_minutes": 15,
             "location_type": "office",
             "place": "Salle 2",
         }
