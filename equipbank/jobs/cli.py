@@ -60,31 +60,29 @@ def scheduler() -> None:
 
     if not jobs.uses_redis():
         raise click.ClickException(
-            "REDIS_URL n'est pas défini : lancez « flask reminders send-due » depuis cron."
+            "REDIS_URL n'est pas défini : lancez depuis cron « flask reminders send-due » "
+            "(toutes les 10 minutes) et « flask privacy housekeeping » (une fois par jour)."
         )
     cron = AppScheduler(
         connection=jobs.redis_connection(),
         heartbeat_key=jobs.beat_key("scheduler"),
         heartbeat_seconds=jobs.heartbeat_seconds(),
     )
-    cron.register(
-        sweep,
-        queue_name=current_app.config["RQ_QUEUE"],
-        interval=current_app.config["SWEEP_INTERVAL_SECONDS"],
-    )
-    # Once a day; its failure may quote personal data: kept no longer than a job's result.
-    cron.register(
-        housekeeping,
-        queue_name=current_app.config["RQ_QUEUE"],
-        cron=current_app.config["HOUSEKEEPING_CRON"],
-        job_timeout=3600,
-        failure_ttl=current_app.config["JOB_RESULT_RETENTION_HOURS"] * 3600,
-    )
-    cron.register(
-        recover_imports,
-        queue_name=current_app.config["RQ_QUEUE"],
-        interval=current_app.config["RECOVERY_INTERVAL_SECONDS"],
-    )
+    config = current_app.config
+
+    def every(job, **when) -> None:
+        # On the app's queue; a failure's traceback may quote personal data (an address in a
+        # mail error): kept no longer than a job's result, not rq's default year.
+        cron.register(
+            job,
+            queue_name=config["RQ_QUEUE"],
+            failure_ttl=config["JOB_RESULT_RETENTION_HOURS"] * 3600,
+            **when,
+        )
+
+    every(sweep, interval=config["SWEEP_INTERVAL_SECONDS"])
+    every(recover_imports, interval=config["RECOVERY_INTERVAL_SECONDS"])
+    every(housekeeping, cron=config["HOUSEKEEPING_CRON"], job_timeout=3600)  # once a day
 
     def run() -> bool:
         cron.start()  # returns on Ctrl+C or SIGTERM; raises when Redis goes away

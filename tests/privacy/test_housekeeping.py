@@ -101,5 +101,9 @@ def test_the_scheduler_queues_the_sweep_often_and_the_housekeeping_daily(app, ru
     daily = registered["equipbank.privacy.tasks.housekeeping"]
     assert daily.cron == "15 2 * * *"
     assert daily.next_enqueue_time.astimezone(UTC).strftime("%H:%M") == "02:15"
-    # Its failure, which may quote a query's values, is not kept a year (rq's default).
-    assert daily.job_options["failure_ttl"] == app.config["JOB_RESULT_RETENTION_HOURS"] * 3600
+    # A failure, which may quote a query's values or a mail error's address, is not kept a
+    # year (rq's default): the sweep's and the import recovery's neither.
+    recovery = registered["equipbank.donations.inventory.tasks.recover_imports"]
+    assert recovery.interval == app.config["RECOVERY_INTERVAL_SECONDS"]
+    for job in (daily, sweep_job, recovery):
+        assert job.job_options["failure_ttl"] == app.config["JOB_RESULT_RETENTION_HOURS"] * 3600
