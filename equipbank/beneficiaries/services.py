@@ -278,13 +278,19 @@ def visible_beneficiaries(viewer: User, text: str | None = None) -> sa.Select:
     elif viewer.role != Role.STAFF:
         return query.where(sa.false())
     if text and text.strip():
-        words = text.split()
-        for word in words[:4]:
-            query = query.where(
-                contains_text(Beneficiary.first_name, word)
-                | contains_text(Beneficiary.last_name, word)
-            )
+        query = query.where(names_match(text))
     return query
+
+
+def names_match(text: str):
+    """The condition "each of the first four words of `text` is in the first or the last
+    name": the name search of the people list, and of the handovers list."""
+    return sa.and_(
+        *(
+            contains_text(Beneficiary.first_name, word) | contains_text(Beneficiary.last_name, word)
+            for word in text.split()[:4]
+        )
+    )
 
 
 def record_list_read(viewer: User, list_name: str, *, count: int, searched: bool = False) -> None:

@@ -9,8 +9,6 @@ from equipbank.forms import Form, add_errors, choices
 from equipbank.geo import services
 from equipbank.geo.models import Commune
 
-POSTAL_HINT = "La commune est choisie parmi celles du code postal."
-
 
 class CommuneFieldsMixin(Form):
     """Add to a Form: `postal_code` and `commune_code`. Validating the form resolves the pair

@@ -25,7 +25,6 @@ from equipbank.beneficiaries import services as beneficiaries
 from equipbank.beneficiaries.models import Beneficiary
 from equipbank.clock import PARIS, today, utcnow
 from equipbank.codes import DeviceStatus, Role
-from equipbank.db import contains_text
 from equipbank.devices import services as devices
 from equipbank.devices import status
 from equipbank.devices.models import Device, parse_tag
@@ -345,12 +344,7 @@ def find_handovers(viewer: User, criteria: HandoverCriteria) -> sa.Select:
         if device_id is not None:
             query = query.where(Handover.device_id == device_id)
         else:
-            person = sa.select(Beneficiary.id)
-            for word in criteria.text.split()[:4]:
-                person = person.where(
-                    contains_text(Beneficiary.first_name, word)
-                    | contains_text(Beneficiary.last_name, word)
-                )
+            person = sa.select(Beneficiary.id).where(beneficiaries.names_match(criteria.text))
             query = query.where(Handover.beneficiary_id.in_(person))
     if criteria.relay_id is not None and viewer.role == Role.STAFF:
         query = query.where(Handover.relay_id == criteria.relay_id)
